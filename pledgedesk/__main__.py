@@ -1,0 +1,5 @@
+import sys
+
+from pledgedesk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""The ``pledgedesk`` command.
+
+    pledgedesk --version
+    pledgedesk serve [--host H] [--port N] [--workers N]   migrate, then run gunicorn
+    pledgedesk demo  [--host H] [--port N]                 serve, with sample data and a login
+    pledgedesk policy check|simulate|render ...            the support policy file tools
+    pledgedesk manage <django command> ...                 any Django management command
+
+Bad input (a bad environment variable, a port in use, an unreachable database) ends with one
+line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import socket
+import sys
+from collections.abc import Sequence
+
+from pledgedesk import __version__
+from pledgedesk import config as pd_config
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the person running the command can fix; printed as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "policy":
+        # The policy tools are pure Python: they must work without Django or a database.
+        from pledgedesk.policy.cli import main as policy_main
+
+        return policy_main(args[1:])
+    if args and args[0] == "manage":
+        return _run_guarded(lambda: _manage(args[1:]))
+
+    parsed = _parser().parse_args(args)
+    if parsed.command is None:
+        _parser().print_help(sys.stderr)
+        return EXIT_USAGE
+    return _run_guarded(lambda: parsed.handler(parsed))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pledgedesk", description="A helpdesk whose support policy is a file."
+    )
+    parser.add_argument("--version", action="version", version=f"pledgedesk {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate the database and run the web server")
+    _add_server_options(serve)
+    serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser("demo", help="serve with sample data and a demo login")
+    _add_server_options(demo)
+    demo.set_defaults(handler=_demo)
+
+    commands.add_parser("policy", help="check, simulate or render a support policy file")
+    commands.add_parser("manage", help="run a Django management command")
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "--workers", type=_positive, default=2, help="web worker processes (default 2)"
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _run_guarded(action) -> int:
+    try:
+        return action()
+    except (pd_config.ConfigError, CommandError) as exc:
+        print(f"pledgedesk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _setup_django() -> None:
+    """Check the configuration (one clear line if it is bad), then start Django."""
+    pd_config.load()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pledgedesk.project.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(args: list[str]) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["pledgedesk manage", *args])
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return _start(args, demo=False)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    return _start(args, demo=True)
+
+
+def _start(args: argparse.Namespace, *, demo: bool) -> int:
+    _check_can_listen(args.host, args.port)
+    _setup_django()
+    from pledgedesk import demo as pd_demo
+    from pledgedesk import server
+
+    try:
+        server.prepare_database()
+        login_hint = pd_demo.demo_login() if demo else server.admin_hint()
+    except server.DatabaseUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    url = f"http://{_url_host(args.host)}:{args.port}/"
+    print(f"Pledgedesk {__version__} on {url}", flush=True)
+    print(login_hint, flush=True)
+    server.run_gunicorn(host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail before any start-up work if the address cannot be bound, with a clear reason."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise CommandError(f"--host: cannot resolve {host!r} to an address") from None
+    family, socktype, proto, _name, address = infos[0]
+    with socket.socket(family, socktype, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                reason = "the port is already in use"
+            elif exc.errno == errno.EACCES:
+                reason = "permission denied (ports below 1024 need privileges)"
+            else:
+                reason = exc.strerror or str(exc)
+            raise CommandError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Pledgedesk's configuration, read from the environment in one place.
+
+Every setting Pledgedesk reads from the environment is parsed and checked here, so that a bad
+value fails at start-up with one clear line that names the variable, instead of a traceback
+from deep inside Django or a database driver.
+
+Variables (all optional; without them Pledgedesk runs on its embedded default):
+
+``PLEDGEDESK_DATA_DIR``
+    Where the embedded default keeps its state: the SQLite database (WAL mode), the generated
+    secret key, attachments, collected static files and the job queue. Created if missing.
+    Default: ``$XDG_DATA_HOME/pledgedesk`` (``~/.local/share/pledgedesk``).
+``DATABASE_URL``
+    ``sqlite:///absolute/path.sqlite3`` or ``postgres://user:pass@host:port/name``
+    (also ``postgresql://``). Default: ``<data dir>/pledgedesk.sqlite3``.
+``REDIS_URL``
+    ``redis://``, ``rediss://`` or ``unix://`` URL for the job queue. Default: a SQLite queue
+    in the data directory.
+``SECRET_KEY``
+    Django's signing key. Default: generated once, kept in ``<data dir>/secret_key`` (mode 0600).
+``PLEDGEDESK_ALLOWED_HOSTS``
+    Comma-separated host names the web server answers to. Default: ``127.0.0.1,localhost,[::1]``.
+``PLEDGEDESK_DEBUG``
+    ``1``/``true`` for Django's debug pages. Never in production. Default: off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+SQLITE_SCHEMES = frozenset({"sqlite"})
+POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "pgsql"})
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+SQLITE_FILE = "pledgedesk.sqlite3"
+DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+# Applied to every new SQLite connection (Django >= 5.1 runs init_command on connect).
+# WAL lets readers proceed while one writer commits; busy_timeout makes a second writer wait
+# instead of failing at once with "database is locked".
+SQLITE_INIT_COMMAND = (
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA busy_timeout=10000;"
+    "PRAGMA foreign_keys=ON;"
+)
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable. The message names the variable and the value."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database: dict
+    redis_url: str | None
+    secret_key: str
+    allowed_hosts: tuple[str, ...]
+    debug: bool
+
+    @property
+    def database_vendor(self) -> str:
+        return "sqlite" if self.database["ENGINE"].endswith("sqlite3") else "postgresql"
+
+
+def load(environ: Mapping[str, str] | None = None) -> Config:
+    """Read and check the whole configuration. Raises ConfigError naming the bad variable."""
+    env = os.environ if environ is None else environ
+    data_dir = _data_dir(env)
+    return Config(
+        data_dir=data_dir,
+        database=_database(env, data_dir),
+        redis_url=_redis_url(env),
+        secret_key=_secret_key(env, data_dir),
+        allowed_hosts=_allowed_hosts(env),
+        debug=_flag(env, "PLEDGEDESK_DEBUG"),
+    )
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    raw = env.get("PLEDGEDESK_DATA_DIR", "").strip()
+    if raw:
+        path = Path(raw).expanduser()
+    else:
+        xdg = env.get("XDG_DATA_HOME", "").strip()
+        base = Path(xdg) if xdg else Path(env.get("HOME", "~")).expanduser() / ".local" / "share"
+        path = base / "pledgedesk"
+    path = path.absolute()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"PLEDGEDESK_DATA_DIR: cannot create data directory {path}: {exc.strerror}"
+        ) from None
+    if not path.is_dir():
+        raise ConfigError(f"PLEDGEDESK_DATA_DIR: {path} is not a directory")
+    probe = path / f".write-probe-{secrets.token_hex(4)}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"PLEDGEDESK_DATA_DIR: data directory {path} is not writable: {exc.strerror}"
+        ) from None
+    return path
+
+
+def _database(env: Mapping[str, str], data_dir: Path) -> dict:
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return _sqlite(data_dir / SQLITE_FILE)
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in SQLITE_SCHEMES:
+        parsed = dj_database_url.parse(url)
+        name = str(parsed.get("NAME") or "")
+        if not name or name == ":memory:":
+            raise ConfigError(
+                "DATABASE_URL: a SQLite URL needs a file path, e.g. sqlite:////var/lib/pd.sqlite3"
+            )
+        return _sqlite(Path(name))
+    if scheme in POSTGRES_SCHEMES:
+        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if not parsed.get("NAME"):
+            raise ConfigError("DATABASE_URL: the PostgreSQL URL names no database")
+        return parsed
+    supported = ", ".join(sorted(SQLITE_SCHEMES | POSTGRES_SCHEMES))
+    shown = scheme or "(none)"
+    raise ConfigError(f"DATABASE_URL: unsupported scheme {shown!r}; use one of: {supported}")
+
+
+def _sqlite(path: Path) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "init_command": SQLITE_INIT_COMMAND,
+            # Take the write lock at BEGIN, so two writers queue on busy_timeout instead of one
+            # failing mid-transaction when it upgrades a read lock.
+            "transaction_mode": "IMMEDIATE",
+        },
+    }
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("REDIS_URL", "").strip()
+    if not url:
+        return None
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in REDIS_SCHEMES:
+        supported = ", ".join(sorted(REDIS_SCHEMES))
+        raise ConfigError(f"REDIS_URL: unsupported scheme {scheme or '(none)'!r}; use {supported}")
+    return url
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    key = env.get("SECRET_KEY", "").strip()
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY: must be at least 32 characters long")
+        return key
+    path = data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        # Write the whole key to a private temporary file, then link it into place: link()
+        # fails if the name exists, so two processes starting at once agree on one key and
+        # neither can read a half-written file.
+        tmp = data_dir / f".{SECRET_KEY_FILE}.{secrets.token_hex(6)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            with contextlib.suppress(FileExistsError):  # another process won: use its key
+                os.link(tmp, path)
+        finally:
+            tmp.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ConfigError(f"SECRET_KEY: the key kept in {path} is shorter than 32 characters")
+    return key
+
+
+def _allowed_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("PLEDGEDESK_ALLOWED_HOSTS", "")
+    hosts = tuple(h.strip() for h in raw.split(",") if h.strip())
+    return hosts or DEFAULT_ALLOWED_HOSTS
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")

@@ -1,0 +1,84 @@
+"""The pledgedesk command: bad input ends with one clear line on stderr and exit 2."""
+
+import socket
+
+import pytest
+
+from pledgedesk import __version__
+from tests.foundation.helpers import environment, free_port, run
+
+
+def assert_one_clear_line(result, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_version(tmp_path):
+    result = run(["--version"], environment(tmp_path))
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"pledgedesk {__version__}"
+
+
+def test_no_command_prints_usage_and_fails(tmp_path):
+    result = run([], environment(tmp_path))
+
+    assert result.returncode == 2
+    assert "usage: pledgedesk" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/desk", "mongodb://x/y"])
+def test_unknown_database_url_scheme(tmp_path, url):
+    result = run(["serve", "--port", str(free_port())], environment(tmp_path, DATABASE_URL=url))
+
+    assert_one_clear_line(result, "DATABASE_URL", "unsupported scheme")
+
+
+def test_data_dir_that_cannot_be_created(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+
+    result = run(["serve", "--port", str(free_port())], environment(blocker / "data"))
+
+    assert_one_clear_line(result, "PLEDGEDESK_DATA_DIR", str(blocker / "data"))
+
+
+def test_port_in_use(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = run(["serve", "--port", str(port)], environment(tmp_path))
+
+    assert_one_clear_line(result, f"127.0.0.1:{port}", "already in use")
+
+
+def test_unreachable_postgres(tmp_path):
+    url = f"postgres://postgres@127.0.0.1:{free_port()}/nowhere"
+
+    result = run(["serve", "--port", str(free_port())], environment(tmp_path, DATABASE_URL=url))
+
+    assert_one_clear_line(result, "DATABASE_URL", "cannot use the database")
+    assert "nowhere" in result.stderr
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_bad_port_argument(tmp_path, port):
+    result = run(["serve", "--port", port], environment(tmp_path))
+
+    assert result.returncode == 2
+    assert "--port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unresolvable_host(tmp_path):
+    args = ["serve", "--host", "no-such-host.invalid", "--port", "8000"]
+
+    result = run(args, environment(tmp_path))
+
+    assert_one_clear_line(result, "--host", "no-such-host.invalid")
