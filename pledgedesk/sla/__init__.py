@@ -1,0 +1,36 @@
+"""SLA clocks as a pure function of a ticket's event history (see ``engine``'s docstring)."""
+
+from pledgedesk.sla.engine import Ticket, Timer, TimerState, evaluate
+from pledgedesk.sla.events import (
+    AgentReply,
+    Assigned,
+    CallLogged,
+    Created,
+    CustomerReply,
+    Event,
+    ExclusionCleared,
+    ExclusionSet,
+    InternalNote,
+    PriorityChanged,
+    Reopened,
+    StatusChanged,
+)
+
+__all__ = [
+    "AgentReply",
+    "Assigned",
+    "CallLogged",
+    "Created",
+    "CustomerReply",
+    "Event",
+    "ExclusionCleared",
+    "ExclusionSet",
+    "InternalNote",
+    "PriorityChanged",
+    "Reopened",
+    "StatusChanged",
+    "Ticket",
+    "Timer",
+    "TimerState",
+    "evaluate",
+]

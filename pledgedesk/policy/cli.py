@@ -1,0 +1,110 @@
+"""``pledgedesk policy check | simulate | render``.
+
+:func:`main` takes the arguments after ``pledgedesk policy``, prints, and returns the exit code;
+it never raises for bad input. Exit codes: 0 success; 1 the policy file has problems (one line
+each, ``FILE:key.path: message``, on stderr); 2 bad command-line input (unknown priority, plan
+or channel, a missing ``--timezone``/``--country``, a malformed instant: one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+from pledgedesk.calendar import CalendarError
+from pledgedesk.policy.compile import Location, Policy
+from pledgedesk.policy.errors import PolicyError, PolicyInputError
+from pledgedesk.policy.loader import load_policy
+from pledgedesk.policy.render import render
+from pledgedesk.policy.schema import CHANNEL_KEYS
+from pledgedesk.policy.simulate import parse_country, simulate
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pledgedesk policy",
+                                     description="Check, simulate and render a support policy.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate a policy file")
+    check.add_argument("file")
+    sim = sub.add_parser("simulate", help="the targets a ticket opened at an instant gets")
+    sim.add_argument("file")
+    sim.add_argument("--opened", required=True, help="ISO 8601 instant with a UTC offset")
+    sim.add_argument("--priority")
+    sim.add_argument("--channel", help=", ".join(CHANNEL_KEYS))
+    sim.add_argument("--plan")
+    sim.add_argument("--timezone", help="the organisation's IANA time zone")
+    sim.add_argument("--country", help="the organisation's country, CC or CC-SUBDIV")
+    ren = sub.add_parser("render", help="the customer-facing support policy page")
+    ren.add_argument("file")
+    ren.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    return parser
+
+
+def summary(policy: Policy, file: str) -> str:
+    spec = policy.spec
+    prios = ", ".join(p.key + (" (default)" if p.default else "") for p in policy.priorities)
+    plans = ", ".join(k + (f" (extends {p.extends})" if p.extends else "")
+                      for k, p in spec.plans.items())
+    metrics = []
+    for metric in policy.metric_keys:
+        metrics.append(metric)
+    return (f"{file}: OK. {spec.policy.name}, version {spec.policy.version}, effective "
+            f"{spec.policy.effective.isoformat()}. {len(spec.calendars)} calendar(s) "
+            f"({', '.join(spec.calendars)}); priorities {prios}; plans {plans}; channels "
+            f"{', '.join(spec.channels.offered())}; metrics {', '.join(metrics)}; "
+            f"{len(spec.statuses)} statuses; {len(spec.exclusions)} exclusion reason(s); "
+            f"who may open tickets: {spec.intake.who_may_open.replace('_', ' ')}.")
+
+
+def _load(file: str) -> Policy | None:
+    try:
+        return load_policy(file)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return None
+
+
+def _simulate(args: argparse.Namespace, policy: Policy) -> int:
+    try:
+        opened = datetime.fromisoformat(args.opened)
+    except ValueError:
+        print(f"--opened {args.opened!r} is not an ISO 8601 instant", file=sys.stderr)
+        return 2
+    country, subdiv = parse_country(args.country)
+    location = Location(timezone=args.timezone, country=country, subdiv=subdiv)
+    if args.channel is not None and args.channel not in CHANNEL_KEYS:
+        print(f"unknown channel {args.channel!r}; channels are {', '.join(CHANNEL_KEYS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        result = simulate(policy, opened=opened, priority=args.priority, channel=args.channel,
+                          plan=args.plan, location=location)
+    except (PolicyInputError, CalendarError) as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse printed the usage line; keep its exit code
+        return int(exc.code or 0)
+    policy = _load(args.file)
+    if policy is None:
+        return 1
+    if args.command == "check":
+        print(summary(policy, args.file))
+        return 0
+    if args.command == "simulate":
+        return _simulate(args, policy)
+    print(render(policy, args.format), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
