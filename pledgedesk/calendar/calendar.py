@@ -263,7 +263,7 @@ class Calendar:
             raise TypeError(f"expected a datetime.timedelta duration, got {duration!r}") from None
         if d < 0:
             raise NegativeDurationError(
-                f"duration {duration!r} is negative: business durations must be >= 0",
+                f"duration -{-duration} is negative: business durations must be >= 0",
                 value=duration,
             )
         s = self._timeline.snap
