@@ -42,6 +42,7 @@ from pledgedesk.calendar.errors import (
 from pledgedesk.calendar.holiday import HolidaySpec
 from pledgedesk.calendar.instant import EPOCH, US, _not_aware, from_us, to_us
 from pledgedesk.calendar.schedule import (
+    MINUTES_PER_DAY,
     WEEKDAYS,
     Window,
     covers_whole_week,
@@ -434,14 +435,17 @@ class Calendar:
     def add_days(self, t: datetime, n: int) -> datetime:
         """``n`` business days after ``t`` ("resolve within 1 business day").
 
-        Start at ``y = next_open(t)`` in business day ``D``, with ``e`` the business time of
-        ``D`` already elapsed at ``y``. The due instant keeps that position ``n`` business days
-        later: the instant of business day ``D+n`` at which ``e`` of it has elapsed (its last
-        closing if ``D+n`` is shorter). When ``e`` is zero (``t`` at or before ``D``'s opening,
-        e.g. received overnight) it is the closing of ``D+n-1`` rather than the opening of
-        ``D+n``, in line with "ends exactly at closing time is due at closing time": Tuesday
-        10:00 + 1 -> Wednesday 10:00; Tuesday 20:00 + 1 -> Wednesday 17:00; Friday 10:00 + 1
-        before a Monday holiday -> Tuesday 10:00. ``add_days(t, 0) == next_open(t)``.
+        Start at ``y = next_open(t)``, in business day ``D``. The due instant is the same local
+        wall-clock time of day as ``y`` on the ``n``-th business day after ``D`` (mapped with
+        the calendar's DST rules), clamped into that day's openings: before its first opening
+        -> that opening, after its last closing -> that closing (a short Friday). When ``y`` is
+        ``D``'s first opening (``t`` at or before it, e.g. received overnight or on a weekend)
+        the due instant is the closing of the ``(n-1)``-th business day after ``D`` rather than
+        the opening of the ``n``-th, in line with "ends exactly at closing time is due at
+        closing time". Examples (09:00-17:00): Tuesday 10:00 + 1 -> Wednesday 10:00; Tuesday
+        20:00 + 1 -> Wednesday 17:00; Friday 10:00 + 1 before a Monday holiday -> Tuesday
+        10:00; on 24x7, Saturday 10:00 + 1 -> Sunday 10:00 even on a 23-hour Sunday.
+        ``add_days(t, 0) == next_open(t)``.
         """
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError(f"business days must be an int, got {n!r}")
@@ -452,16 +456,18 @@ class Calendar:
             return from_us(y, self._tz)
         s = self._timeline.cover(y, y)
         k = self._day_index(s, y)
-        elapsed = s.business_before(y) - s.business_before(s.day_start[k])
-        if elapsed == 0:
+        if y == s.day_start[k]:
             s = self._day_ahead(s, k, n - 1, y)
             return from_us(s.day_end[k + n - 1], self._tz)
+        local = from_us(y, self._tz)
+        minutes = (local.toordinal() - s.day_ord[k]) * MINUTES_PER_DAY
+        minutes += local.hour * 60 + local.minute
+        below_minute = local.second * 1_000_000 + local.microsecond
         s = self._day_ahead(s, k, n, y)
-        base = s.business_before(s.day_start[k + n])
-        if base + elapsed >= s.business_before(s.day_end[k + n]):
-            return from_us(s.day_end[k + n], self._tz)
-        found = s.instant_at(base + elapsed, True)
-        return from_us(found if found is not None else s.day_end[k + n], self._tz)
+        kn = k + n
+        target = wall_to_us(date.fromordinal(s.day_ord[kn]), minutes, self._tz) + below_minute
+        target = min(max(target, s.day_start[kn]), s.day_end[kn])
+        return from_us(target, self._tz)
 
     # -- batch path -----------------------------------------------------------------------
 
