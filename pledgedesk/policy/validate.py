@@ -71,7 +71,7 @@ def _defaults(found: Found, section: str, table: dict, what: str) -> None:
         found.append((section, f"no default {what}: mark exactly one with default = true"))
     for extra in defaults[1:]:
         found.append((f"{section}.{extra}.default",
-                      f"two default {what}s ({defaults[0]!r} and {extra!r}): keep one"))
+                      f"{what} {defaults[0]!r} is already the default: keep one default"))
 
 
 def _cycles(found: Found, section: str, field: str, links: dict[str, str | None]) -> None:
