@@ -456,8 +456,10 @@ def _measure(history: _History, metric: str, clock: _Clock, location: Location,
         met_at is None and clock.ended_at is None and mode_now == RUN)
     if keeps_running and runs and runs[-1][1] == end:
         runs[-1] = (runs[-1][0], None)
-    elif keeps_running and not runs:
-        runs = [(end, None)]
+    elif keeps_running:
+        # Resumed exactly at ``end``: the running stretch has no length yet and is not among
+        # the segments, but it is open from here on.
+        runs.append((end, None))
     due = _reach(target.limit, runs, cal, clock.start, target.native_limit)
     goal = (_reach(target.goal, runs, cal, clock.start, target.native_goal)
             if resolved.is_range else None)
