@@ -18,6 +18,9 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     in the data directory.
 ``SECRET_KEY``
     Django's signing key. Default: generated once, kept in ``<data dir>/secret_key`` (mode 0600).
+``PLEDGEDESK_POLICY_DIR``
+    The directory of support policy files (``<key>.toml``) organisations are served under.
+    Default: the five seed policies shipped in the repository's ``policies/``.
 ``PLEDGEDESK_ALLOWED_HOSTS``
     Comma-separated host names the web server answers to. Default: ``127.0.0.1,localhost,[::1]``.
 ``PLEDGEDESK_DEBUG``
@@ -42,6 +45,7 @@ REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 SQLITE_FILE = "pledgedesk.sqlite3"
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 # Applied to every new SQLite connection (Django >= 5.1 runs init_command on connect).
 # WAL lets readers proceed while one writer commits; busy_timeout makes a second writer wait
@@ -61,6 +65,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
+    policy_dir: Path
     database: dict
     redis_url: str | None
     secret_key: str
@@ -78,6 +83,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     data_dir = _data_dir(env)
     return Config(
         data_dir=data_dir,
+        policy_dir=_policy_dir(env),
         database=_database(env, data_dir),
         redis_url=_redis_url(env),
         secret_key=_secret_key(env, data_dir),
@@ -111,6 +117,14 @@ def _data_dir(env: Mapping[str, str]) -> Path:
         raise ConfigError(
             f"PLEDGEDESK_DATA_DIR: data directory {path} is not writable: {exc.strerror}"
         ) from None
+    return path
+
+
+def _policy_dir(env: Mapping[str, str]) -> Path:
+    raw = env.get("PLEDGEDESK_POLICY_DIR", "").strip()
+    path = Path(raw).expanduser().absolute() if raw else SHIPPED_POLICIES
+    if not path.is_dir():
+        raise ConfigError(f"PLEDGEDESK_POLICY_DIR: {path} is not a directory of policy files")
     return path
 
 

@@ -13,6 +13,7 @@ except _config.ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
 DATA_DIR = CONFIG.data_dir
+PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
@@ -26,6 +27,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "pledgedesk.accounts",
+    "pledgedesk.tickets",
     "pledgedesk.web",
 ]
 

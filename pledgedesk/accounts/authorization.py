@@ -1,0 +1,84 @@
+"""Who may see what: the one object-level permission check.
+
+Every read path (API, pages, search, exports, notifications) filters tickets through
+``visible_tickets`` or fetches one through ``ticket_for``. Nothing else decides visibility.
+
+- An agent sees every ticket, internal notes included.
+- A contact sees tickets they requested or are copied on.
+- An organisation's primary contact and designated Administrator see all of its tickets.
+- Anyone else sees nothing, and cannot learn that a ticket exists: a ticket that is not
+  theirs is "not found", exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from pledgedesk.accounts.models import Agent, Contact
+from pledgedesk.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The person behind a request: an agent, a contact, or nobody (anonymous)."""
+
+    agent: Agent | None = None
+    contact: Contact | None = None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.agent is not None and self.agent.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not self.is_agent and self.contact is None
+
+    @property
+    def sees_whole_organisation(self) -> bool:
+        contact = self.contact
+        if contact is None:
+            return False
+        org = contact.organisation
+        return contact.pk in (org.primary_contact_id, org.administrator_id)
+
+
+ANONYMOUS = Principal()
+
+
+def principal_for(user) -> Principal:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    agent = Agent.objects.filter(user=user, active=True).first()
+    if agent is not None:
+        return Principal(agent=agent)
+    contact = Contact.objects.select_related("organisation").filter(user=user).first()
+    if contact is not None and not contact.is_banned:
+        return Principal(contact=contact)
+    return ANONYMOUS
+
+
+def visible_tickets(principal: Principal, tickets: QuerySet) -> QuerySet:
+    """``tickets`` narrowed to what ``principal`` may see."""
+    if principal.is_agent:
+        return tickets
+    contact = principal.contact
+    if contact is None:
+        return tickets.none()
+    if principal.sees_whole_organisation:
+        return tickets.filter(organisation_id=contact.organisation_id)
+    copied = tickets.model.cc.through.objects.filter(contact_id=contact.pk).values("ticket_id")
+    return tickets.filter(Q(requester_id=contact.pk) | Q(pk__in=copied))
+
+
+def ticket_for(principal: Principal, number: int, tickets: QuerySet):
+    """The ticket ``number`` if ``principal`` may see it; NotFound otherwise, never 403."""
+    found = visible_tickets(principal, tickets.filter(number=number)).first()
+    if found is None:
+        raise NotFound(f"ticket {number} not found")
+    return found
+
+
+def sees_internal_notes(principal: Principal) -> bool:
+    return principal.is_agent

@@ -1,0 +1,220 @@
+"""Tickets, their conversation, their append-only history and their persisted SLA timers.
+
+Nothing here changes a ticket by itself: every change goes through ``tickets.services``, which
+writes the ticket, one ``TicketEvent`` per changed fact and the recomputed ``SlaTimer`` rows in
+one transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
+
+
+class PolicyVersion(models.Model):
+    """One version of a support policy file, kept verbatim. Tickets keep the version they were
+    opened under; a new version applies to new tickets (ARCHITECTURE: storage and scale)."""
+
+    key = models.CharField(max_length=100)
+    version = models.CharField(max_length=50)
+    digest = models.CharField(max_length=64)
+    source = models.TextField()
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "digest"], name="policy_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.version}"
+
+
+class TicketNumber(models.Model):
+    """The last ticket number handed out, one row: numbers are dense and human-friendly."""
+
+    last = models.BigIntegerField(default=0)
+
+
+class Ticket(models.Model):
+    class Hold(models.TextChoices):
+        NONE = ""
+        AWAITING_AUTHORISATION = "awaiting_authorisation"
+        NEEDS_ACCOUNT_LOOKUP = "needs_account_lookup"
+
+    number = models.BigIntegerField(unique=True)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    caller_number = models.CharField(max_length=20, blank=True)
+    cc = models.ManyToManyField(Contact, blank=True, related_name="cc_tickets")
+    created_by_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=250)
+    description = models.TextField(blank=True)
+    channel = models.CharField(max_length=20)
+    plan = models.CharField(max_length=50)
+    priority = models.CharField(max_length=50)
+    priority_rank = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=50)
+    status_category = models.CharField(max_length=10)
+    hold = models.CharField(max_length=30, choices=Hold.choices, blank=True, default="")
+    group = models.ForeignKey(
+        AgentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    topic = models.CharField(max_length=100, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    out_of_scope = models.BooleanField(default=False)
+    administrator_not_included = models.BooleanField(default=False)
+    exclusions = models.JSONField(default=list, blank=True)
+    identity_verified = models.BooleanField(default=False)
+    escalation_requested_at = models.DateTimeField(null=True, blank=True)
+    page_on_call = models.BooleanField(default=False)
+    intake_notes = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            # The queue (RK-8, FG-6): priority rank, then time received; keyset on (rank,
+            # received_at, id) so every page is an index range scan.
+            models.Index(
+                fields=["priority_rank", "received_at", "id"], name="ticket_queue",
+                condition=Q(status_category__in=["new", "open", "pending", "on_hold"]),
+            ),
+            models.Index(fields=["assignee", "priority_rank", "received_at", "id"],
+                         name="ticket_queue_assignee"),
+            models.Index(fields=["group", "priority_rank", "received_at", "id"],
+                         name="ticket_queue_group"),
+            models.Index(fields=["organisation", "received_at"], name="ticket_org"),
+            models.Index(fields=["requester", "received_at"], name="ticket_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class Message(models.Model):
+    """A public reply, customer message or internal note. Bodies are stored as given and are
+    sanitised (nh3) or escaped whenever they are shown."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        INTERNAL = "internal"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    author_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=20)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at", "id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(visibility="internal") & Q(author_agent__isnull=True)),
+                name="internal_note_has_agent",
+            ),
+        ]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the uploaded name on disk: it is user input.
+    return f"{instance.ticket_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+
+class TicketEvent(models.Model):
+    """One change to a ticket: who, when, through which channel, old and new value.
+
+    Append-only: services insert, nothing updates or deletes. The SLA engine's history, the
+    ticket history page and audit reports all read this table.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=30)
+    actor_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=20, blank=True)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "at", "id"])]
+
+
+class SlaTimer(models.Model):
+    """The SLA engine's verdict for one (ticket, metric), kept as queryable columns so queues,
+    "breaching in the next hour" and compliance reports are index scans (FreeScout#2074)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timers")
+    metric = models.CharField(max_length=30)
+    state = models.CharField(max_length=20)
+    due_at = models.DateTimeField(null=True, blank=True)
+    goal_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_by_minutes = models.PositiveIntegerField(null=True, blank=True)
+    used_seconds = models.BigIntegerField(default=0)
+    paused_seconds = models.BigIntegerField(default=0)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric"], name="sla_timer_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], name="sla_timer_running_due",
+                         condition=Q(state="running")),
+        ]
+
+
+class TicketRefusal(models.Model):
+    """A request that was refused at intake (RL-7: banned requester), kept so nothing is lost
+    and the support lead can see what was turned away and why."""
+
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requester = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=20)
+    subject = models.CharField(max_length=250)
+    description = models.TextField(blank=True)
+    reason = models.TextField()
+    at = models.DateTimeField()

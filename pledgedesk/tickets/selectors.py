@@ -1,0 +1,152 @@
+"""Reading tickets. Every function takes the Principal and narrows through
+``accounts.authorization.visible_tickets``: no read path decides visibility by itself.
+
+Lists use keyset pagination on the queue order (priority rank, received, id): each page is an
+index range scan, and nothing counts the whole table (osTicket#5589, FreeScout#1014).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
+from pledgedesk.errors import InvalidInput
+from pledgedesk.tickets.models import Message, SlaTimer, Ticket, TicketEvent
+
+OPEN_CATEGORIES = ("new", "open", "pending", "on_hold")
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Queue filters; None means "any". ``assignee`` is an agent id, ``"me"`` or
+    ``"unassigned"``; ``sla_state`` is a timer state (``breached``, ``running``, ...);
+    ``breaching_within`` keeps tickets with a running timer due within that many minutes."""
+
+    status: str | None = None
+    include_closed: bool = False
+    priority: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+    organisation: int | None = None
+    sla_state: str | None = None
+    breaching_within: int | None = None
+    escalated: bool | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def ticket_queue(
+    *, principal: Principal, filters: QueueFilter, cursor: str | None, limit: int,
+    now: datetime,
+) -> Page:
+    """One page of the queue: priority rank, then time received (RK-8, RT-4, FG-6)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    tickets = visible_tickets(principal, Ticket.objects.all())
+    tickets = _filtered(tickets, principal, filters, now)
+    if cursor:
+        rank, received, pk = _decode(cursor)
+        tickets = tickets.filter(
+            Q(priority_rank__gt=rank)
+            | Q(priority_rank=rank, received_at__gt=received)
+            | Q(priority_rank=rank, received_at=received, id__gt=pk)
+        )
+    rows = list(
+        tickets.select_related("organisation", "requester", "assignee", "group")
+        .order_by("priority_rank", "received_at", "id")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(tickets=rows, next_cursor=_encode(rows[-1]) if more else None)
+
+
+def _filtered(tickets: QuerySet, principal: Principal, f: QueueFilter, now: datetime):
+    if f.status is not None:
+        tickets = tickets.filter(status=f.status)
+    elif not f.include_closed:
+        tickets = tickets.filter(status_category__in=OPEN_CATEGORIES)
+    if f.priority is not None:
+        tickets = tickets.filter(priority=f.priority)
+    if f.group is not None:
+        tickets = tickets.filter(group__key=f.group)
+    if f.assignee == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif f.assignee == "me":
+        tickets = tickets.filter(assignee=principal.agent) if principal.is_agent else tickets.none()
+    elif f.assignee is not None:
+        try:
+            tickets = tickets.filter(assignee_id=int(f.assignee))
+        except ValueError:
+            raise InvalidInput("assignee must be an agent id, 'me' or 'unassigned'",
+                               field="assignee") from None
+    if f.organisation is not None:
+        tickets = tickets.filter(organisation_id=f.organisation)
+    if f.escalated is not None:
+        tickets = tickets.filter(escalation_requested_at__isnull=not f.escalated)
+    if f.sla_state is not None:
+        tickets = tickets.filter(Exists(
+            SlaTimer.objects.filter(ticket=OuterRef("pk"), state=f.sla_state)))
+    if f.breaching_within is not None:
+        soon = now + timedelta(minutes=f.breaching_within)
+        tickets = tickets.filter(Exists(SlaTimer.objects.filter(
+            ticket=OuterRef("pk"), state="running", due_at__lte=soon)))
+    return tickets
+
+
+def timers_breaching(*, principal: Principal, now: datetime, within: timedelta) -> QuerySet:
+    """Running timers due between now and now + within, soonest first: an index range scan on
+    the partial index over running timers' due instants."""
+    visible = visible_tickets(principal, Ticket.objects.all())
+    return (SlaTimer.objects.filter(state="running", due_at__gte=now, due_at__lte=now + within,
+                                    ticket__in=visible.values("pk"))
+            .select_related("ticket").order_by("due_at"))
+
+
+def ticket_messages(*, principal: Principal, ticket: Ticket) -> QuerySet:
+    """The conversation; internal notes only for agents."""
+    messages = Message.objects.filter(ticket=ticket).select_related(
+        "author_agent", "author_contact").order_by("created_at", "id")
+    if not sees_internal_notes(principal):
+        messages = messages.filter(visibility=Message.Visibility.PUBLIC)
+    return messages
+
+
+def ticket_history(*, principal: Principal, ticket: Ticket) -> QuerySet:
+    """The event log. Contacts see the public facts of their ticket, never internal work."""
+    events = TicketEvent.objects.filter(ticket=ticket).select_related(
+        "actor_agent", "actor_contact").order_by("at", "id")
+    if not sees_internal_notes(principal):
+        events = events.exclude(kind__in=INTERNAL_EVENT_KINDS)
+    return events
+
+
+# Events that describe internal work: not shown to contacts.
+INTERNAL_EVENT_KINDS = ("internal_note", "call_logged", "page_on_call", "assigned",
+                        "group_changed", "tags_changed", "exclusion_set", "exclusion_cleared")
+
+
+def _encode(ticket: Ticket) -> str:
+    raw = f"{ticket.priority_rank}|{ticket.received_at.isoformat()}|{ticket.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[int, datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        rank, received, pk = base64.urlsafe_b64decode(padded).decode().split("|")
+        at = datetime.fromisoformat(received)
+        if at.tzinfo is None:
+            raise ValueError
+        return int(rank), at, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API returned", field="cursor") from None
