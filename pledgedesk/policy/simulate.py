@@ -6,7 +6,8 @@ so the simulation and the live clocks cannot disagree.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pledgedesk.policy.compile import Location, Policy
 from pledgedesk.policy.errors import PolicyInputError
@@ -22,9 +23,23 @@ def parse_country(value: str | None) -> tuple[str | None, str | None]:
     return country.upper(), (subdiv.upper() or None)
 
 
-def _local(at: datetime | None, opened: datetime) -> str | None:
-    """Instants are shown in the offset the ticket was opened with, whatever the calendar."""
-    return None if at is None else at.astimezone(opened.tzinfo).isoformat()
+def _local(at: datetime | None, zone: tzinfo) -> str | None:
+    return None if at is None else at.astimezone(zone).isoformat()
+
+
+def display_zone(policy: Policy, location: Location, opened: datetime) -> tzinfo:
+    """Instants are shown in the organisation's zone when known, else in the zone of the
+    policy's hours calendar, else in the offset the ticket was opened with."""
+    if location.timezone:
+        try:
+            return ZoneInfo(location.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PolicyInputError(
+                f"--timezone {location.timezone!r} is not an IANA time zone") from None
+    recipe = policy.calendars[policy.spec.policy.hours_calendar]
+    if not recipe.needs_timezone:
+        return ZoneInfo(recipe.timezone)
+    return opened.tzinfo
 
 
 def simulate(policy: Policy, *, opened: datetime, priority: str | None = None,
@@ -34,6 +49,7 @@ def simulate(policy: Policy, *, opened: datetime, priority: str | None = None,
     if opened.tzinfo is None or opened.utcoffset() is None:
         raise PolicyInputError("--opened needs a UTC offset, e.g. 2026-03-02T10:00:00-06:00")
     location = location or Location()
+    zone = display_zone(policy, location, opened)
     offered = policy.spec.channels.offered()
     channel = channel or ("portal" if "portal" in offered else next(iter(offered)))
     plan = policy.check_plan(plan or policy.default_plan)
@@ -49,9 +65,9 @@ def simulate(policy: Policy, *, opened: datetime, priority: str | None = None,
             not_applicable[metric] = timer.reason
             continue
         targets[metric] = {
-            "due": _local(timer.due, opened),
-            "goal": _local(timer.goal, opened),
-            "warn_at": _local(timer.warn_at, opened),
+            "due": _local(timer.due, zone),
+            "goal": _local(timer.goal, zone),
+            "warn_at": _local(timer.warn_at, zone),
             "calendar": timer.calendar,
             "reason": timer.reason,
         }
