@@ -1,6 +1,7 @@
 """Reopen, imports, breach reporting, warnings, "no target", reasons and recomputation."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_imported_ticket_never_starts_escalating_zammad_2949():
     assert all(t.due is None for t in result.values())
 
 
-def test_breach_counts_business_minutes_not_calendar_time_frappe_pr_3354():
+def test_breach_counts_business_minutes_not_calendar_time_frappe_pr_3354_pr_3297():
     # first response 1h, created Friday 17:30: due Monday 08:30; Monday 09:00 is 30 min late,
     # not "a weekend late"
     events = [Created(at(6, 17, 30), "portal", **HIGH)]
@@ -106,7 +107,7 @@ def test_no_target_means_not_applicable_never_a_fake_deadline_frappe_1598():
     assert "no target" in timer.reason
 
 
-def test_each_timer_says_why_it_got_its_target_frappe_1651():
+def test_each_timer_says_why_it_got_its_target_frappe_1651_pr_3547():
     result = run([Created(at(2, 9), "portal", priority="high", plan="premium")], at(2, 10))
     assert result["resolution"].reason == (
         "plan premium, priority high, calendar always, metric resolution: "
@@ -123,7 +124,7 @@ def test_goal_and_limit_reported_breach_only_at_the_limit():
     assert run(events, at(4, 10))["resolution"].state == TimerState.BREACHED
 
 
-def test_warning_follows_business_hours_not_midnight_glpi_22678_zammad_4432():
+def test_warning_follows_business_hours_not_midnight_glpi_22678_zammad_4432_2157():
     # created Monday 17:00, 4h target on Mon-Fri 08:00-18:00: due Tuesday 11:00, warned 10:00
     timer = run([Created(at(2, 17), "portal")], at(2, 17, 30))["first_response"]
     assert timer.due == at(3, 11)
@@ -157,3 +158,28 @@ def test_naive_instants_are_rejected():
 def test_history_must_start_with_created():
     with pytest.raises(PolicyInputError, match="Created"):
         run([AgentReply(at(2, 9))], at(2, 10))
+
+
+def test_changed_calendar_recomputes_open_tickets_zammad_4353_osticket_5160():
+    # the same history under hours changed from 08:00-18:00 to 09:00-17:00
+    events = [Created(at(2, 16), "portal")]
+    shorter_day = clock_policy(CLOCK_POLICY.replace('["08:00-18:00"]', '["09:00-17:00"]'))
+    assert run(events, at(2, 16, 30))["first_response"].due == at(3, 10)
+    assert run(events, at(2, 16, 30), shorter_day)["first_response"].due == at(3, 12)
+
+
+def test_instants_in_three_zones_give_one_answer_frappe_pr_3776():
+    # calendar in UTC, the ticket created by a server in Tokyo, the reply by an agent in Chicago
+    tokyo = at(2, 9).astimezone(ZoneInfo("Asia/Tokyo"))
+    chicago = at(2, 10).astimezone(ZoneInfo("America/Chicago"))
+    timer = run([Created(tokyo, "portal"), AgentReply(chicago)], at(2, 11))["first_response"]
+    assert timer.met_at == at(2, 10)
+    assert timer.business_used == timedelta(hours=1)
+
+
+def test_reopen_keeps_the_remaining_time_osticket_pr_5206():
+    events = [Created(at(2, 9), "portal", **HIGH), StatusChanged(at(2, 17), "solved"),
+              Reopened(at(4, 12))]
+    timer = run(events, at(4, 12))["resolution"]
+    assert timer.remaining == timedelta(hours=2)
+    assert timer.due == at(4, 14)
