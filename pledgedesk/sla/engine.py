@@ -3,7 +3,8 @@
 ``evaluate(policy, ticket, events, now)`` replays the events (``pledgedesk.sla.events``) up to
 ``now`` and returns one :class:`Timer` per metric the policy defines. It reads no clock, no
 database and no file; the same history under the same policy always gives the same timers, so
-recomputing after a policy or calendar change gives what that policy would always have given.
+recomputing after a policy or calendar change gives what that policy would always have given
+(Zammad#534, #4353, osTicket#5160).
 
 How a clock is measured
 -----------------------
@@ -21,12 +22,15 @@ the clock's start and the instant the calendar rule gives from that start (``add
 ``cutoff_due``), so pauses extend them exactly like any other target. The due instant is where
 the used time reaches T: walking the ``run`` segments in order, inside the segment where it is
 reached, ``calendar.add(segment_start, T - used_before)``; after the last resume it is the same
-with the segment left open. While never paused the rule's own instant is reported unchanged
-(the cutoff's "next business morning" stays that, not the equal "17:00 today"). While paused
+with the segment left open (also when ``now`` is the resume instant itself). While never
+paused the rule's own instant is reported unchanged (the cutoff's "next business morning"
+stays that, not the equal "17:00 today"). While paused
 and not yet breached there is no due instant (``due`` is None, ``remaining`` says how much is
 left). ``[goal, limit]`` ranges report ``goal`` and breach only past the limit (RK-3, RL-3).
 ``warn_at`` is where the used time reaches T minus the metric's ``warn_before``, in business
-time, so warnings follow business hours and never fire at midnight (Zammad#4432, GLPI#22678).
+time, so warnings follow business hours and never fire at midnight (Zammad#4432, #2157,
+GLPI PR#22678). A ticket created while closed starts counting at the next opening (GLPI#687),
+so nothing escalates the moment it arrives (django-helpdesk#8).
 
 A clock is breached when its used time exceeds T (strictly; met exactly at the due instant is
 met). ``breached_by_minutes`` is that excess in business minutes, rounded up, never negative and
@@ -38,7 +42,7 @@ exclusion reason applies at ``now``; never a breach: RK-4) and ``not_applicable`
 no target for this priority, RK-3 BLUE and RT-1 Normal, instead of a fake one-year target:
 frappe#1598; a follow-up before the first touch; a ticket solved before it was ever answered;
 an imported ticket). Every timer carries ``reason``: plan, priority, calendar, metric and the
-target, and where the target came from (frappe#1651).
+target, and where the target came from (frappe#1651, PR#3547).
 
 The rules, metric by metric
 ---------------------------
@@ -68,9 +72,9 @@ resolution (RK-3, RT-1)
     Starts at creation and runs while the ticket is not solved or closed, not in a pausing
     status and not excluded. Solving meets it at the solve instant. Reopening resumes it from
     the business time it had used: the solved stretch does not count and an old due instant
-    does not fire a breach at once (osTicket#5955). Pausing and solving in one step keep the
-    hold time (frappe PR#3776). While an exclusion reason is set (RK-4) it does not run and its
-    state is ``excluded``; solved while excluded, it stays excluded.
+    does not fire a breach at once (osTicket#5955, PR#5206). Pausing and solving in one step
+    keep the hold time (frappe PR#3776). While an exclusion reason is set (RK-4) it does not
+    run and its state is ``excluded``; solved while excluded, it stays excluded.
 
 Priority changes (FG-5)
     Targets are re-derived from the clock's original start with the new priority, and the
