@@ -1,6 +1,7 @@
 """Bad policy files are rejected at check time, every problem with its key path."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +202,10 @@ def test_bad_durations(text):
 def test_format_duration():
     assert format_duration(timedelta(minutes=90)) == "1h30m"
     assert format_duration(timedelta(minutes=30)) == "30m"
+
+
+def test_the_example_in_format_md_is_a_valid_policy():
+    text = (Path(__file__).resolve().parents[2] / "pledgedesk/policy/FORMAT.md").read_text()
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    spec = parse_policy(example, "FORMAT.md")
+    assert list(spec.priorities) == ["urgent", "normal"]
