@@ -47,9 +47,7 @@ def summary(policy: Policy, file: str) -> str:
     prios = ", ".join(p.key + (" (default)" if p.default else "") for p in policy.priorities)
     plans = ", ".join(k + (f" (extends {p.extends})" if p.extends else "")
                       for k, p in spec.plans.items())
-    metrics = []
-    for metric in policy.metric_keys:
-        metrics.append(metric)
+    metrics = policy.metric_keys
     return (f"{file}: OK. {spec.policy.name}, version {spec.policy.version}, effective "
             f"{spec.policy.effective.isoformat()}. {len(spec.calendars)} calendar(s) "
             f"({', '.join(spec.calendars)}); priorities {prios}; plans {plans}; channels "

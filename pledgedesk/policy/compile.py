@@ -22,7 +22,7 @@ from types import MappingProxyType
 from pledgedesk.calendar import Calendar, HolidaySpec
 from pledgedesk.policy.durations import format_duration
 from pledgedesk.policy.errors import PolicyInputError
-from pledgedesk.policy.schema import ORGANISATION, PolicyFile, StatusSpec, Target
+from pledgedesk.policy.schema import ORGANISATION, PagingSpec, PolicyFile, StatusSpec, Target
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,26 @@ class Policy:
             notes.append(f"channel {channel} is only for plans {', '.join(spec.plans)}")
         return Intake(priority=priority, notes=tuple(notes))
 
-    def paging_plan(self, plan: str):  # -> PagingSpec | None
+    def intake_exclusions(self, *, administrator_included: bool,
+                          organisation_has_administrator: bool) -> tuple[str, ...]:
+        """RK-2: the exclusion reasons a new ticket gets when it is flagged for coming without
+        the organisation's Administrator, or from an organisation that has none."""
+        intake = self.spec.intake
+        if not intake.flag_without_administrator:
+            return ()
+        if not organisation_has_administrator:
+            return tuple(r for r in (intake.no_administrator_exclusion,) if r)
+        if not administrator_included:
+            return tuple(r for r in (intake.without_administrator_exclusion,) if r)
+        return ()
+
+    def needs_account_lookup(self, channel: str) -> bool:
+        """FG-4: a ticket from this channel knows only a phone number until an agent looks
+        the account up."""
+        self.check_channel(channel)
+        return not self.spec.channels.offered()[channel].identifies_requester
+
+    def paging_plan(self, plan: str) -> PagingSpec | None:
         for key in self.plan_chains[plan]:
             if self.spec.plans[key].paging is not None:
                 return self.spec.plans[key].paging

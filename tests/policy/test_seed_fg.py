@@ -52,9 +52,9 @@ def test_fg_3_email_cannot_set_priority_default_medium_applies():
 
 
 def test_fg_4_voicemail_knows_only_the_number_and_needs_a_lookup():
-    voicemail = fg().spec.channels.voicemail
-    assert not voicemail.identifies_requester
-    assert not voicemail.sets_priority
+    assert fg().needs_account_lookup("voicemail")
+    assert not fg().needs_account_lookup("portal")
+    assert not fg().spec.channels.voicemail.sets_priority
 
 
 def test_fg_5_priorities_and_engineers_may_change_them():

@@ -154,3 +154,15 @@ def test_rk_11_courtesy_work_is_best_effort_under_30_minutes():
 def test_rk_12_knowledge_base_and_training_videos():
     kinds = {r.kind for r in rk().spec.policy.resources}
     assert kinds == {"knowledge_base", "video_library"}
+
+
+def test_rk_2_flagged_tickets_get_the_administrator_exclusions():
+    policy = rk()
+    assert policy.intake_exclusions(administrator_included=True,
+                                    organisation_has_administrator=True) == ()
+    assert policy.intake_exclusions(administrator_included=False,
+                                    organisation_has_administrator=True) == (
+        "administrator_not_included",)
+    assert policy.intake_exclusions(administrator_included=False,
+                                    organisation_has_administrator=False) == (
+        "no_administrator",)
