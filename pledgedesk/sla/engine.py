@@ -256,6 +256,8 @@ def evaluate(policy: Policy, ticket: Ticket, events: Iterable[Event],
         _aware(event.at, type(event).__name__ + ".at")
         if isinstance(event, Created) and event is not created:
             raise PolicyInputError("a ticket is created once")
+    if now < created.at:
+        raise PolicyInputError(f"now ({now}) is before the ticket was created ({created.at})")
     plan = policy.check_plan(created.plan or policy.default_plan)
     priority = policy.priority(created.priority or policy.default_priority).key
     if created.imported:

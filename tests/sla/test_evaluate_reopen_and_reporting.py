@@ -183,3 +183,8 @@ def test_reopen_keeps_the_remaining_time_osticket_pr_5206():
     timer = run(events, at(4, 12))["resolution"]
     assert timer.remaining == timedelta(hours=2)
     assert timer.due == at(4, 14)
+
+
+def test_now_before_creation_is_rejected():
+    with pytest.raises(PolicyInputError, match="before the ticket was created"):
+        run([Created(at(2, 9), "portal")], at(2, 8))
