@@ -12,7 +12,10 @@ Edge semantics (each is tested in ``tests/calendar``):
 * ``between(t1, t2)`` counts business time in ``[t1, t2]``; ``t1 > t2`` raises
   :class:`NegativeDurationError`.
 * DST: see :mod:`pledgedesk.calendar.zonemap` (gap -> transition instant, fold -> first
-  occurrence). Business time is real time: a 24x7 spring-forward day has 23 hours.
+  occurrence). Business time is real time: a 24x7 spring-forward day has 23 hours. A result
+  in the repeated autumn hour carries ``fold=1`` when it is the second pass; compare such
+  results in UTC, because Python's ``==`` between datetimes of *different* zones is always
+  False for a time in a repeated hour (PEP 495), and ``==`` within one zone ignores ``fold``.
 * A *business day* is a local date with at least one opening left after holidays, closures and
   special openings. Its openings are the windows that *start* on that date (an overnight window
   22:00-02:00 belongs to the day it starts on), so closing a date (holiday, closure) removes the
