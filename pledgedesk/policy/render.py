@@ -2,7 +2,9 @@
 
 :func:`document` turns a compiled policy into a list of neutral blocks (headings, paragraphs,
 lists, tables); :func:`to_markdown` and :func:`to_html` only format those blocks, so the two
-formats always say the same thing. Every piece of text in the HTML is escaped.
+formats always say the same thing. Every piece of text in the HTML is escaped. ``note`` fields
+are for the policy's authors (where a value is a choice, not the source document's word) and
+are never shown to customers.
 """
 
 from __future__ import annotations
@@ -10,9 +12,17 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import holidays
+
 from pledgedesk.policy.compile import Policy, ResolvedTarget
 from pledgedesk.policy.durations import format_duration
-from pledgedesk.policy.schema import DAY_NAMES, METRIC_KEYS, ORGANISATION, CalendarSpec
+from pledgedesk.policy.schema import (
+    DAY_NAMES,
+    METRIC_KEYS,
+    ORGANISATION,
+    CalendarSpec,
+    HolidaySet,
+)
 
 _DAY_LABELS = dict(zip(DAY_NAMES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                    "Saturday", "Sunday"), strict=True))
@@ -32,7 +42,24 @@ class Block:
     rows: tuple[tuple[str, ...], ...] = ()
 
 
-def _hours(spec: CalendarSpec) -> list[str]:
+def holiday_names(hol: HolidaySet, year: int) -> list[str]:
+    """The names of a fixed holiday set in ``year``, in date order (observed days folded in),
+    so the page names exactly the holidays the calendar closes on."""
+    found = holidays.country_holidays(hol.country, subdiv=hol.subdiv, years=year,
+                                      categories=hol.categories, observed=hol.observed)
+    names: list[str] = []
+    for _, name in sorted(found.items()):
+        for one in name.split("; "):
+            base = one.removesuffix(" (observed)")
+            if hol.include is not None and one not in hol.include and base not in hol.include:
+                continue
+            if one in hol.exclude or base in hol.exclude or base in names:
+                continue
+            names.append(base)
+    return names
+
+
+def _hours(spec: CalendarSpec, year: int) -> list[str]:
     if spec.always_open:
         return ["Every day, 24 hours a day."]
     zone = ("your own local time zone" if spec.timezone == ORGANISATION else spec.timezone)
@@ -58,8 +85,9 @@ def _hours(spec: CalendarSpec) -> list[str]:
         lines.append("Closed on the public holidays of your own country and region.")
     else:
         region = hol.country + (f"-{hol.subdiv}" if hol.subdiv else "")
-        which = f" ({', '.join(hol.include)})" if hol.include else ""
-        lines.append(f"Closed on {region} public holidays{which}.")
+        names = holiday_names(hol, year)
+        lines.append(f"Closed on {region} public holidays" + (f": {', '.join(names)}."
+                                                               if names else "."))
     if spec.closed:
         lines.append("Also closed on " + ", ".join(d.isoformat() for d in spec.closed) + ".")
     return lines
@@ -80,7 +108,13 @@ def promise(target: ResolvedTarget | None, policy: Policy) -> str:
         return f"{target.goal}-{target.limit} business days ({cal})"
     if target.goal == target.limit:
         return f"Within {_span(target.limit)} ({cal})"
-    return f"{_span(target.goal)} to {_span(target.limit)} ({cal})"
+    goal, limit = _span(target.goal), _span(target.limit)
+    if goal.endswith(" hours") or goal == "1 hour":
+        goal = goal.split(" ")[0]
+        if limit.endswith(" hours"):
+            return f"{goal} to {limit} ({cal})"
+        goal = _span(target.goal)
+    return f"{goal} to {limit} ({cal})"
 
 
 def _span(value) -> str:
@@ -124,7 +158,7 @@ def document(policy: Policy) -> list[Block]:
         out.append(Block("h3", cal.label))
         if cal.description:
             out.append(Block("p", cal.description))
-        out.append(Block("ul", items=tuple(_hours(cal))))
+        out.append(Block("ul", items=tuple(_hours(cal, meta.effective.year))))
 
     out.append(Block("h2", "Priorities"))
     rows = []
@@ -174,8 +208,6 @@ def document(policy: Policy) -> list[Block]:
                           f"from {chans} page the on-call engineer. {paging.covers}")
             if paging.rotation:
                 extras.append(paging.rotation)
-        if plan.note:
-            extras.append(plan.note)
         if extras:
             out.append(Block("ul", items=tuple(extras)))
 

@@ -57,3 +57,19 @@ def test_html_is_escaped():
     assert "Product Support&#x27;s help" in page
     assert "<script" not in page
     assert page.count("<table>") == page.count("</table>")
+
+
+def test_holiday_set_is_named_on_the_page_rl_1():
+    page = render(seed("ecommerce-platform"))
+    assert ("Closed on CA public holidays: New Year's Day, Good Friday, Canada Day, Labor Day, "
+            "Christmas Day.") in page
+
+
+def test_author_notes_are_not_shown_to_customers():
+    page = render(seed("crm-regional")) + render(seed("fax-server-24x7"))
+    assert "our choice" not in page.lower()
+
+
+def test_ranges_read_naturally_rl_3():
+    assert "| Critical | 1 to 4 hours (Support hours (US Eastern)) |" in render(
+        seed("ecommerce-platform"))
