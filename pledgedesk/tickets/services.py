@@ -526,7 +526,7 @@ def _reopen(ticket: Ticket, policy: Policy, actor: Actor, now: datetime) -> None
 
 def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     """Re-read the ticket under a row lock; a stale expected version is a Conflict."""
-    fresh = (Ticket.objects.select_for_update()
+    fresh = (Ticket.objects.select_for_update(of=("self",))
              .select_related("policy_version", "organisation").get(pk=ticket.pk))
     if expected_version is not None and fresh.version != expected_version:
         raise Conflict(

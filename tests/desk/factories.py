@@ -26,7 +26,7 @@ def contact(org: Organisation, *, role: str = "end_user", authorised=False, logi
     n = next(_seq)
     user = None
     if login:
-        user = get_user_model().objects.create_user(f"contact{n}", password="x" * 20)
+        user = get_user_model().objects.create_user(f"contact{n}")  # no password: no hashing
     person = Contact.objects.create(
         organisation=org, name=name or f"Contact {n}", user=user, authorised=authorised,
         created_at=T0,
@@ -43,7 +43,7 @@ def contact(org: Organisation, *, role: str = "end_user", authorised=False, logi
 
 def agent(*, roles=("engineer",), groups=(), name=None) -> Agent:
     n = next(_seq)
-    user = get_user_model().objects.create_user(f"agent{n}", password="x" * 20)
+    user = get_user_model().objects.create_user(f"agent{n}")
     person = Agent.objects.create(user=user, name=name or f"Agent {n}", roles=list(roles))
     for key in groups:
         group, _ = AgentGroup.objects.get_or_create(key=key, defaults={"name": key.title()})
