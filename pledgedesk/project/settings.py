@@ -87,6 +87,8 @@ USE_I18N = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "attachments"
+PLEDGEDESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # one upload; larger is a 413 naming the limit
+PLEDGEDESK_MAX_BODY_BYTES = 1024 * 1024  # one JSON API request body; larger is a 413
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -1,0 +1,1 @@
+"""Pledgedesk JSON API (Django Ninja)."""

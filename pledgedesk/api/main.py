@@ -1,0 +1,31 @@
+"""The JSON API, mounted at ``/api/v1/``; its OpenAPI schema is ``/api/v1/openapi.json``.
+
+Every endpoint needs a bearer token (``api.auth``); errors share one shape (``api.errors``).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from pledgedesk import __version__
+from pledgedesk.api import attachments, errors, tickets, timers
+from pledgedesk.api.auth import TokenAuth
+
+api = NinjaAPI(
+    title="Pledgedesk API",
+    version="1",
+    description=(
+        "Tickets, their conversation, SLA timers and history. Authenticate with "
+        "`Authorization: Bearer <token>`. Errors are `{code, message, field}`. Text fields "
+        "come back exactly as stored: escape them, or render the `*_html` fields, which are "
+        f"sanitised. Pledgedesk {__version__}."
+    ),
+    auth=TokenAuth(),
+    parser=errors.BoundedJsonParser(),
+    urls_namespace="api-v1",
+    docs_url=None,
+)
+errors.install(api)
+api.add_router("", tickets.router)
+api.add_router("", attachments.router)
+api.add_router("", timers.router)

@@ -1,0 +1,145 @@
+"""Models to response shapes. The one place that decides what a contact may read of a ticket:
+everything agent-only goes into an ``internal`` block that is built only for agents."""
+
+from __future__ import annotations
+
+import nh3
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+
+from pledgedesk.accounts.models import Agent, AgentGroup, Contact
+from pledgedesk.api import schemas as s
+from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket, TicketEvent
+from pledgedesk.tickets.policies import policy_for
+
+SAFE_TAGS = {"a", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "strong",
+             "ul"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+
+# Keys of an event's old/new a contact may read; the rest (groups, plans, grants) is internal.
+PUBLIC_EVENT_KEYS = {"status", "priority", "requested_priority", "subject", "channel",
+                     "message", "attachment", "filename", "size", "topic", "reason"}
+
+
+def safe_html(text: str) -> str:
+    """``text`` sanitised for rendering: a small tag set, links only http(s)/mailto with
+    rel="noopener noreferrer nofollow", no other attributes; script and style content dropped."""
+    return nh3.clean(
+        text, tags=SAFE_TAGS, attributes={"a": {"href"}}, url_schemes=SAFE_SCHEMES,
+        link_rel="noopener noreferrer nofollow", clean_content_tags={"script", "style"},
+    )
+
+
+def _ref(obj: Agent | Contact | None) -> s.Ref | None:
+    return None if obj is None else s.Ref(id=obj.pk, name=obj.name)
+
+
+def _group(group: AgentGroup | None) -> s.GroupRef | None:
+    return None if group is None else s.GroupRef(key=group.key, name=group.name)
+
+
+def timer_out(timer: SlaTimer, *, agent: bool) -> s.TimerOut:
+    internal = None
+    if agent:
+        internal = s.TimerInternalOut(
+            warn_at=timer.warn_at, breached_by_minutes=timer.breached_by_minutes,
+            used_seconds=timer.used_seconds, paused_seconds=timer.paused_seconds,
+            reason=timer.reason,
+        )
+    return s.TimerOut(metric=timer.metric, state=timer.state, due_at=timer.due_at,
+                      goal_at=timer.goal_at, met_at=timer.met_at, internal=internal)
+
+
+def _timers(ticket: Ticket, *, agent: bool) -> list[s.TimerOut]:
+    return [timer_out(t, agent=agent)
+            for t in sorted(ticket.timers.all(), key=lambda t: t.metric)]
+
+
+def ticket_out(ticket: Ticket, *, agent: bool) -> s.TicketOut:
+    prefetch_related_objects([ticket], "timers", "cc")
+    internal = None
+    if agent:
+        policy = policy_for(ticket.policy_version)
+        internal = s.TicketInternalOut(
+            policy=s.PolicyRef(key=policy.key, version=policy.version), plan=ticket.plan,
+            assignee=_ref(ticket.assignee), group=_group(ticket.group), tags=ticket.tags,
+            exclusions=ticket.exclusions, out_of_scope=ticket.out_of_scope,
+            administrator_not_included=ticket.administrator_not_included,
+            identity_verified=ticket.identity_verified, page_on_call=ticket.page_on_call,
+            intake_notes=ticket.intake_notes, created_by_agent=_ref(ticket.created_by_agent),
+            caller_number=ticket.caller_number,
+        )
+    return s.TicketOut(
+        number=ticket.number, subject=ticket.subject, description=ticket.description,
+        description_html=safe_html(ticket.description), status=ticket.status,
+        status_category=ticket.status_category, priority=ticket.priority,
+        channel=ticket.channel, topic=ticket.topic, hold=ticket.hold,
+        organisation=_ref(ticket.organisation), requester=_ref(ticket.requester),
+        cc=[_ref(c) for c in sorted(ticket.cc.all(), key=lambda c: c.pk)],
+        escalation_requested_at=ticket.escalation_requested_at,
+        received_at=ticket.received_at, updated_at=ticket.updated_at, version=ticket.version,
+        timers=_timers(ticket, agent=agent), internal=internal,
+    )
+
+
+def queue_page_out(tickets: list[Ticket], next_cursor: str | None, *,
+                   agent: bool) -> s.QueuePageOut:
+    """One query for the page (done by the selector) plus one for all its timers."""
+    prefetch_related_objects(tickets, "timers")
+    items = []
+    for ticket in tickets:
+        internal = None
+        if agent:
+            internal = s.QueueInternalOut(assignee=_ref(ticket.assignee),
+                                          group=_group(ticket.group), tags=ticket.tags)
+        items.append(s.TicketSummaryOut(
+            number=ticket.number, subject=ticket.subject, status=ticket.status,
+            status_category=ticket.status_category, priority=ticket.priority,
+            hold=ticket.hold, organisation=_ref(ticket.organisation),
+            requester=_ref(ticket.requester),
+            escalation_requested_at=ticket.escalation_requested_at,
+            received_at=ticket.received_at, updated_at=ticket.updated_at,
+            version=ticket.version, timers=_timers(ticket, agent=agent), internal=internal,
+        ))
+    return s.QueuePageOut(items=items, next_cursor=next_cursor)
+
+
+def _person(agent_obj: Agent | None, contact: Contact | None, *,
+            agent: bool) -> s.Person | None:
+    if agent_obj is not None:
+        return s.Person(kind="agent", name=agent_obj.name, id=agent_obj.pk if agent else None)
+    if contact is not None:
+        return s.Person(kind="contact", name=contact.name, id=contact.pk if agent else None)
+    return None
+
+
+def message_out(message: Message, *, agent: bool) -> s.MessageOut:
+    return s.MessageOut(
+        id=message.pk, visibility=message.visibility, channel=message.channel,
+        author=_person(message.author_agent, message.author_contact, agent=agent),
+        body=message.body, body_html=safe_html(message.body), created_at=message.created_at,
+    )
+
+
+def event_out(event: TicketEvent, *, agent: bool) -> s.EventOut:
+    old, new = event.old, event.new
+    if not agent:
+        old, new = _public(old), _public(new)
+    return s.EventOut(
+        id=event.pk, at=event.at, kind=event.kind, channel=event.channel,
+        actor=_person(event.actor_agent, event.actor_contact, agent=agent), old=old, new=new,
+    )
+
+
+def _public(facts: dict | None) -> dict | None:
+    if not isinstance(facts, dict):
+        return None
+    return {k: v for k, v in facts.items() if k in PUBLIC_EVENT_KEYS}
+
+
+def attachment_out(attachment: Attachment) -> s.AttachmentOut:
+    return s.AttachmentOut(
+        id=attachment.pk, filename=attachment.filename, content_type=attachment.content_type,
+        size=attachment.size, sha256=attachment.sha256, created_at=attachment.created_at,
+        download_url=reverse("api-v1:attachment_download", args=[attachment.pk]),
+    )

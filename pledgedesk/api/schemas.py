@@ -1,0 +1,289 @@
+"""Request and response shapes of the JSON API.
+
+Inputs forbid unknown fields (a misspelt field is an error naming it, never silently dropped)
+and refuse text the databases cannot store (NUL, unpaired surrogates) with a 422, so bad
+input never reaches a service as a half-valid value.
+
+Outputs have one shape for everyone, with the agent-only facts in an ``internal`` block that
+is ``null`` for contacts: contacts never receive assignees, groups, tags, exclusion reasons,
+intake notes or timer internals. Text comes back exactly as stored: clients must escape it,
+or render the ``*_html`` field, which is sanitised with nh3.
+
+Timestamps are ISO 8601 with an explicit UTC offset (``2026-01-05T15:00:00+00:00``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+MAX_ID = 2**63 - 1
+MAX_TEXT = 200_000  # characters; the request-body byte limit usually bites first
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
+    return value
+
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_storable)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_storable)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Instant = Annotated[
+    datetime,
+    PlainSerializer(lambda at: at.astimezone(UTC).isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+SlaState = Literal["running", "paused", "met", "breached", "excluded", "not_applicable"]
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+class TicketCreateIn(In):
+    """A contact opens a ticket for themself (organisation and requester implied); an agent
+    opens one for a customer and must name ``organisation`` and ``requester``."""
+
+    subject: Annotated[Text, StringConstraints(max_length=250)]
+    description: Text = ""
+    priority: Key | None = None
+    topic: Annotated[Text, StringConstraints(max_length=100)] = ""
+    cc: list[Id] = Field(default_factory=list, max_length=50)
+    tags: list[Key] = Field(default_factory=list, max_length=20)
+    channel: Key | None = Field(default=None, description="Agents only. Default: api, or "
+                                "portal where the policy offers no api channel.")
+    organisation: Id | None = Field(default=None, description="Agents only, required.")
+    requester: Id | None = Field(default=None, description="Agents only, required.")
+
+
+class TicketPatchIn(In):
+    """Agents only. ``assignee: null`` unassigns. ``version`` (or an ``If-Match`` header) is
+    the version last seen; a stale one is a 409."""
+
+    status: Key | None = None
+    priority: Key | None = None
+    assignee: Id | None = None
+    group: Key | None = None
+    topic: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    tags: list[Key] | None = Field(default=None, max_length=20)
+    version: Id | None = None
+
+
+class ReplyIn(In):
+    """An agent's public reply (optionally changing the status in the same action) or a
+    contact's reply (which reopens a Solved ticket)."""
+
+    body: Text
+    status: Key | None = Field(default=None, description="Agents only.")
+    version: Id | None = None
+
+
+class NoteIn(In):
+    body: Text
+    version: Id | None = None
+
+
+class CallIn(In):
+    summary: Text
+    version: Id | None = None
+
+
+class EscalationIn(In):
+    reason: Text
+
+
+class ExclusionIn(In):
+    reason: Key
+    active: bool = True
+    version: Id | None = None
+
+
+class AuthorisationIn(In):
+    approve: bool
+
+
+# --- outputs ---------------------------------------------------------------------------------
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class GroupRef(Schema):
+    key: str
+    name: str
+
+
+class Person(Schema):
+    kind: Literal["agent", "contact"]
+    name: str
+    id: int | None = Field(default=None, description="Shown to agents only.")
+
+
+class TimerInternalOut(Schema):
+    warn_at: Instant | None
+    breached_by_minutes: int | None
+    used_seconds: int
+    paused_seconds: int
+    reason: str
+
+
+class TimerOut(Schema):
+    metric: str
+    state: str
+    due_at: Instant | None = Field(description="The promised limit; null when none runs.")
+    goal_at: Instant | None = Field(description="The goal inside a range target (RK-3).")
+    met_at: Instant | None
+    internal: TimerInternalOut | None = None
+
+
+class PolicyRef(Schema):
+    key: str
+    version: str
+
+
+class TicketInternalOut(Schema):
+    policy: PolicyRef
+    plan: str
+    assignee: Ref | None
+    group: GroupRef | None
+    tags: list[str]
+    exclusions: list[str]
+    out_of_scope: bool
+    administrator_not_included: bool
+    identity_verified: bool
+    page_on_call: bool
+    intake_notes: list[str]
+    created_by_agent: Ref | None
+    caller_number: str
+
+
+class TicketOut(Schema):
+    number: int
+    subject: str
+    description: str = Field(description="As stored: escape it, or use description_html.")
+    description_html: str = Field(description="description sanitised with nh3.")
+    status: str
+    status_category: str
+    priority: str
+    channel: str
+    topic: str
+    hold: str
+    organisation: Ref | None
+    requester: Ref | None
+    cc: list[Ref]
+    escalation_requested_at: Instant | None
+    received_at: Instant
+    updated_at: Instant
+    version: int
+    timers: list[TimerOut]
+    internal: TicketInternalOut | None = Field(description="Agents only; null for contacts.")
+
+
+class QueueInternalOut(Schema):
+    assignee: Ref | None
+    group: GroupRef | None
+    tags: list[str]
+
+
+class TicketSummaryOut(Schema):
+    number: int
+    subject: str
+    status: str
+    status_category: str
+    priority: str
+    hold: str
+    organisation: Ref | None
+    requester: Ref | None
+    escalation_requested_at: Instant | None
+    received_at: Instant
+    updated_at: Instant
+    version: int
+    timers: list[TimerOut]
+    internal: QueueInternalOut | None
+
+
+class QueuePageOut(Schema):
+    items: list[TicketSummaryOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null "
+                                    "on the last page. There is no total count.")
+
+
+class MessageOut(Schema):
+    id: int
+    visibility: Literal["public", "internal"]
+    channel: str
+    author: Person | None
+    body: str = Field(description="As stored: escape it, or use body_html.")
+    body_html: str = Field(description="body sanitised with nh3.")
+    created_at: Instant
+
+
+class MessageCreatedOut(Schema):
+    message: MessageOut
+    ticket: TicketOut
+
+
+class EventOut(Schema):
+    id: int
+    at: Instant
+    kind: str
+    channel: str
+    actor: Person | None
+    old: dict | None
+    new: dict | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: Instant
+    download_url: str
+
+
+class BreachingOut(Schema):
+    ticket: int
+    subject: str
+    priority: str
+    metric: str
+    state: str
+    due_at: Instant
+    warn_at: Instant | None
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None
+
+
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[FieldErrorOut]

@@ -1,0 +1,351 @@
+"""Ticket endpoints. Each handler parses, finds the ticket through the one permission check
+(``ticket_for``: a ticket the caller may not see is a 404, exactly like a missing one), checks
+the caller's role for the action (403 when visible but not allowed), calls one service with
+``caller.now`` and renders the result."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict, Field, StringConstraints
+
+from pledgedesk.accounts.authorization import sees_internal_notes, ticket_for
+from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
+from pledgedesk.api import render
+from pledgedesk.api import schemas as s
+from pledgedesk.api.auth import CHANNEL, Caller, caller_of
+from pledgedesk.errors import InvalidInput, PermissionDenied
+from pledgedesk.tickets import services
+from pledgedesk.tickets.models import Ticket
+from pledgedesk.tickets.policies import policy_for, policy_version_current
+from pledgedesk.tickets.selectors import (
+    MAX_PAGE,
+    QueueFilter,
+    ticket_history,
+    ticket_messages,
+    ticket_queue,
+)
+
+router = Router(tags=["tickets"])
+
+Number = Annotated[int, Path(ge=1, le=s.MAX_ID)]
+ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut,
+          409: s.ErrorOut, 413: s.ErrorOut, 422: s.ValidationErrorOut}
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+class VersionRequired(InvalidInput):
+    code = "version_required"
+    status = 428
+
+
+def _tickets() -> QuerySet:
+    return Ticket.objects.select_related(
+        "policy_version", "organisation", "requester", "assignee", "group", "created_by_agent")
+
+
+def _ticket(caller: Caller, number: int) -> Ticket:
+    return ticket_for(caller.principal, number, _tickets())
+
+
+def _detail(caller: Caller, number: int) -> s.TicketOut:
+    return render.ticket_out(_ticket(caller, number), agent=caller.is_agent)
+
+
+def _version(request: HttpRequest, body_version: int | None) -> int | None:
+    """The version the client last saw: the body's ``version``, else the If-Match header."""
+    if body_version is not None:
+        return body_version
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    match = _ETAG.match(header.strip())
+    if match is None:
+        raise InvalidInput('If-Match must be a ticket version, such as "3"', field="If-Match")
+    return int(match.group(1))
+
+
+# --- create and list -------------------------------------------------------------------------
+
+
+@router.post("/tickets", response={201: s.TicketOut, **ERRORS}, summary="Open a ticket")
+def ticket_create(request, payload: s.TicketCreateIn):
+    caller = caller_of(request)
+    build = _agent_ticket if caller.is_agent else _contact_ticket
+    new = build(caller, payload)
+    ticket = services.ticket_create(new=new, now=caller.now)
+    return Status(201, _detail(caller, ticket.number))
+
+
+def _default_channel(org: Organisation, caller: Caller) -> str:
+    policy = policy_for(policy_version_current(org.policy_key, now=caller.now))
+    return CHANNEL if CHANNEL in policy.spec.channels.offered() else "portal"
+
+
+def _cc(org: Organisation, ids: list[int]) -> list[Contact]:
+    found = {c.pk: c for c in Contact.objects.filter(organisation=org, pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise InvalidInput(f"no contact {missing[0]} in this organisation", field="cc")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def _contact_ticket(caller: Caller, payload: s.TicketCreateIn) -> services.NewTicket:
+    for name in ("organisation", "requester", "channel", "tags"):
+        if name in payload.model_fields_set:
+            raise PermissionDenied(f"only an agent can set {name}", field=name)
+    contact = caller.contact
+    org = contact.organisation
+    return services.NewTicket(
+        organisation=org, requester=contact, subject=payload.subject,
+        description=payload.description, channel=_default_channel(org, caller),
+        priority=payload.priority, cc=_cc(org, payload.cc), topic=payload.topic,
+    )
+
+
+def _agent_ticket(caller: Caller, payload: s.TicketCreateIn) -> services.NewTicket:
+    if payload.organisation is None:
+        raise InvalidInput("organisation is required when an agent opens a ticket",
+                           field="organisation")
+    if payload.requester is None:
+        raise InvalidInput("requester is required when an agent opens a ticket",
+                           field="requester")
+    org = Organisation.objects.filter(pk=payload.organisation).first()
+    if org is None:
+        raise InvalidInput(f"no organisation {payload.organisation}", field="organisation")
+    requester = Contact.objects.filter(pk=payload.requester, organisation=org).first()
+    if requester is None:
+        raise InvalidInput(f"no contact {payload.requester} in this organisation",
+                           field="requester")
+    return services.NewTicket(
+        organisation=org, requester=requester, subject=payload.subject,
+        description=payload.description, channel=payload.channel or _default_channel(
+            org, caller), priority=payload.priority, cc=_cc(org, payload.cc),
+        topic=payload.topic, tags=payload.tags, created_by=caller.principal.agent,
+    )
+
+
+class QueueQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: s.Key | None = None
+    include_closed: bool = False
+    priority: s.Key | None = None
+    group: s.Key | None = Field(default=None, description="Agents only.")
+    assignee: Annotated[str, StringConstraints(pattern=r"^(\d{1,18}|me|unassigned)$")] | None \
+        = Field(default=None, description="Agents only: an agent id, me or unassigned.")
+    organisation: s.Id | None = None
+    sla_state: s.SlaState | None = None
+    breaching_within: int | None = Field(default=None, ge=0, le=366 * 24 * 60,
+                                         description="Minutes.")
+    escalated: bool | None = None
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: int = Field(default=25, ge=1, le=MAX_PAGE)
+
+
+@router.get("/tickets", response={200: s.QueuePageOut, **ERRORS}, summary="The queue")
+def ticket_list(request, filters: Query[QueueQuery]):
+    """Queue order: priority, then time received (RK-8, RT-4, FG-6). Keyset pages: follow
+    ``next_cursor``; nothing counts the whole table."""
+    caller = caller_of(request)
+    if not caller.is_agent:
+        for name in ("group", "assignee"):
+            if getattr(filters, name) is not None:
+                raise PermissionDenied(f"only an agent can filter by {name}", field=name)
+    page = ticket_queue(
+        principal=caller.principal,
+        filters=QueueFilter(
+            status=filters.status, include_closed=filters.include_closed,
+            priority=filters.priority, group=filters.group, assignee=filters.assignee,
+            organisation=filters.organisation, sla_state=filters.sla_state,
+            breaching_within=filters.breaching_within, escalated=filters.escalated,
+        ),
+        cursor=filters.cursor, limit=filters.limit, now=caller.now,
+    )
+    return render.queue_page_out(page.tickets, page.next_cursor, agent=caller.is_agent)
+
+
+# --- one ticket ------------------------------------------------------------------------------
+
+
+@router.get("/tickets/{number}", response={200: s.TicketOut, **ERRORS}, summary="One ticket")
+def ticket_detail(request, number: Number, response: HttpResponse):
+    caller = caller_of(request)
+    detail = _detail(caller, number)
+    response["ETag"] = f'"{detail.version}"'
+    return detail
+
+
+@router.patch("/tickets/{number}", response={200: s.TicketOut, 428: s.ErrorOut, **ERRORS},
+              summary="Change status, priority, assignee, group, topic or tags")
+def ticket_patch(request, number: Number, payload: s.TicketPatchIn, response: HttpResponse):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    caller.require_agent("change a ticket")
+    version = _version(request, payload.version)
+    if version is None:
+        raise VersionRequired("send the version you last saw, in the body or as If-Match",
+                              field="version")
+    fields = payload.model_fields_set
+    change = services.Change(
+        status=payload.status, priority=payload.priority,
+        assignee=_agent(payload.assignee) if payload.assignee is not None else None,
+        unassign="assignee" in fields and payload.assignee is None,
+        group=_group(payload.group) if payload.group is not None else None,
+        topic=payload.topic, tags=payload.tags,
+    )
+    services.ticket_update(ticket=ticket, actor=caller.actor, change=change,
+                           expected_version=version, now=caller.now)
+    detail = _detail(caller, number)
+    response["ETag"] = f'"{detail.version}"'
+    return detail
+
+
+def _agent(pk: int) -> Agent:
+    found = Agent.objects.filter(pk=pk, active=True).first()
+    if found is None:
+        raise InvalidInput(f"no active agent {pk}", field="assignee")
+    return found
+
+
+def _group(key: str) -> AgentGroup:
+    found = AgentGroup.objects.filter(key=key).first()
+    if found is None:
+        raise InvalidInput(f"no group {key!r}", field="group")
+    return found
+
+
+# --- conversation ----------------------------------------------------------------------------
+
+
+def _created(caller: Caller, message, number: int) -> Status:
+    return Status(201, s.MessageCreatedOut(
+        message=render.message_out(message, agent=caller.is_agent),
+        ticket=_detail(caller, number)))
+
+
+@router.post("/tickets/{number}/replies", response={201: s.MessageCreatedOut, **ERRORS},
+             summary="Public reply (agent) or customer reply (contact)")
+def ticket_reply(request, number: Number, payload: s.ReplyIn):
+    """An agent's reply may change the status in the same action (a reply sent with Pending
+    still meets first response). A contact's reply reopens a Solved ticket; Closed is 409."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    if caller.is_agent:
+        change = services.Change(status=payload.status) if payload.status else None
+        message = services.ticket_reply(
+            ticket=ticket, actor=caller.actor, body=payload.body, change=change,
+            expected_version=_version(request, payload.version), now=caller.now)
+    else:
+        if payload.status is not None:
+            raise PermissionDenied("only an agent can change the status", field="status")
+        message = services.ticket_customer_reply(
+            ticket=ticket, actor=caller.actor, body=payload.body, now=caller.now)
+    return _created(caller, message, number)
+
+
+@router.post("/tickets/{number}/notes", response={201: s.MessageCreatedOut, **ERRORS},
+             summary="Internal note (agents)")
+def ticket_note(request, number: Number, payload: s.NoteIn):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    caller.require_agent("add an internal note")
+    message = services.ticket_note(ticket=ticket, actor=caller.actor, body=payload.body,
+                                   expected_version=_version(request, payload.version),
+                                   now=caller.now)
+    return _created(caller, message, number)
+
+
+@router.post("/tickets/{number}/calls", response={201: s.MessageCreatedOut, **ERRORS},
+             summary="Log a call or screen share (agents; RK-1)")
+def ticket_call(request, number: Number, payload: s.CallIn):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    caller.require_agent("log a call")
+    message = services.ticket_log_call(ticket=ticket, actor=caller.actor,
+                                       summary=payload.summary,
+                                       expected_version=_version(request, payload.version),
+                                       now=caller.now)
+    return _created(caller, message, number)
+
+
+@router.get("/tickets/{number}/messages", response={200: list[s.MessageOut], **ERRORS},
+            summary="The conversation (internal notes for agents only)")
+def ticket_message_list(request, number: Number):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    return [render.message_out(m, agent=caller.is_agent)
+            for m in ticket_messages(principal=caller.principal, ticket=ticket)]
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+@router.post("/tickets/{number}/escalation", response={200: s.TicketOut, **ERRORS},
+             summary="Ask for escalation (PR-6)")
+def ticket_escalation(request, number: Number, payload: s.EscalationIn):
+    """Recorded once; asking again while a request is open changes nothing."""
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    services.ticket_request_escalation(ticket=ticket, actor=caller.actor,
+                                       reason=payload.reason, now=caller.now)
+    return _detail(caller, number)
+
+
+@router.post("/tickets/{number}/reopen", response={200: s.TicketOut, **ERRORS},
+             summary="Reopen a Solved ticket (RK-7)")
+def ticket_reopen(request, number: Number):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    services.ticket_reopen(ticket=ticket, actor=caller.actor, now=caller.now)
+    return _detail(caller, number)
+
+
+@router.post("/tickets/{number}/exclusions", response={200: s.TicketOut, **ERRORS},
+             summary="Set or clear an exclusion reason (agents; RK-4)")
+def ticket_exclusion(request, number: Number, payload: s.ExclusionIn):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    caller.require_agent("set an exclusion")
+    services.ticket_set_exclusion(ticket=ticket, actor=caller.actor, reason=payload.reason,
+                                  active=payload.active,
+                                  expected_version=_version(request, payload.version),
+                                  now=caller.now)
+    return _detail(caller, number)
+
+
+@router.post("/tickets/{number}/authorisation", response={200: s.TicketOut, **ERRORS},
+             summary="Confirm or reject a held request (primary contact; FG-10)")
+def ticket_authorisation(request, number: Number, payload: s.AuthorisationIn):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    services.ticket_authorise(ticket=ticket, actor=caller.actor, approve=payload.approve,
+                              now=caller.now)
+    return _detail(caller, number)
+
+
+# --- SLA and history -------------------------------------------------------------------------
+
+
+@router.get("/tickets/{number}/timers", response={200: list[s.TimerOut], **ERRORS},
+            summary="The ticket's SLA timers")
+def ticket_timers(request, number: Number):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    return [render.timer_out(t, agent=caller.is_agent)
+            for t in ticket.timers.order_by("metric")]
+
+
+@router.get("/tickets/{number}/events", response={200: list[s.EventOut], **ERRORS},
+            summary="The ticket's history (internal events for agents only)")
+def ticket_events(request, number: Number):
+    caller = caller_of(request)
+    ticket = _ticket(caller, number)
+    agent = sees_internal_notes(caller.principal)
+    return [render.event_out(e, agent=agent)
+            for e in ticket_history(principal=caller.principal, ticket=ticket)]
