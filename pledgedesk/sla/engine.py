@@ -24,9 +24,9 @@ the used time reaches T: walking the ``run`` segments in order, inside the segme
 reached, ``calendar.add(segment_start, T - used_before)``; after the last resume it is the same
 with the segment left open (also when ``now`` is the resume instant itself). While never
 paused the rule's own instant is reported unchanged (the cutoff's "next business morning"
-stays that, not the equal "17:00 today"). While paused
-and not yet breached there is no due instant (``due`` is None, ``remaining`` says how much is
-left). ``[goal, limit]`` ranges report ``goal`` and breach only past the limit (RK-3, RL-3).
+stays that, not the equal "17:00 today"). While paused with time left there is no due
+instant (``due`` is None, ``remaining`` says how much is left). ``[goal, limit]`` ranges
+report ``goal`` and breach only past the limit (RK-3, RL-3).
 ``warn_at`` is where the used time reaches T minus the metric's ``warn_before``, in business
 time, so warnings follow business hours and never fire at midnight (Zammad#4432, #2157,
 GLPI PR#22678). A ticket created while closed starts counting at the next opening (GLPI#687),
