@@ -43,7 +43,7 @@ from pledgedesk.calendar.errors import (
     UnknownTimeZoneError,
 )
 from pledgedesk.calendar.holiday import HolidaySpec
-from pledgedesk.calendar.instant import EPOCH, US, _not_aware, from_us, to_us
+from pledgedesk.calendar.instant import _FLOAT_SAFE_US, EPOCH, US, _not_aware, from_us, to_us
 from pledgedesk.calendar.schedule import (
     MINUTES_PER_DAY,
     WEEKDAYS,
@@ -218,16 +218,26 @@ class Calendar:
         i = bisect_right(s.starts, x) - 1
         return i >= 0 and x < s.ends[i]
 
-    def between(self, t1: datetime, t2: datetime) -> timedelta:
-        """Business time elapsed from ``t1`` to ``t2`` (``t1 <= t2``; both aware)."""
+    # The hot paths below bind module constants as default arguments (local lookups) and
+    # inline the conversions: a caller recomputing every open ticket pays for every step.
+
+    def between(
+        self,
+        t1: datetime,
+        t2: datetime,
+        _epoch: datetime = EPOCH,
+        _us: timedelta = US,
+        _bisect: Any = bisect_right,
+    ) -> timedelta:
+        """Business time elapsed from ``t1`` to ``t2`` (``t1 <= t2``; both aware).
+
+        Raises :class:`NegativeDurationError` when ``t2`` is before ``t1``.
+        """
         try:
-            x1 = (t1 - EPOCH) // US
+            x1 = (t1 - _epoch) // _us
+            x2 = (t2 - _epoch) // _us
         except TypeError:
-            raise _not_aware(t1) from None
-        try:
-            x2 = (t2 - EPOCH) // US
-        except TypeError:
-            raise _not_aware(t2) from None
+            raise _not_aware(t2 if isinstance(t1, datetime) and t1.utcoffset() else t1) from None
         if x2 < x1:
             raise NegativeDurationError(
                 f"between({t1.isoformat()}, {t2.isoformat()}): the end is before the start",
@@ -236,19 +246,30 @@ class Calendar:
         s = self._timeline.snap
         if s is None or not (s.lo <= x1 and x2 <= s.hi):
             s = self._timeline.cover(x1, x2)
-        starts, ends, cum = s.starts, s.ends, s.cum
-        i = bisect_right(starts, x2) - 1
+        starts = s.starts
+        i = _bisect(starts, x2) - 1
         if i < 0:
-            return timedelta(0)
-        e = ends[i]
-        c2 = cum[i] + (x2 if x2 < e else e) - starts[i]
-        i = bisect_right(starts, x1) - 1
+            return _us * 0
+        start = starts[i]
+        e = s.ends[i]
+        if x1 >= start:  # both in or after the same opening
+            return _us * ((x2 if x2 < e else e) - (x1 if x1 < e else e))
+        c2 = s.cum[i] + (x2 if x2 < e else e) - start
+        i = _bisect(starts, x1) - 1
         if i < 0:
-            return timedelta(microseconds=c2)
-        e = ends[i]
-        return timedelta(microseconds=c2 - cum[i] - (x1 if x1 < e else e) + starts[i])
+            return _us * c2
+        e = s.ends[i]
+        return _us * (c2 - s.cum[i] - (x1 if x1 < e else e) + starts[i])
 
-    def add(self, t: datetime, duration: timedelta) -> datetime:
+    def add(
+        self,
+        t: datetime,
+        duration: timedelta,
+        _epoch: datetime = EPOCH,
+        _us: timedelta = US,
+        _bisect: Any = bisect_right,
+        _fromtimestamp: Any = datetime.fromtimestamp,
+    ) -> datetime:
         """The due instant: ``duration`` of business time after ``t``.
 
         The earliest instant ``x >= next_open(t)`` with ``between(t, x) == duration``: a
@@ -258,11 +279,11 @@ class Calendar:
         :class:`NeverOpenError` when no opening exists for ``MAX_SEARCH_YEARS`` years.
         """
         try:
-            x = (t - EPOCH) // US
+            x = (t - _epoch) // _us
         except TypeError:
             raise _not_aware(t) from None
         try:
-            d = duration // US
+            d = duration // _us
         except TypeError:
             raise TypeError(f"expected a datetime.timedelta duration, got {duration!r}") from None
         if d < 0:
@@ -273,7 +294,7 @@ class Calendar:
         s = self._timeline.snap
         if s is not None and s.lo <= x <= s.hi:
             starts = s.starts
-            i = bisect_right(starts, x) - 1
+            i = _bisect(starts, x) - 1
             if i >= 0:
                 e = s.ends[i]
                 target = s.cum[i] + (x if x < e else e) - starts[i] + d
@@ -281,8 +302,11 @@ class Calendar:
                 target = d
             key = target - 1 if d else target
             if key < s.hi_cum:
-                j = bisect_right(s.cum_end, key)
-                return from_us(starts[j] + target - s.cum[j], self._tz)
+                j = _bisect(s.cum_end, key)
+                due = starts[j] + target - s.cum[j]
+                if -_FLOAT_SAFE_US < due < _FLOAT_SAFE_US:  # see instant.from_us
+                    return _fromtimestamp(due / 1e6, self._tz)
+                return from_us(due, self._tz)
         return from_us(self._add_us(x, d), self._tz)
 
     def _add_us(self, x: int, d: int) -> int:
