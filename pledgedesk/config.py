@@ -25,6 +25,13 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     Comma-separated host names the web server answers to. Default: ``127.0.0.1,localhost,[::1]``.
 ``PLEDGEDESK_DEBUG``
     ``1``/``true`` for Django's debug pages. Never in production. Default: off.
+``PLEDGEDESK_SMTP_URL``
+    Where outgoing mail (password-reset links, FG-2) is sent: ``smtp://user:pass@host:port``
+    (plain, port 25 by default), ``smtp+tls://...`` (STARTTLS, port 587) or ``smtps://...``
+    (implicit TLS, port 465); user and password are percent-decoded. Default: no SMTP; each
+    message is written as a file under ``<data dir>/mail`` so a demo user can read the link.
+``PLEDGEDESK_FROM_EMAIL``
+    The From address of outgoing mail. Default: ``pledgedesk@localhost``.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -45,6 +52,11 @@ REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 SQLITE_FILE = "pledgedesk.sqlite3"
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+DEFAULT_FROM_EMAIL = "pledgedesk@localhost"
+MAIL_DIR = "mail"
+# scheme -> (default port, STARTTLS, implicit TLS)
+SMTP_SCHEMES = {"smtp": (25, False, False), "smtp+tls": (587, True, False),
+                "smtps": (465, False, True)}
 SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 # Applied to every new SQLite connection (Django >= 5.1 runs init_command on connect).
@@ -63,6 +75,21 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class EmailConfig:
+    """Outgoing mail: SMTP when ``PLEDGEDESK_SMTP_URL`` is set, else files in ``file_path``."""
+
+    backend: str
+    from_email: str
+    host: str = ""
+    port: int = 0
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    file_path: Path | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     policy_dir: Path
@@ -71,6 +98,7 @@ class Config:
     secret_key: str
     allowed_hosts: tuple[str, ...]
     debug: bool
+    email: EmailConfig
 
     @property
     def database_vendor(self) -> str:
@@ -89,6 +117,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         secret_key=_secret_key(env, data_dir),
         allowed_hosts=_allowed_hosts(env),
         debug=_flag(env, "PLEDGEDESK_DEBUG"),
+        email=_email(env, data_dir),
     )
 
 
@@ -161,6 +190,9 @@ def _sqlite(path: Path) -> dict:
             # failing mid-transaction when it upgrades a read lock.
             "transaction_mode": "IMMEDIATE",
         },
+        # Tests run on a file in WAL mode too, not Django's shared-cache in-memory database,
+        # whose table locks ignore busy_timeout: concurrency tests then see what production sees.
+        "TEST": {"NAME": str(path.with_name(f"{path.stem}-test{path.suffix}"))},
     }
 
 
@@ -214,3 +246,32 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise ConfigError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _email(env: Mapping[str, str], data_dir: Path) -> EmailConfig:
+    from_email = env.get("PLEDGEDESK_FROM_EMAIL", "").strip() or DEFAULT_FROM_EMAIL
+    if "@" not in from_email or any(c in from_email for c in "\r\n"):
+        raise ConfigError(f"PLEDGEDESK_FROM_EMAIL: not an email address: {from_email!r}")
+    url = env.get("PLEDGEDESK_SMTP_URL", "").strip()
+    if not url:
+        return EmailConfig(backend="django.core.mail.backends.filebased.EmailBackend",
+                           from_email=from_email, file_path=data_dir / MAIL_DIR)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in SMTP_SCHEMES:
+        supported = ", ".join(SMTP_SCHEMES)
+        raise ConfigError(f"PLEDGEDESK_SMTP_URL: unsupported scheme {scheme or '(none)'!r}; "
+                          f"use one of: {supported}")
+    if not parts.hostname:
+        raise ConfigError("PLEDGEDESK_SMTP_URL: the URL names no host, e.g. smtp://mail:25")
+    default_port, starttls, implicit_tls = SMTP_SCHEMES[scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ConfigError("PLEDGEDESK_SMTP_URL: the port is not a number between 1 and 65535") \
+            from None
+    return EmailConfig(
+        backend="django.core.mail.backends.smtp.EmailBackend", from_email=from_email,
+        host=parts.hostname, port=port, user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""), use_tls=starttls, use_ssl=implicit_tls,
+    )

@@ -150,3 +150,52 @@ def test_allowed_hosts_come_from_a_comma_separated_list(tmp_path):
 def test_debug_flag_rejects_an_unclear_value(tmp_path):
     with pytest.raises(config.ConfigError, match=r"^PLEDGEDESK_DEBUG: expected"):
         config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path), "PLEDGEDESK_DEBUG": "maybe"})
+
+
+def test_without_smtp_mail_is_written_to_files_in_the_data_dir(tmp_path):
+    """FG-2: on the embedded default a demo user can read the password-reset link."""
+    cfg = config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path)})
+
+    assert cfg.email.backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert cfg.email.file_path == tmp_path / "mail"
+    assert cfg.email.from_email == "pledgedesk@localhost"
+
+
+@pytest.mark.parametrize(
+    ("url", "port", "tls", "ssl"),
+    [
+        ("smtp://mail.internal", 25, False, False),
+        ("smtp+tls://u%40x:p%3Aw@mail.internal:2525", 2525, True, False),
+        ("smtps://u:p@mail.internal", 465, False, True),
+    ],
+)
+def test_smtp_url_sets_host_port_credentials_and_tls(tmp_path, url, port, tls, ssl):
+    cfg = config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path), "PLEDGEDESK_SMTP_URL": url,
+                       "PLEDGEDESK_FROM_EMAIL": "help@example.com"})
+
+    assert cfg.email.backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert (cfg.email.host, cfg.email.port) == ("mail.internal", port)
+    assert (cfg.email.use_tls, cfg.email.use_ssl) == (tls, ssl)
+    assert cfg.email.from_email == "help@example.com"
+    if "%40" in url:
+        assert (cfg.email.user, cfg.email.password) == ("u@x", "p:w")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PLEDGEDESK_SMTP_URL": "http://mail"}, "PLEDGEDESK_SMTP_URL: unsupported scheme"),
+        ({"PLEDGEDESK_SMTP_URL": "smtp://"}, "PLEDGEDESK_SMTP_URL: the URL names no host"),
+        ({"PLEDGEDESK_SMTP_URL": "smtp://mail:99999"}, "PLEDGEDESK_SMTP_URL: the port"),
+        ({"PLEDGEDESK_FROM_EMAIL": "nobody"}, "PLEDGEDESK_FROM_EMAIL: not an email address"),
+    ],
+)
+def test_bad_mail_settings_name_the_variable(tmp_path, env, message):
+    with pytest.raises(config.ConfigError, match=message):
+        config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path), **env})
+
+
+def test_sqlite_tests_run_on_a_wal_file_not_shared_cache_memory(tmp_path):
+    cfg = config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path)})
+
+    assert cfg.database["TEST"]["NAME"] == str(tmp_path / "pledgedesk-test.sqlite3")
