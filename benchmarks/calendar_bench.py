@@ -66,13 +66,29 @@ def closed_dates() -> list[date]:
     return sorted(holidays_pkg.country_holidays("CA", subdiv="ON", years=YEARS))
 
 
-def best_rate(run: Callable[[], object], count: int, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return count / best
+class Timer:
+    """Times every registered run round-robin, ``repeat`` rounds, keeping each run's best:
+    a burst of load on the machine then hits every implementation alike."""
+
+    def __init__(self, repeat: int) -> None:
+        self.repeat = repeat
+        self.tasks: list[tuple[Row, Callable[[], object], int]] = []
+
+    def add(self, row: Row, run: Callable[[], object], rounds: int | None = None) -> Row:
+        self.tasks.append((row, run, self.repeat if rounds is None else rounds))
+        return row
+
+    def run(self) -> None:
+        best: dict[int, float] = {}
+        for round_number in range(self.repeat):
+            for index, (_, run, rounds) in enumerate(self.tasks):
+                if round_number < rounds:
+                    started = time.perf_counter()
+                    run()
+                    elapsed = time.perf_counter() - started
+                    best[index] = min(best.get(index, elapsed), elapsed)
+        for index, (row, _, _) in enumerate(self.tasks):
+            row.rate = row.cases / best[index]
 
 
 def same_instant(a: datetime, b: datetime) -> bool:
@@ -80,8 +96,8 @@ def same_instant(a: datetime, b: datetime) -> bool:
 
 
 class Row:
-    def __init__(self, name: str, operation: str, cases: int, rate: float) -> None:
-        self.name, self.operation, self.cases, self.rate = name, operation, cases, rate
+    def __init__(self, name: str, operation: str, cases: int) -> None:
+        self.name, self.operation, self.cases, self.rate = name, operation, cases, 0.0
         self.disagreements: int | None = None
         self.examples: list[str] = []
 
@@ -136,15 +152,18 @@ def main() -> int:
     ours_add = [cal.add(s, d) for s, d in cases]  # also warms the per-year periods
     ours_between = [cal.between(s, e) for (s, _), e in zip(cases, ends, strict=True)]
     add, between = cal.add, cal.between
-    rows.append(Row("pledgedesk", "add", n, best_rate(
-        lambda: [add(s, d) for s, d in cases], n, args.repeat)))
-    rows.append(Row("pledgedesk", "between", n, best_rate(
-        lambda: [between(s, e) for (s, _), e in zip(cases, ends, strict=True)], n, args.repeat)))
+    timer = Timer(args.repeat)
+    rows.append(timer.add(Row("pledgedesk", "add", n), lambda: [add(s, d) for s, d in cases]))
+    rows.append(timer.add(
+        Row("pledgedesk", "between", n),
+        lambda: [between(s, e) for (s, _), e in zip(cases, ends, strict=True)],
+    ))
     starts_us = np.array([(s - EPOCH) // US for s, _ in cases], dtype=np.int64)
     durations_us = np.array([d // US for _, d in cases], dtype=np.int64)
     batch = cal.add_batch(starts_us, durations_us)
-    batch_row = Row("pledgedesk batch", "add", n, best_rate(
-        lambda: cal.add_batch(starts_us, durations_us), n, args.repeat))
+    batch_row = timer.add(
+        Row("pledgedesk batch", "add", n), lambda: cal.add_batch(starts_us, durations_us)
+    )
     compare(batch_row, ours_add, [EPOCH + int(x) * US for x in batch], cases, same_instant)
     rows.append(batch_row)
 
@@ -172,8 +191,7 @@ def main() -> int:
             ]
 
         theirs = pandas_add()
-        row = Row(f"pandas {version('pandas')} CBH", "add", len(subset),
-                  best_rate(pandas_add, len(subset), 1))
+        row = timer.add(Row(f"pandas {version('pandas')} CBH", "add", len(subset)), pandas_add, 1)
         compare(row, [ours_add[i] for i in whole], theirs, subset, same_instant)
         rows.append(row)
 
@@ -198,12 +216,12 @@ def main() -> int:
                 for (s, _), e in zip(cases, ends, strict=True)
             ]
 
-        row = Row(f"timegrid {version('timegrid')}", "add", n,
-                  best_rate(timegrid_add, n, args.repeat))
+        row = timer.add(Row(f"timegrid {version('timegrid')}", "add", n), timegrid_add)
         compare(row, ours_add, timegrid_add(), cases, same_instant)
         rows.append(row)
-        row = Row(f"timegrid {version('timegrid')}", "between", n,
-                  best_rate(timegrid_between, n, args.repeat))
+        row = timer.add(
+            Row(f"timegrid {version('timegrid')}", "between", n), timegrid_between
+        )
         compare(row, ours_between, timegrid_between(), cases, lambda a, b: a == b)
         rows.append(row)
 
@@ -223,15 +241,16 @@ def main() -> int:
         def workclock_between() -> list:
             return [wc_between(s, e) for (s, _), e in zip(cases, ends, strict=True)]
 
-        row = Row(f"workclock {version('workclock')}", "add", n,
-                  best_rate(workclock_add, n, args.repeat))
+        row = timer.add(Row(f"workclock {version('workclock')}", "add", n), workclock_add)
         compare(row, ours_add, workclock_add(), cases, same_instant)
         rows.append(row)
-        row = Row(f"workclock {version('workclock')}", "between", n,
-                  best_rate(workclock_between, n, args.repeat))
+        row = timer.add(
+            Row(f"workclock {version('workclock')}", "between", n), workclock_between
+        )
         compare(row, ours_between, workclock_between(), cases, lambda a, b: a == b)
         rows.append(row)
 
+    timer.run()
     report(rows, n, args)
     return 0
 

@@ -43,7 +43,7 @@ from pledgedesk.calendar.errors import (
     UnknownTimeZoneError,
 )
 from pledgedesk.calendar.holiday import HolidaySpec
-from pledgedesk.calendar.instant import _FLOAT_SAFE_US, EPOCH, US, _not_aware, from_us, to_us
+from pledgedesk.calendar.instant import EPOCH, US, _not_aware, from_us, to_us
 from pledgedesk.calendar.schedule import (
     MINUTES_PER_DAY,
     WEEKDAYS,
@@ -58,6 +58,7 @@ from pledgedesk.calendar.timeline import MAX_SEARCH_YEARS, Config, Snapshot, Tim
 from pledgedesk.calendar.zonemap import wall_to_us
 
 _MAX_US = (datetime(9996, 1, 1, tzinfo=UTC) - EPOCH) // US
+_ZERO = timedelta(0)
 _TIMELINES: OrderedDict[Config, Timeline] = OrderedDict()
 _TIMELINES_LOCK = threading.Lock()
 _TIMELINES_MAX = 512
@@ -109,9 +110,11 @@ class Calendar:
     :class:`NeverOpenError`.
     """
 
-    __slots__ = ("_config", "_timeline", "_tz")
+    __slots__ = ("_config", "_epoch_tz", "_fromutc", "_timeline", "_tz")
 
     _config: Config
+    _epoch_tz: datetime
+    _fromutc: Any
     _timeline: Timeline
     _tz: ZoneInfo
 
@@ -138,6 +141,10 @@ class Calendar:
             )
         config = Config(zone, hours, holidays, normalize_closed(closed), specials)
         object.__setattr__(self, "_tz", zone)
+        # 1970-01-01T00:00 *labelled* with the zone: adding a UTC offset from the epoch gives
+        # the UTC wall clock that ``zone.fromutc`` turns into local time (with the right fold).
+        object.__setattr__(self, "_epoch_tz", datetime(1970, 1, 1, tzinfo=zone))
+        object.__setattr__(self, "_fromutc", zone.fromutc)
         object.__setattr__(self, "_config", config)
         object.__setattr__(self, "_timeline", _timeline_for(config))
 
@@ -218,15 +225,16 @@ class Calendar:
         i = bisect_right(s.starts, x) - 1
         return i >= 0 and x < s.ends[i]
 
-    # The hot paths below bind module constants as default arguments (local lookups) and
-    # inline the conversions: a caller recomputing every open ticket pays for every step.
+    # The hot paths below work on timedeltas since the epoch (``t - EPOCH``), bisect the
+    # snapshot's timedelta lists and build the result with ``tz.fromutc``: no integer or float
+    # conversion at all. Module constants are bound as default arguments (local lookups).
 
     def between(
         self,
         t1: datetime,
         t2: datetime,
         _epoch: datetime = EPOCH,
-        _us: timedelta = US,
+        _zero: timedelta = _ZERO,
         _bisect: Any = bisect_right,
     ) -> timedelta:
         """Business time elapsed from ``t1`` to ``t2`` (``t1 <= t2``; both aware).
@@ -234,8 +242,8 @@ class Calendar:
         Raises :class:`NegativeDurationError` when ``t2`` is before ``t1``.
         """
         try:
-            x1 = (t1 - _epoch) // _us
-            x2 = (t2 - _epoch) // _us
+            x1 = t1 - _epoch
+            x2 = t2 - _epoch
         except TypeError:
             raise _not_aware(t2 if isinstance(t1, datetime) and t1.utcoffset() else t1) from None
         if x2 < x1:
@@ -244,31 +252,31 @@ class Calendar:
                 value=(t1, t2),
             )
         s = self._timeline.snap
-        if s is None or not (s.lo <= x1 and x2 <= s.hi):
-            s = self._timeline.cover(x1, x2)
-        starts = s.starts
+        if s is None or not (s.lo_td <= x1 and x2 <= s.hi_td):
+            s = self._timeline.cover(x1 // US, x2 // US)
+        starts = s.starts_td
         i = _bisect(starts, x2) - 1
         if i < 0:
-            return _us * 0
+            return _zero
         start = starts[i]
-        e = s.ends[i]
+        e = s.ends_td[i]
         if x1 >= start:  # both in or after the same opening
-            return _us * ((x2 if x2 < e else e) - (x1 if x1 < e else e))
-        c2 = s.cum[i] + (x2 if x2 < e else e) - start
+            return (x2 if x2 < e else e) - (x1 if x1 < e else e)
+        c2 = s.cum_td[i] + (x2 if x2 < e else e) - start
         i = _bisect(starts, x1) - 1
         if i < 0:
-            return _us * c2
-        e = s.ends[i]
-        return _us * (c2 - s.cum[i] - (x1 if x1 < e else e) + starts[i])
+            return c2
+        e = s.ends_td[i]
+        return c2 - s.cum_td[i] - (x1 if x1 < e else e) + starts[i]
 
     def add(
         self,
         t: datetime,
         duration: timedelta,
         _epoch: datetime = EPOCH,
-        _us: timedelta = US,
+        _zero: timedelta = _ZERO,
+        _one: timedelta = US,
         _bisect: Any = bisect_right,
-        _fromtimestamp: Any = datetime.fromtimestamp,
     ) -> datetime:
         """The due instant: ``duration`` of business time after ``t``.
 
@@ -279,35 +287,32 @@ class Calendar:
         :class:`NeverOpenError` when no opening exists for ``MAX_SEARCH_YEARS`` years.
         """
         try:
-            x = (t - _epoch) // _us
+            x = t - _epoch
         except TypeError:
             raise _not_aware(t) from None
         try:
-            d = duration // _us
+            negative = duration < _zero
         except TypeError:
             raise TypeError(f"expected a datetime.timedelta duration, got {duration!r}") from None
-        if d < 0:
+        if negative:
             raise NegativeDurationError(
                 f"duration -{-duration} is negative: business durations must be >= 0",
                 value=duration,
             )
         s = self._timeline.snap
-        if s is not None and s.lo <= x <= s.hi:
-            starts = s.starts
+        if s is not None and s.lo_td <= x <= s.hi_td:
+            starts = s.starts_td
             i = _bisect(starts, x) - 1
             if i >= 0:
-                e = s.ends[i]
-                target = s.cum[i] + (x if x < e else e) - starts[i] + d
+                e = s.ends_td[i]
+                target = s.cum_td[i] + (x if x < e else e) - starts[i] + duration
             else:
-                target = d
-            key = target - 1 if d else target
-            if key < s.hi_cum:
-                j = _bisect(s.cum_end, key)
-                due = starts[j] + target - s.cum[j]
-                if -_FLOAT_SAFE_US < due < _FLOAT_SAFE_US:  # see instant.from_us
-                    return _fromtimestamp(due / 1e6, self._tz)
-                return from_us(due, self._tz)
-        return from_us(self._add_us(x, d), self._tz)
+                target = duration
+            key = target - _one if duration else target
+            if key < s.hi_cum_td:
+                j = _bisect(s.cum_end_td, key)
+                return self._fromutc(self._epoch_tz + (starts[j] + target - s.cum_td[j]))
+        return from_us(self._add_us(x // US, duration // US), self._tz)
 
     def _add_us(self, x: int, d: int) -> int:
         """Slow path of :meth:`add`: build whatever years the answer needs."""

@@ -83,15 +83,22 @@ class Snapshot:
         "_np",
         "cum",
         "cum_end",
+        "cum_end_td",
+        "cum_td",
         "day_end",
         "day_first_end",
         "day_ord",
         "day_start",
         "ends",
+        "ends_td",
         "hi",
         "hi_cum",
+        "hi_cum_td",
+        "hi_td",
         "lo",
+        "lo_td",
         "starts",
+        "starts_td",
         "ya",
         "yb",
     )
@@ -125,6 +132,14 @@ class Snapshot:
         self.day_end = [d[3] for d in days]
         self.hi_cum = self.business_before(self.hi)
         self._np: tuple[np.ndarray, ...] | None = None
+        # The same numbers as timedeltas since the epoch: the scalar hot paths work on
+        # ``t - EPOCH`` directly and build results with ``tz.fromutc``, which is several
+        # times cheaper than converting to and from integers.
+        self.starts_td = [US * v for v in starts]
+        self.ends_td = [US * v for v in ends]
+        self.cum_td = [US * v for v in cum]
+        self.cum_end_td = [US * v for v in cum_end]
+        self.lo_td, self.hi_td, self.hi_cum_td = US * self.lo, US * self.hi, US * self.hi_cum
 
     def business_before(self, x: int) -> int:
         """``C(x)``: business microseconds from the snapshot's start up to instant ``x``."""
