@@ -10,7 +10,7 @@ and recomputes the SLA timers, so timers and history never disagree with the tic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 
 from pledgedesk.accounts.models import AccessGrant, Agent, AgentGroup, Contact, Organisation
+from pledgedesk.accounts.services import contact_by_phone
 from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput, PermissionDenied
 from pledgedesk.policy.compile import Location, Policy
 from pledgedesk.policy.errors import PolicyInputError
@@ -78,6 +79,11 @@ def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
     - Title markers route to a team (RK-10); out-of-scope topics are flagged and routed (RK-9).
     - FG-8: ``page_on_call`` when the plan pages for this priority and channel after hours.
     """
+    if new.requester is None and new.caller_number:
+        # FG-4: the account lookup a voicemail needs, done at once when the number is known.
+        caller = contact_by_phone(new.caller_number)
+        if caller is not None and caller.organisation_id == new.organisation.pk:
+            new = replace(new, requester=caller)
     org, requester = new.organisation, new.requester
     _check_text(new.subject, "subject", 250)
     version = policy_version_current(org.policy_key, now=now)
@@ -461,6 +467,42 @@ def ticket_authorise(*, ticket: Ticket, actor: Actor, approve: bool, now: dateti
         else:
             _event(ticket, actor, "authorisation_rejected", now, new={})
             _set_status(ticket, policy, actor, policy.status_of_category("closed"), now)
+        return _save(ticket, now)
+
+
+def ticket_identify_requester(
+    *, ticket: Ticket, actor: Actor, requester: Contact, expected_version: int | None,
+    now: datetime,
+) -> Ticket:
+    """FG-4: an agent's account lookup names the caller of a voicemail ticket; work can start."""
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        if requester.organisation_id != ticket.organisation_id:
+            raise InvalidInput("the requester belongs to another organisation",
+                               field="requester")
+        _event(ticket, actor, "requester_identified", now,
+               old={"requester": ticket.requester_id, "hold": ticket.hold},
+               new={"requester": requester.pk, "hold": ""})
+        ticket.requester = requester
+        if ticket.hold == Ticket.Hold.NEEDS_ACCOUNT_LOOKUP:
+            ticket.hold = ""
+        return _save(ticket, now)
+
+
+def ticket_verify_identity(
+    *, ticket: Ticket, actor: Actor, method: str, expected_version: int | None, now: datetime
+) -> Ticket:
+    """RL-6: record that the requester's identity was verified before billing or revenue
+    information is released, and how."""
+    _require_agent(actor)
+    _check_text(method, "method")
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        if ticket.identity_verified:
+            return ticket
+        ticket.identity_verified = True
+        _event(ticket, actor, "identity_verified", now, new={"method": method})
         return _save(ticket, now)
 
 

@@ -59,3 +59,18 @@ def test_settings_come_from_the_environment(settings):
     assert settings.DATABASES["default"]["ENGINE"].endswith(
         "postgresql" if os.environ.get("DATABASE_URL") else "sqlite3"
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["ticket", "ticketevent", "slatimer", "organisation", "contact"])
+def test_staff_admin_lists_open(admin_client, model):
+    app = "accounts" if model in ("organisation", "contact") else "tickets"
+
+    response = admin_client.get(f"/admin/{app}/{model}/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_ticket_history_cannot_be_edited_in_admin(admin_client):
+    assert admin_client.get("/admin/tickets/ticketevent/add/").status_code == 403
