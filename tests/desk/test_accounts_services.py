@@ -83,9 +83,11 @@ def test_fg10_primary_contact_adds_and_removes_authorised_personnel():
     primary = contact(org, role="primary")
     person = contact(org)
 
-    contact_set_authorised(organisation=org, by=primary, contact=person, authorised=True)
+    person = contact_set_authorised(organisation=org, by=primary, contact_id=person.pk,
+                                    authorised=True)
     assert person.authorised is True
-    contact_set_authorised(organisation=org, by=primary, contact=person, authorised=False)
+    person = contact_set_authorised(organisation=org, by=primary, contact_id=person.pk,
+                                    authorised=False)
     assert person.authorised is False
 
 
@@ -95,7 +97,8 @@ def test_fg10_only_the_primary_contact_manages_personnel():
     someone, person = contact(org), contact(org)
 
     with pytest.raises(PermissionDenied):
-        contact_set_authorised(organisation=org, by=someone, contact=person, authorised=True)
+        contact_set_authorised(organisation=org, by=someone, contact_id=person.pk,
+                               authorised=True)
 
 
 def test_fg10_temporary_access_request_is_decided_once():
