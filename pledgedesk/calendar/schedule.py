@@ -101,7 +101,10 @@ class Window:
         return cls(s, e)
 
     def __str__(self) -> str:
-        return f"{format_minutes(self.start)}-{format_minutes(self.end)}"
+        """``09:00-17:00``, ``00:00-24:00``, or ``22:00-02:00+1`` for a window past midnight."""
+        if self.end <= MINUTES_PER_DAY:
+            return f"{format_minutes(self.start)}-{format_minutes(self.end)}"
+        return f"{format_minutes(self.start)}-{format_minutes(self.end - MINUTES_PER_DAY)}+1"
 
 
 def as_window(item: Any) -> Window:

@@ -359,9 +359,9 @@ def test_calendar_pickles_to_an_equal_calendar():
 def test_calendar_exposes_its_validated_configuration():
     cal = Calendar("UTC", {"fri": [("22:00", "02:00")]})
     assert cal.weekly[4] == (Window(22 * 60, 26 * 60),)
-    assert str(cal.weekly[4][0]) == "22:00-26:00"
+    assert str(cal.weekly[4][0]) == "22:00-02:00+1"
     assert cal.tz == ZoneInfo("UTC")
-    assert "fri 22:00-26:00" in repr(cal)
+    assert "fri 22:00-02:00+1" in repr(cal)
 
 
 def test_equal_calendars_share_precomputed_periods():
