@@ -1,11 +1,12 @@
 """The pledgedesk command: bad input ends with one clear line on stderr and exit 2."""
 
 import socket
+import subprocess
 
 import pytest
 
 from pledgedesk import __version__
-from tests.foundation.helpers import environment, free_port, run
+from tests.foundation.helpers import COMMAND, environment, free_port, run
 
 
 def assert_one_clear_line(result, *fragments: str) -> None:
@@ -82,3 +83,13 @@ def test_unresolvable_host(tmp_path):
     result = run(args, environment(tmp_path))
 
     assert_one_clear_line(result, "--host", "no-such-host.invalid")
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_a_traceback(tmp_path):
+    # `true` exits before Pledgedesk flushes its output: the write always meets a closed pipe.
+    command = f"{' '.join(COMMAND)} policy render policies/crm-severity-colours.toml | true"
+
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                            env=environment(tmp_path), check=False, timeout=60)
+
+    assert result.stderr == ""
