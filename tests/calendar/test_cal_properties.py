@@ -226,3 +226,25 @@ def test_add_is_monotone_and_inverts_between_to_the_microsecond(scenario, data):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.data())
+def test_business_day_rules_never_go_back_in_time(scenario, data):
+    cal, span_start = scenario
+    origin = datetime(span_start.year, span_start.month, span_start.day, tzinfo=UTC)
+    a = data.draw(st.integers(0, SPAN_DAYS * 1440)) * MINUTE
+    b = a + data.draw(st.integers(0, 3 * 1440)) * MINUTE
+    n = data.draw(st.integers(0, 3))
+    ta, tb = origin + a, origin + b
+
+    def utc(t: datetime) -> datetime:
+        return t.astimezone(UTC)
+
+    assert utc(cal.add_days(ta, n)) <= utc(cal.add_days(tb, n))
+    assert utc(cal.add_days(ta, n)) <= utc(cal.add_days(ta, n + 1))
+    assert utc(cal.add_days(ta, n)) >= utc(cal.next_open(ta))
+    assert utc(cal.cutoff_due(ta, "15:00")) <= utc(cal.cutoff_due(tb, "15:00"))
+    assert utc(cal.cutoff_due(ta, "15:00")) >= ta
+    assert utc(cal.business_day_end(ta)) > utc(cal.next_open(ta))
+    assert utc(cal.next_business_morning(ta)) > ta
