@@ -216,14 +216,19 @@ class Calendar:
 
     # -- core operations (hot paths, deliberately inlined) -------------------------------------
 
-    def is_open(self, t: datetime) -> bool:
+    def is_open(
+        self, t: datetime, _epoch: datetime = EPOCH, _bisect: Any = bisect_right
+    ) -> bool:
         """True when ``t`` lies in an opening (openings are ``[open, close)``)."""
-        x = to_us(t)
+        try:
+            x = t - _epoch
+        except TypeError:
+            raise _not_aware(t) from None
         s = self._timeline.snap
-        if s is None or not s.lo <= x <= s.hi:
-            s = self._timeline.cover(x, x)
-        i = bisect_right(s.starts, x) - 1
-        return i >= 0 and x < s.ends[i]
+        if s is None or not s.lo_td <= x <= s.hi_td:
+            s = self._timeline.cover(x // US, x // US)
+        i = _bisect(s.starts_td, x) - 1
+        return i >= 0 and x < s.ends_td[i]
 
     # The hot paths below work on timedeltas since the epoch (``t - EPOCH``), bisect the
     # snapshot's timedelta lists and build the result with ``tz.fromutc``: no integer or float
