@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 from pledgedesk import sla
-from pledgedesk.policy.loader import load_policy
+from tests.policy.helpers import seed
 
-RK = load_policy("policies/crm-severity-colours.toml")
+RK = seed("crm-severity-colours")
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # Monday 09:00 Central
 H = timedelta(hours=1)
 
