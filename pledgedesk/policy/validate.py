@@ -92,8 +92,11 @@ def _priorities(spec: PolicyFile, found: Found) -> None:
     for key, prio in spec.priorities.items():
         for i, plan in enumerate(prio.plans or ()):
             _known(found, f"priorities.{key}.plans.{i}", plan, spec.plans, "plan")
-    if spec.priorities and all(p.plans is not None for p in spec.priorities.values()):
-        found.append(("priorities", "every priority is limited to some plans"))
+    for key, prio in spec.priorities.items():
+        if prio.default and prio.plans is not None:
+            found.append((f"priorities.{key}.plans", "the default priority is what a ticket "
+                                                     "falls back to: it must be open to every "
+                                                     "plan"))
 
 
 def _plans(spec: PolicyFile, found: Found) -> None:

@@ -209,3 +209,10 @@ def test_the_example_in_format_md_is_a_valid_policy():
     example = text.split("```toml\n", 1)[1].split("```", 1)[0]
     spec = parse_policy(example, "FORMAT.md")
     assert list(spec.priorities) == ["urgent", "normal"]
+
+
+def test_default_priority_limited_to_some_plans_rl_4():
+    found = problems(edit('description = "Normal."\ndefault = true',
+                          'description = "Normal."\ndefault = true\nplans = ["premium"]'))
+    assert found == ["p.toml:priorities.normal.plans: the default priority is what a ticket "
+                     "falls back to: it must be open to every plan"]
