@@ -140,6 +140,8 @@ def document(policy: Policy) -> list[Block]:
         text = f"{ch.label}: {ch.description}"
         if ch.address:
             text += f" ({ch.address})"
+        if ch.fields:
+            text += f" Include: {', '.join(ch.fields)}."
         if ch.priority:
             text += f" Tickets from here are {policy.priority(ch.priority).label}."
         elif not ch.sets_priority:

@@ -162,7 +162,8 @@ class PrioritySpec(Model):
 
 class ChannelSpec(Model):
     """A way in. ``sets_priority = false``: the default priority applies (FG-3);
-    ``priority`` fixes one (the 24x7 hotline is for production outages: FG-8)."""
+    ``priority`` fixes one (the 24x7 hotline is for production outages: FG-8); ``fields`` is
+    what a request through it carries (RK-1, FG-2)."""
 
     label: Text
     description: Text
@@ -171,6 +172,7 @@ class ChannelSpec(Model):
     priority: Key | None = None
     plans: tuple[Key, ...] | None = None
     identifies_requester: bool = True
+    fields: tuple[Text, ...] = ()
 
 
 class Channels(Model):

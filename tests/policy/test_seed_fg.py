@@ -139,3 +139,8 @@ def test_fg_12_professional_services_quote_to_dedicated_engineer():
 
 def test_fg_13_unlimited_tickets():
     assert fg().spec.intake.unlimited_tickets
+
+
+def test_fg_2_a_portal_request_carries_priority_descriptions_and_attachments():
+    assert fg().spec.channels.portal.fields == (
+        "Priority", "Brief Description", "Detailed Description", "attachments")

@@ -166,3 +166,8 @@ def test_rk_2_flagged_tickets_get_the_administrator_exclusions():
     assert policy.intake_exclusions(administrator_included=False,
                                     organisation_has_administrator=False) == (
         "no_administrator",)
+
+
+def test_rk_1_an_email_carries_title_explanation_and_attachments():
+    assert rk().spec.channels.email.fields == (
+        "Title", "explanation of the situation", "attachments")
