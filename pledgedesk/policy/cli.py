@@ -2,8 +2,9 @@
 
 :func:`main` takes the arguments after ``pledgedesk policy``, prints, and returns the exit code;
 it never raises for bad input. Exit codes: 0 success; 1 the policy file has problems (one line
-each, ``FILE:key.path: message``, on stderr); 2 bad command-line input (unknown priority, plan
-or channel, a missing ``--timezone``/``--country``, a malformed instant: one line on stderr).
+each, ``FILE:key.path: message``, on stdout like a linter's report); 2 bad command-line input
+(unknown priority, plan or channel, a missing ``--timezone``/``--country``, a malformed
+instant: one line on stderr).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _load(file: str) -> Policy | None:
         return load_policy(file)
     except PolicyError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(problem)
         return None
 
 

@@ -22,7 +22,7 @@ def test_damaged_policy_files_give_exit_1_never_an_exception(tmp_path, capsys, n
     path = tmp_path / f"{name}.toml"
     path.write_text(damaged)
     code = main(["check", str(path)])
-    _out, err = capsys.readouterr()
+    out, _err = capsys.readouterr()
     assert code in (0, 1)
     if code == 1:
-        assert err and all(line.startswith(f"{path}:") for line in err.splitlines())
+        assert out and all(line.startswith(f"{path}:") for line in out.splitlines())

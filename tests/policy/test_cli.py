@@ -50,8 +50,8 @@ def test_check_rejects_bad_policies_with_file_and_key_path(tmp_path, capsys, old
     path = tmp_path / "bad.toml"
     path.write_text(CLOCK_POLICY.replace(old, new, 1))
     assert main(["check", str(path)]) == 1
-    err = capsys.readouterr().err
-    assert f"{path}:{line}" in err.splitlines()
+    out = capsys.readouterr().out
+    assert f"{path}:{line}" in out.splitlines()
 
 
 def test_simulate_prints_the_priority_applied_and_targets(capsys):
