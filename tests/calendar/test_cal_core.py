@@ -368,3 +368,18 @@ def test_equal_calendars_share_precomputed_periods():
     a, b = office(), office()
     a.add(tor(2026, 3, 2, 10), H)
     assert a._timeline is b._timeline
+
+
+def test_concurrent_queries_across_years_agree_with_sequential_answers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Two configurations with the same openings (touching windows merge) but different
+    # values, so they do not share their cached periods: one is built by racing threads
+    # extending the years in every order, the other sequentially.
+    quebec = HolidaySpec("CA", "QC")
+    raced = Calendar("America/Toronto", {"tue": [("10:00", "15:30")]}, quebec)
+    calm = Calendar("America/Toronto", {"tue": [("10:00", "12:00"), ("12:00", "15:30")]}, quebec)
+    starts = [tor(year, month, 3, 12) for year in range(2030, 2042) for month in (1, 6, 11)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda t: raced.add(t, 40 * H), starts[::-1]))
+    assert got[::-1] == [calm.add(t, 40 * H) for t in starts]
