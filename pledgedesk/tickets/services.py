@@ -224,7 +224,7 @@ def may_open_tickets(policy: Policy, contact: Contact, *, now: datetime) -> bool
 
 def _hold(policy: Policy, new: NewTicket, *, now: datetime) -> str:
     if new.requester is None:
-        if new.created_by is None and new.channel == "voicemail":
+        if new.created_by is None and policy.needs_account_lookup(new.channel):
             return Ticket.Hold.NEEDS_ACCOUNT_LOOKUP  # FG-4: only the caller's number
         return ""
     if policy.spec.intake.who_may_open == "any_contact" or new.created_by is not None:
@@ -238,17 +238,12 @@ def _hold(policy: Policy, new: NewTicket, *, now: datetime) -> str:
 
 def _administrator_flags(policy: Policy, new: NewTicket) -> list[str]:
     """RK-2: flag (and exclude from targets) tickets without the Administrator."""
-    intake = policy.spec.intake
-    if not intake.flag_without_administrator:
-        return []
     admin_id = new.organisation.administrator_id
-    if admin_id is None:
-        return [intake.no_administrator_exclusion] if intake.no_administrator_exclusion else []
     involved = {c.pk for c in new.cc} | ({new.requester.pk} if new.requester else set())
-    if admin_id in involved:
-        return []
-    reason = intake.without_administrator_exclusion
-    return [reason] if reason else []
+    return list(policy.intake_exclusions(
+        administrator_included=admin_id in involved,
+        organisation_has_administrator=admin_id is not None,
+    ))
 
 
 def _route(policy: Policy, new: NewTicket, plan: str) -> AgentGroup | None:
