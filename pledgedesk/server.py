@@ -18,9 +18,11 @@ class DatabaseUnavailable(Exception):
 
 
 def prepare_database() -> None:
-    """Apply migrations and collect static files; idempotent, safe on every start."""
+    """Apply migrations, create the shared cache table (sign-in rate limits; nothing to do
+    with Redis) and collect static files; idempotent, safe on every start."""
     try:
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
     except DatabaseError as exc:
         raise DatabaseUnavailable(
             f"DATABASE_URL: cannot use the database {describe_database()}: {_first_line(exc)}"

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "pledgedesk.accounts",
     "pledgedesk.tickets",
     "pledgedesk.web",
+    "pledgedesk.portal",
+    "pledgedesk.console",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +108,37 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+# Sign-in pages. Customers sign in to the portal, agents to the console; Django admin keeps its
+# own. The first page to send a signed-out visitor to is the portal's.
+LOGIN_URL = "portal:sign_in"
+LOGIN_REDIRECT_URL = "web:home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day (FG-2)
+
+# Outgoing mail (password-reset links): SMTP from PLEDGEDESK_SMTP_URL, else one file per
+# message under <data dir>/mail. Tests use Django's in-memory outbox.
+EMAIL_BACKEND = CONFIG.email.backend
+DEFAULT_FROM_EMAIL = CONFIG.email.from_email
+SERVER_EMAIL = CONFIG.email.from_email
+if CONFIG.email.file_path is not None:
+    EMAIL_FILE_PATH = str(CONFIG.email.file_path)
+else:
+    EMAIL_HOST = CONFIG.email.host
+    EMAIL_PORT = CONFIG.email.port
+    EMAIL_HOST_USER = CONFIG.email.user
+    EMAIL_HOST_PASSWORD = CONFIG.email.password
+    EMAIL_USE_TLS = CONFIG.email.use_tls
+    EMAIL_USE_SSL = CONFIG.email.use_ssl
+    EMAIL_TIMEOUT = 30
+
+# A cache every web worker shares (sign-in rate limits): Redis when REDIS_URL is set, else a
+# table in the database (created by `pledgedesk serve` with createcachetable).
+if CONFIG.redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CONFIG.redis_url, "KEY_PREFIX": "pledgedesk"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "pledgedesk_cache"}}
 
 # Background jobs: Redis when REDIS_URL is set, otherwise SQLite storage in the data directory.
 if CONFIG.redis_url:

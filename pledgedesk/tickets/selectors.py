@@ -24,7 +24,8 @@ MAX_PAGE = 100
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """Queue filters; None means "any". ``assignee`` is an agent id, ``"me"`` or
+    """Queue filters; None means "any". ``groups`` keeps tickets in any of those groups
+    (an agent's own groups). ``assignee`` is an agent id, ``"me"`` or
     ``"unassigned"``; ``sla_state`` is a timer state (``breached``, ``running``, ...);
     ``breaching_within`` keeps tickets with a running timer due within that many minutes."""
 
@@ -32,6 +33,7 @@ class QueueFilter:
     include_closed: bool = False
     priority: str | None = None
     group: str | None = None
+    groups: tuple[str, ...] | None = None
     assignee: str | None = None
     organisation: int | None = None
     sla_state: str | None = None
@@ -79,6 +81,8 @@ def _filtered(tickets: QuerySet, principal: Principal, f: QueueFilter, now: date
         tickets = tickets.filter(priority=f.priority)
     if f.group is not None:
         tickets = tickets.filter(group__key=f.group)
+    if f.groups is not None:
+        tickets = tickets.filter(group__key__in=f.groups)
     if f.assignee == "unassigned":
         tickets = tickets.filter(assignee__isnull=True)
     elif f.assignee == "me":
@@ -133,6 +137,12 @@ def ticket_history(*, principal: Principal, ticket: Ticket) -> QuerySet:
 # Events that describe internal work: not shown to contacts.
 INTERNAL_EVENT_KINDS = ("internal_note", "call_logged", "page_on_call", "assigned",
                         "group_changed", "tags_changed", "exclusion_set", "exclusion_cleared")
+
+
+def queue_cursor(ticket: Ticket) -> str:
+    """The cursor of the page that starts right after ``ticket`` in queue order ("next
+    ticket" in the console)."""
+    return _encode(ticket)
 
 
 def _encode(ticket: Ticket) -> str:

@@ -1,14 +1,25 @@
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from pledgedesk import __version__
+from pledgedesk.accounts.authorization import principal_for
+from pledgedesk.tickets.models import PolicyVersion
+from pledgedesk.tickets.policies import policy_for
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    """Signed-in people go to their side of the desk; everyone else chooses a door."""
+    if request.user.is_authenticated:
+        principal = principal_for(request.user)
+        if principal.is_agent:
+            return redirect("console:queue")
+        if principal.contact is not None:
+            return redirect("portal:tickets")
     return render(request, "web/home.html", {"version": __version__})
 
 
@@ -20,3 +31,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return JsonResponse({"status": "ok", "version": __version__, "database": connection.vendor})
+
+
+PRIORITY_CSS_KEY = "web:priority-css"
+
+
+@require_safe
+def priority_css(request: HttpRequest) -> HttpResponse:
+    """Each policy's priority colours as CSS classes (``prio-<policy>-<priority>``): the
+    Content Security Policy allows no inline styles, so colours from the file come from here."""
+    seen = PolicyVersion.objects.count()  # a handful of rows: one per policy file content
+    cached = cache.get(PRIORITY_CSS_KEY)
+    if cached is None or cached[0] != seen:
+        rules = {}
+        for version in PolicyVersion.objects.order_by("loaded_at", "id"):
+            for prio in policy_for(version).priorities:
+                rules[f"prio-{version.key}-{prio.key}"] = prio.colour
+        css = "".join(f".{name}{{--prio:{colour}}}\n" for name, colour in rules.items())
+        cache.set(PRIORITY_CSS_KEY, (seen, css), timeout=3600)
+    else:
+        css = cached[1]
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "max-age=60"
+    return response

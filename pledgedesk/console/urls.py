@@ -1,0 +1,21 @@
+from django.urls import path
+
+from pledgedesk.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("go/", views.search, name="search"),
+    path("tickets/<int:number>/", views.ticket, name="ticket"),
+    path("tickets/<int:number>/next/", views.next_ticket, name="next"),
+    path("tickets/<int:number>/timers/", views.timers_panel, name="timers"),
+    path("tickets/<int:number>/compose/", views.compose, name="compose"),
+    path("tickets/<int:number>/update/", views.update, name="update"),
+    path("tickets/<int:number>/assign-me/", views.assign_me, name="assign_me"),
+    path("tickets/<int:number>/exclusion/", views.exclusion, name="exclusion"),
+    path("tickets/<int:number>/attachments/<int:attachment_id>/", views.download,
+         name="download"),
+]

@@ -1,0 +1,409 @@
+"""The agent console. Views parse, authorise through ``accounts.authorization``, call one
+service and render; instants are shown in the agent's zone (Preferences) with the offset."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, logout
+from django.db import transaction
+from django.db.models import Q, prefetch_related_objects
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from pledgedesk import clock
+from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
+from pledgedesk.accounts.models import Agent, AgentGroup, Organisation
+from pledgedesk.console import forms
+from pledgedesk.console.history import describe
+from pledgedesk.console.models import AgentPreference
+from pledgedesk.errors import DeskError, NotFound
+from pledgedesk.tickets.attachments import attachment_for
+from pledgedesk.tickets.models import PolicyVersion, Ticket
+from pledgedesk.tickets.policies import policy_for
+from pledgedesk.tickets.selectors import (
+    QueueFilter,
+    queue_cursor,
+    ticket_history,
+    ticket_messages,
+    ticket_queue,
+)
+from pledgedesk.tickets.services import (
+    Actor,
+    Change,
+    ticket_log_call,
+    ticket_note,
+    ticket_reply,
+    ticket_set_exclusion,
+    ticket_update,
+)
+from pledgedesk.web import present, signin
+from pledgedesk.web.htmx import render_page
+from pledgedesk.web.uploads import attach
+
+PAGE_SIZE = 50
+BREACHING_SOON_MINUTES = 60
+ORGANISATION_CHOICES = 300
+QUEUE_REFRESH_SECONDS = 15
+
+
+def agent_required(view):
+    """Signed-in active agents only. Sets ``request.principal``, ``request.agent``,
+    ``request.zone`` and ``request.now`` (the clock is read once per request)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        principal = principal_for(request.user)
+        if not principal.is_agent:
+            return redirect(f"{reverse('console:sign_in')}?next={request.get_full_path()}")
+        request.principal, request.agent = principal, principal.agent
+        pref = AgentPreference.objects.filter(agent=principal.agent).first()
+        request.zone = pref.timezone if pref else "UTC"
+        request.now = clock.current()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _actor(request) -> Actor:
+    return Actor(channel="web", agent=request.agent)
+
+
+def _base(request, **extra) -> dict:
+    return {"agent": request.agent, "zone": request.zone, "now": request.now, **extra}
+
+
+# --- signing in --------------------------------------------------------------------------
+
+
+def _agent_user(identifier: str):
+    """Agents sign in with their username or their email address."""
+    users = get_user_model().objects.filter(agent__active=True)
+    return (users.filter(username=identifier).first()
+            or users.filter(email__iexact=identifier).order_by("pk").first())
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    form = signin.SignInForm(request.POST or None)
+    form.fields["identifier"].label = "Username or email"
+    if request.method == "POST" and signin.sign_in(
+            request, form, scope="console", resolve=_agent_user,
+            belongs=lambda user: principal_for(user).is_agent, now=clock.current(),
+            failure="That username, email or password is not right."):
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                               require_https=request.is_secure()):
+            target = reverse("console:queue")
+        return HttpResponseRedirect(target)
+    return render(request, "console/sign_in.html",
+                  {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+                  status=200 if request.method == "GET" else 400)
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("console:sign_in")
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+VIEWS = [("all", "All open"), ("mine", "Mine"), ("groups", "My groups"),
+         ("unassigned", "Unassigned")]
+
+
+def _queue_filter(request) -> tuple[QueueFilter, dict]:
+    """The queue's filters from the query string; unknown values mean "any"."""
+    get = request.GET
+    view = get.get("view", "all")
+    chosen = {k: get.get(k, "") for k in ("status", "priority", "organisation", "breaching")}
+    assignee = {"mine": "me", "unassigned": "unassigned"}.get(view)
+    groups = None
+    if view == "groups":
+        groups = tuple(request.agent.groups.values_list("key", flat=True))
+    try:
+        organisation = int(chosen["organisation"]) if chosen["organisation"] else None
+    except ValueError:
+        organisation = None
+    return QueueFilter(
+        status=chosen["status"] or None, priority=chosen["priority"] or None,
+        assignee=assignee, groups=groups, organisation=organisation,
+        breaching_within=BREACHING_SOON_MINUTES if chosen["breaching"] else None,
+    ), {"view": view, **chosen}
+
+
+def _filter_choices() -> dict:
+    """Status and priority keys across the policies in use, organisations for the filter."""
+    statuses, priorities = {}, {}
+    for version in PolicyVersion.objects.order_by("loaded_at", "id"):
+        policy = policy_for(version)
+        for key, spec in policy.statuses.items():
+            statuses.setdefault(key, spec.label)
+        for prio in policy.priorities:
+            priorities.setdefault(prio.key, prio.label)
+    orgs = list(Organisation.objects.order_by("name", "id")
+                .values_list("pk", "name")[:ORGANISATION_CHOICES])
+    return {"statuses": sorted(statuses.items(), key=lambda kv: kv[1]),
+            "priorities": list(priorities.items()), "organisations": orgs}
+
+
+@require_safe
+@agent_required
+def queue(request):
+    """Priority rank, then time received (RK-8, FG-6), keyset pages, an SLA countdown per
+    ticket; htmx polls the rows (the same view, as a fragment) so the page stays live."""
+    filters, chosen = _queue_filter(request)
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = ticket_queue(principal=request.principal, filters=filters, cursor=cursor,
+                            limit=PAGE_SIZE, now=request.now)
+    except DeskError:
+        raise Http404("no such page") from None
+    prefetch_related_objects(page.tickets, "timers", "policy_version")
+    rows = present.rows(page.tickets, request.now)
+    query = {k: v for k, v in chosen.items() if v and not (k == "view" and v == "all")}
+    context = _base(request, rows=rows, page=page, chosen=chosen, views=VIEWS,
+                    query=urlencode(query), cursor=cursor or "",
+                    refresh=QUEUE_REFRESH_SECONDS, breaching_minutes=BREACHING_SOON_MINUTES,
+                    section="queue")
+    if not request.headers.get("HX-Request"):
+        context.update(_filter_choices())
+    return render_page(request, "console/queue.html", context,
+                       partial="console/_queue_rows.html")
+
+
+@require_safe
+@agent_required
+def next_ticket(request, number: int):
+    """The ticket after ``number`` in queue order (keyboard "n")."""
+    current = _ticket(request, number)
+    page = ticket_queue(principal=request.principal, filters=QueueFilter(),
+                        cursor=queue_cursor(current), limit=1, now=request.now)
+    if not page.tickets:
+        messages.info(request, "That was the last ticket in the queue.")
+        return redirect("console:queue")
+    return redirect("console:ticket", number=page.tickets[0].number)
+
+
+# --- one ticket --------------------------------------------------------------------------
+
+
+def _ticket(request, number: int) -> Ticket:
+    try:
+        return ticket_for(request.principal, number, Ticket.objects.select_related(
+            "organisation", "requester", "assignee", "group", "policy_version"))
+    except NotFound:
+        raise Http404(f"ticket {number} not found") from None
+
+
+def _people():
+    agents = list(Agent.objects.filter(active=True).order_by("name"))
+    groups = list(AgentGroup.objects.order_by("name"))
+    return agents, groups
+
+
+@require_safe
+@agent_required
+def ticket(request, number: int):
+    found = _ticket(request, number)
+    return render(request, "console/ticket.html", _ticket_context(request, found))
+
+
+@require_safe
+@agent_required
+def timers_panel(request, number: int):
+    """The SLA timers alone, polled by the ticket page so countdowns stay current."""
+    found = _ticket(request, number)
+    policy = policy_for(found.policy_version)
+    return render(request, "console/_timers.html",
+                  _base(request, ticket=found, timers=_timers(found, policy, request.now)))
+
+
+def _timers(found: Ticket, policy, now):
+    return [present.timer_view(t, policy, now) for t in found.timers.order_by("metric")]
+
+
+def _ticket_context(request, found: Ticket, **forms_given) -> dict:
+    policy = policy_for(found.policy_version)
+    agents, groups = _people()
+    names = {a.pk: a.name for a in agents}
+    conversation = list(ticket_messages(principal=request.principal, ticket=found)
+                        .prefetch_related("attachments"))
+    history = [(e, describe(e, policy, names))
+               for e in ticket_history(principal=request.principal, ticket=found)]
+    org = found.organisation
+    org_people = {}
+    if org is not None:
+        wanted = [i for i in (org.primary_contact_id, org.administrator_id) if i]
+        org_people = {c.pk: c for c in org.contacts.filter(pk__in=wanted)}
+    initial = {"status": found.status, "priority": found.priority,
+               "assignee": str(found.assignee_id or ""),
+               "group": found.group.key if found.group else "", "version": found.version}
+    compose = forms_given.get("compose") or forms.ComposeForm(
+        initial={"version": found.version, "kind": "reply"}, policy=policy)
+    update = forms_given.get("update") or forms.UpdateForm(
+        initial=initial, policy=policy, agents=agents, groups=groups)
+    requester = found.requester
+    return _base(
+        request, ticket=found, policy=policy, conversation=conversation,
+        loose=list(found.attachments.filter(message__isnull=True).order_by("created_at")),
+        timers=_timers(found, policy, request.now), history=history,
+        priority=policy.priority(found.priority), status=policy.status(found.status),
+        compose=compose, update=update, closed=found.status_category == "closed",
+        exclusions=[(key, spec, key in found.exclusions)
+                    for key, spec in policy.spec.exclusions.items()],
+        plans=[(p, policy.spec.plans[p].label if p in policy.spec.plans else p)
+               for p in (org.plans if org else [])],
+        ticket_plan=policy.spec.plans[found.plan].label if found.plan in policy.spec.plans
+        else found.plan,
+        primary=org_people.get(org.primary_contact_id) if org else None,
+        administrator=org_people.get(org.administrator_id) if org else None,
+        requester_emails=list(requester.emails.all()) if requester else [],
+        requester_phones=list(requester.phones.all()) if requester else [],
+        section="queue")
+
+
+def _redirect_back(number: int):
+    return redirect("console:ticket", number=number)
+
+
+@require_POST
+@agent_required
+def compose(request, number: int):
+    """A public reply (optionally with a status), an internal note, or a logged call (a first
+    touch, RL-2/FG-7), each with its attachments, in one transaction."""
+    found = _ticket(request, number)
+    policy = policy_for(found.policy_version)
+    form = forms.ComposeForm(request.POST, request.FILES, policy=policy)
+    if form.is_valid():
+        data, actor, now = form.cleaned_data, _actor(request), request.now
+        try:
+            with transaction.atomic():
+                if data["kind"] == "reply":
+                    change = Change(status=data["status"]) if data["status"] else None
+                    message = ticket_reply(ticket=found, actor=actor, body=data["body"],
+                                           change=change, expected_version=data["version"],
+                                           now=now)
+                elif data["kind"] == "note":
+                    message = ticket_note(ticket=found, actor=actor, body=data["body"],
+                                          expected_version=data["version"], now=now)
+                else:
+                    message = ticket_log_call(ticket=found, actor=actor, summary=data["body"],
+                                              expected_version=data["version"], now=now)
+                attach(ticket=found, actor=actor, files=data["attachments"], message=message,
+                       now=now)
+        except DeskError as exc:
+            form.add_error(None, exc.message)
+        else:
+            label = dict(forms.COMPOSE_KINDS)[data["kind"]]
+            messages.success(request, f"{label} added to #{number}.")
+            return _redirect_back(number)
+    return render(request, "console/ticket.html",
+                  _ticket_context(request, found, compose=form), status=400)
+
+
+@require_POST
+@agent_required
+def update(request, number: int):
+    """Status, priority (FG-5), assignee and group in one change, refused with a Conflict if
+    someone else changed the ticket since this page was loaded."""
+    found = _ticket(request, number)
+    policy = policy_for(found.policy_version)
+    agents, groups = _people()
+    form = forms.UpdateForm(request.POST, policy=policy, agents=agents, groups=groups)
+    if form.is_valid():
+        data = form.cleaned_data
+        by_id = {str(a.pk): a for a in agents}
+        by_key = {g.key: g for g in groups}
+        change = Change(status=data["status"], priority=data["priority"],
+                        assignee=by_id.get(data["assignee"]),
+                        unassign=not data["assignee"] and found.assignee_id is not None,
+                        group=by_key.get(data["group"]))
+        try:
+            ticket_update(ticket=found, actor=_actor(request), change=change,
+                          expected_version=data["version"], now=request.now)
+        except DeskError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"#{number} updated.")
+            return _redirect_back(number)
+    return render(request, "console/ticket.html",
+                  _ticket_context(request, found, update=form), status=400)
+
+
+@require_POST
+@agent_required
+def assign_me(request, number: int):
+    found = _ticket(request, number)
+    try:
+        ticket_update(ticket=found, actor=_actor(request),
+                      change=Change(assignee=request.agent), expected_version=None,
+                      now=request.now)
+    except DeskError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"#{number} is assigned to you.")
+    return _redirect_back(number)
+
+
+@require_POST
+@agent_required
+def exclusion(request, number: int):
+    """Set or clear an exclusion reason (RK-4): the delay is not held against the target."""
+    found = _ticket(request, number)
+    try:
+        ticket_set_exclusion(ticket=found, actor=_actor(request),
+                             reason=request.POST.get("reason", ""),
+                             active=request.POST.get("active") == "1",
+                             expected_version=None, now=request.now)
+    except DeskError as exc:
+        messages.error(request, exc.message)
+    return _redirect_back(number)
+
+
+@require_safe
+@agent_required
+def download(request, number: int, attachment_id: int):
+    found = _ticket(request, number)
+    try:
+        attachment = attachment_for(ticket_ids=Ticket.objects.filter(pk=found.pk),
+                                    attachment_id=attachment_id, sees_internal=True)
+    except NotFound:
+        raise Http404("attachment not found") from None
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.filename,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_safe
+@agent_required
+def search(request):
+    """Jump to a ticket by number (exact, indexed): no LIKE scans over a million rows."""
+    raw = request.GET.get("number", "").strip().lstrip("#")
+    if raw.isdigit() and visible_tickets(request.principal, Ticket.objects.filter(
+            Q(number=int(raw)))).exists():
+        return redirect("console:ticket", number=int(raw))
+    messages.error(request, f"No ticket #{raw}.")
+    return redirect("console:queue")
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def preferences(request):
+    form = forms.PreferenceForm(request.POST or None, initial={"timezone": request.zone})
+    if request.method == "POST" and form.is_valid():
+        AgentPreference.objects.update_or_create(
+            agent=request.agent, defaults={"timezone": form.cleaned_data["timezone"]})
+        messages.success(request, f"Times are now shown in {form.cleaned_data['timezone']}.")
+        return redirect("console:queue")
+    return render(request, "console/preferences.html",
+                  _base(request, form=form, section="preferences"),
+                  status=400 if request.method == "POST" else 200)

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from pledgedesk.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.tickets, name="tickets"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("password-reset/", views.PasswordReset.as_view(), name="password_reset"),
+    path("password-reset/sent/", views.PasswordResetDone.as_view(), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirm.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/complete/", views.PasswordResetComplete.as_view(),
+         name="password_reset_complete"),
+    path("requests/new/", views.submit, name="submit"),
+    path("tickets/<int:number>/", views.ticket, name="ticket"),
+    path("tickets/<int:number>/reply/", views.reply, name="reply"),
+    path("tickets/<int:number>/reopen/", views.reopen, name="reopen"),
+    path("tickets/<int:number>/escalate/", views.escalate, name="escalate"),
+    path("tickets/<int:number>/attachments/<int:attachment_id>/", views.download,
+         name="download"),
+    path("people/", views.people_page, name="people"),
+    path("people/<int:contact_id>/authorised/", views.person_authorised,
+         name="person_authorised"),
+    path("access/<int:number>/", views.decide_access, name="decide_access"),
+    path("policy/", views.policy, name="policy"),
+    path("policy/<slug:key>/", views.policy, name="policy_by_key"),
+]

@@ -1,0 +1,184 @@
+"""How desk facts look on a page: instants in the viewer's zone with their offset, durations,
+SLA timers with their countdown colour, sanitised message bodies. Pure functions of their
+arguments (``now`` is passed in), shared by the portal and the console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+from pledgedesk.policy.compile import Policy
+
+# Markup kept in message bodies: text formatting and links, nothing that loads or runs
+# anything (no img, no style, no script, no forms). nh3 drops every attribute not listed,
+# so on* handlers and style never survive; links may only be http, https or mailto.
+ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "s", "ul", "ol", "li", "a", "code",
+                "pre", "blockquote", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_BLOCK_TAGS = ("<p", "<br", "<ul", "<ol", "<pre", "<blockquote", "<table", "<h3", "<h4")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def offset_text(at: datetime) -> str:
+    offset = at.utcoffset() or timedelta(0)
+    sign = "+" if offset >= timedelta(0) else "\u2212"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def instant(at: datetime | None, tz: str | None) -> str:
+    """``Mon 5 Jan 2026, 09:00 UTC-06:00``: always with the offset, so nobody guesses."""
+    if at is None:
+        return ""
+    local = at.astimezone(zone(tz))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {offset_text(local)}"
+
+
+def duration(seconds: float | int | timedelta | None) -> str:
+    """``2 h 05 min``, ``45 min``, ``3 d 4 h``; never negative."""
+    if seconds is None:
+        return ""
+    if isinstance(seconds, timedelta):
+        seconds = seconds.total_seconds()
+    minutes = max(0, int(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins:02d} min"
+    return f"{mins} min"
+
+
+def clean_body(body: str) -> SafeString:
+    """A message body as safe HTML: sanitised by nh3; plain text keeps its line breaks."""
+    cleaned = nh3.clean(body or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow",
+                        strip_comments=True)
+    if not any(tag in cleaned.lower() for tag in _BLOCK_TAGS):
+        cleaned = cleaned.replace("\r\n", "\n").replace("\n", "<br>")
+    return mark_safe(cleaned)  # noqa: S308 (nh3 output: an allow-list of inert markup)
+
+
+@dataclass(frozen=True)
+class TimerView:
+    """One SLA timer as a person reads it."""
+
+    metric: str
+    label: str
+    state: str  # running | warning | breached | paused | met | excluded | not_applicable
+    css: str
+    summary: str
+    due_at: datetime | None
+    goal_at: datetime | None
+    warn_at: datetime | None
+    met_at: datetime | None
+    paused_seconds: int
+    used_seconds: int
+    reason: str
+
+
+def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
+    """A stored ``SlaTimer`` seen at ``now``: a running timer past its due instant shows as
+    breached, past its warning instant as a warning, whatever the row last said."""
+    state = timer.state
+    if state == "running" and timer.due_at is not None:
+        if now >= timer.due_at:
+            state = "breached"
+        elif timer.warn_at is not None and now >= timer.warn_at:
+            state = "warning"
+    summary = {
+        "running": f"due in {duration(timer.due_at - now)}" if timer.due_at else "running",
+        "warning": f"due in {duration(timer.due_at - now)}" if timer.due_at else "",
+        "breached": _breached(timer, now),
+        "paused": "paused",
+        "met": "met",
+        "excluded": "excluded",
+        "not_applicable": "no target",
+    }.get(state, state)
+    return TimerView(
+        metric=timer.metric, label=metric_label(policy, timer.metric), state=state,
+        css={"running": "ok", "warning": "warn", "breached": "breach"}.get(state, state),
+        summary=summary, due_at=timer.due_at, goal_at=timer.goal_at, warn_at=timer.warn_at,
+        met_at=timer.met_at, paused_seconds=timer.paused_seconds,
+        used_seconds=timer.used_seconds, reason=timer.reason,
+    )
+
+
+def _breached(timer, now: datetime) -> str:
+    if timer.state == "running" and timer.due_at is not None:
+        return f"breached {duration(now - timer.due_at)} ago"
+    if timer.breached_by_minutes:
+        return f"breached by {duration(timer.breached_by_minutes * 60)} business time"
+    return "breached"
+
+
+def metric_label(policy: Policy | None, metric: str) -> str:
+    if policy is not None:
+        spec = policy.spec.metrics.defined().get(metric)
+        if spec is not None:
+            return spec.label
+    return metric.replace("_", " ").capitalize()
+
+
+def next_promise(timers, policy: Policy | None, now: datetime) -> TimerView | None:
+    """The timer a person watches: the soonest running one, else a breached one, else
+    paused, else the last met. ``timers`` is the ticket's prefetched rows."""
+    views = [timer_view(t, policy, now) for t in timers]
+    order = {"breached": 0, "warning": 1, "running": 2, "paused": 3, "met": 4}
+    views = [v for v in views if v.state in order]
+    if not views:
+        return None
+    far = datetime.max.replace(tzinfo=UTC)
+    return min(views, key=lambda v: (order[v.state], v.due_at or far))
+
+
+@dataclass(frozen=True)
+class Row:
+    """A ticket in a list: its policy's labels and the promise to watch."""
+
+    ticket: object
+    priority: str
+    status: str
+    promise: TimerView | None
+
+
+def rows(tickets, now: datetime, *, customer: bool = False) -> list[Row]:
+    """List rows for tickets whose ``timers`` and ``policy_version`` are prefetched. A
+    customer watches the first response while it is outstanding."""
+    from pledgedesk.tickets.policies import policy_for
+
+    out = []
+    for ticket in tickets:
+        policy = policy_for(ticket.policy_version)
+        timers = list(ticket.timers.all())
+        promise = None
+        if customer:
+            first = [timer_view(t, policy, now) for t in timers if t.metric == "first_response"]
+            if first and first[0].state in ("running", "warning", "breached", "paused"):
+                promise = first[0]
+        promise = promise or next_promise(timers, policy, now)
+        status = policy.statuses.get(ticket.status)
+        prio = next((p.label for p in policy.priorities if p.key == ticket.priority),
+                    ticket.priority)
+        out.append(Row(ticket, prio, status.label if status else ticket.status, promise))
+    return out
+
+
+def instant_short(at: datetime | None, tz: str | None) -> str:
+    """``5 Jan, 09:00 UTC-06:00`` for lists (the year only when it is not ``now``'s)."""
+    if at is None:
+        return ""
+    local = at.astimezone(zone(tz))
+    return f"{local.day} {local:%b, %H:%M} {offset_text(local)}"
