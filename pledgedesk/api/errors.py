@@ -97,6 +97,12 @@ def install(api: NinjaAPI) -> None:
                          f"the request body is not valid JSON: {cause}")
         return error(api, request, exc.status_code, f"http_{exc.status_code}", str(exc))
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        # Django's own DATA_UPLOAD_MAX_MEMORY_SIZE, hit before the body reaches the parser.
+        return error(api, request, 413, "too_large",
+                     f"request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
+
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return error(api, request, 404, "not_found", "not found")

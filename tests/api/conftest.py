@@ -92,6 +92,12 @@ SEES_TICKET = {"agent", "requester", "cc", "administrator", "primary"}
 CONTACTS_WHO_SEE = SEES_TICKET - {"agent"}
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The factories give every person a password; Argon2 is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def fixed_clock():
     with clock.use(clock.FixedClock(NOW)) as fixed:

@@ -1,0 +1,58 @@
+"""The OpenAPI schema at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = {
+    ("/api/v1/tickets", "get"), ("/api/v1/tickets", "post"),
+    ("/api/v1/tickets/{number}", "get"), ("/api/v1/tickets/{number}", "patch"),
+    ("/api/v1/tickets/{number}/replies", "post"), ("/api/v1/tickets/{number}/notes", "post"),
+    ("/api/v1/tickets/{number}/calls", "post"),
+    ("/api/v1/tickets/{number}/messages", "get"),
+    ("/api/v1/tickets/{number}/escalation", "post"),
+    ("/api/v1/tickets/{number}/reopen", "post"),
+    ("/api/v1/tickets/{number}/exclusions", "post"),
+    ("/api/v1/tickets/{number}/authorisation", "post"),
+    ("/api/v1/tickets/{number}/timers", "get"), ("/api/v1/tickets/{number}/events", "get"),
+    ("/api/v1/tickets/{number}/attachments", "get"),
+    ("/api/v1/tickets/{number}/attachments", "post"),
+    ("/api/v1/attachments/{attachment_id}", "get"), ("/api/v1/timers/breaching", "get"),
+}
+
+
+@pytest.fixture
+def schema():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_lists_every_endpoint(schema):
+    found = {(path, method) for path, ops in schema["paths"].items() for method in ops}
+    assert found == ENDPOINTS
+
+
+def test_every_endpoint_requires_the_bearer_token(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= next(iter(schemes.values())).items()
+    for ops in schema["paths"].values():
+        for op in ops.values():
+            assert op["security"], op["operationId"]
+
+
+def test_inputs_forbid_unknown_fields_and_instants_are_date_times(schema):
+    components = schema["components"]["schemas"]
+    assert components["TicketCreateIn"]["additionalProperties"] is False
+    assert components["TicketPatchIn"]["additionalProperties"] is False
+    received = components["TicketOut"]["properties"]["received_at"]
+    assert received == {"type": "string", "format": "date-time", "title": "Received At"} or \
+        received.get("format") == "date-time"
+
+
+def test_upload_is_described_as_multipart(schema):
+    body = schema["paths"]["/api/v1/tickets/{number}/attachments"]["post"]["requestBody"]
+    assert "multipart/form-data" in body["content"]
