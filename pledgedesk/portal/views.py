@@ -107,6 +107,8 @@ def sign_out(request):
 class PasswordReset(auth_views.PasswordResetView):
     form_class = forms.PasswordResetRequestForm
     template_name = "portal/password_reset.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
     success_url = reverse_lazy("portal:password_reset_done")
 
 
