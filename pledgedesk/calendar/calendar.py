@@ -533,8 +533,8 @@ class Calendar:
             if int(key.max()) < s.hi_cum:
                 break
             s = self._timeline.extend_forward(s, lo, lambda: self._never_open(lo))
-        a_starts, _, a_cum, a_cum_end = s.arrays()
-        j = np.searchsorted(a_cum_end, key, side="right")
+        a_starts, _, a_cum, _ = s.arrays()
+        j = s.indexes()[1].search_right(key)
         return a_starts[j] + target - a_cum[j]
 
     def between_batch(self, starts: Any, ends: Any) -> np.ndarray:
@@ -556,7 +556,7 @@ class Calendar:
         a_starts, a_ends, a_cum, _ = s.arrays()
         if a_starts.size == 0:
             return np.zeros(x.shape, dtype=np.int64)
-        i = np.maximum(np.searchsorted(a_starts, x, side="right") - 1, 0)
+        i = np.maximum(s.indexes()[0].search_right(x) - 1, 0)
         inside = np.minimum(x, a_ends[i]) - a_starts[i]
         return a_cum[i] + np.maximum(inside, 0)
 
