@@ -64,3 +64,15 @@ def test_batch_durations_of_years_extend_the_periods():
     d = 8 * 250 * 20 * 3600 * 10**6  # about twenty working years
     got = CAL.add_batch(np.array([start]), np.array([d]))
     assert EPOCH + int(got[0]) * US == CAL.add(EPOCH + start * US, d * US)
+
+
+def test_grid_index_matches_numpy_searchsorted_right():
+    from pledgedesk.calendar.timeline import GridIndex
+
+    rng = np.random.default_rng(3)
+    values = np.sort(rng.integers(-1000, 1000, 300))  # with repeats
+    values[100:130] = values[100]  # a dense cluster in one cell
+    x = np.concatenate([rng.integers(-1500, 1500, 5000), values, [-10**12, 10**12]])
+    assert (GridIndex(values).search_right(x) == np.searchsorted(values, x, side="right")).all()
+    empty = GridIndex(np.array([], dtype=np.int64))
+    assert (empty.search_right(x) == 0).all()
