@@ -13,7 +13,27 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 
-class Organisation(models.Model):
+class Bannable(models.Model):
+    """Support may refuse an abusive requester or organisation (RL-7); a ban needs a reason."""
+
+    banned_at = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(banned_at__isnull=True) | ~Q(ban_reason=""),
+                name="%(class)s_ban_has_reason",
+            ),
+        ]
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+
+class Organisation(Bannable):
     name = models.CharField(max_length=200)
     policy_key = models.CharField(
         max_length=100, help_text="The support policy this organisation is served under."
@@ -36,27 +56,13 @@ class Organisation(models.Model):
         "Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="PR-5: the enterprise plan's dedicated account representative.",
     )
-    banned_at = models.DateTimeField(null=True, blank=True)
-    ban_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(banned_at__isnull=True) | ~Q(ban_reason=""),
-                name="organisation_ban_has_reason",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_banned(self) -> bool:
-        return self.banned_at is not None
 
-
-class Contact(models.Model):
+class Contact(Bannable):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="contacts"
     )
@@ -68,24 +74,10 @@ class Contact(models.Model):
     authorised = models.BooleanField(
         default=False, help_text="Listed on the account as authorised personnel (FG-10)."
     )
-    banned_at = models.DateTimeField(null=True, blank=True)
-    ban_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(banned_at__isnull=True) | ~Q(ban_reason=""),
-                name="contact_ban_has_reason",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_banned(self) -> bool:
-        return self.banned_at is not None
 
 
 class ContactEmail(models.Model):
