@@ -20,6 +20,8 @@ class ComposeForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, policy, **kwargs):
+        # The ticket form on the same page has a status field too: ids must differ.
+        kwargs.setdefault("auto_id", "compose_%s")
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Leave as is")] + [
             (key, spec.label) for key, spec in policy.statuses.items()]
@@ -33,6 +35,7 @@ class UpdateForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, policy, agents, groups, **kwargs):
+        kwargs.setdefault("auto_id", "ticket_%s")
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [(k, s.label) for k, s in policy.statuses.items()]
         self.fields["priority"].choices = [(p.key, p.label) for p in policy.priorities]
