@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from pledgedesk.tickets.models import Message, Ticket, TicketEvent
 
@@ -223,3 +225,43 @@ def test_html_in_names_comes_back_verbatim_in_json(world):
     response = world.api("requester").get(f"tickets/{world.ticket.number}")
 
     assert response.json()["organisation"]["name"] == "Acme <Corp>"
+
+
+def test_wrong_method_is_405_in_the_error_shape(world):
+    response = world.api("agent").raw("delete", f"tickets/{world.ticket.number}", "")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "PATCH"}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=6,
+)
+FIELDS = ["subject", "description", "priority", "topic", "cc", "tags", "channel",
+          "organisation", "requester", "status", "assignee", "group", "version", "body",
+          "reason", "active", "approve", "summary"]
+
+
+@hypothesis.settings(max_examples=60, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+@hypothesis.given(
+    role=st.sampled_from(["agent", "requester", "outsider"]),
+    target=st.sampled_from(["post tickets", "patch tickets/{n}", "post tickets/{n}/replies",
+                            "post tickets/{n}/notes", "post tickets/{n}/exclusions",
+                            "post tickets/{n}/escalation", "post tickets/{n}/authorisation"]),
+    body=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=5),
+)
+def test_no_body_ever_causes_a_500(world, role, target, body):
+    method, path = target.split(" ")
+    api = world.api(role)
+
+    response = getattr(api, method)(path.format(n=world.ticket.number), body)
+
+    assert response.status_code < 500, response.content
+    if response.status_code >= 400:
+        assert {"code", "message", "field"} <= set(response.json())
