@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
+from pledgedesk.calendar import batch
 from pledgedesk.calendar.errors import (
     InvalidScheduleError,
     NegativeDurationError,
@@ -43,7 +44,7 @@ from pledgedesk.calendar.errors import (
     UnknownTimeZoneError,
 )
 from pledgedesk.calendar.holiday import HolidaySpec
-from pledgedesk.calendar.instant import EPOCH, US, _not_aware, from_us, to_us
+from pledgedesk.calendar.instant import EPOCH, MAX_US, US, _not_aware, from_us, to_us
 from pledgedesk.calendar.schedule import (
     MINUTES_PER_DAY,
     WEEKDAYS,
@@ -57,7 +58,6 @@ from pledgedesk.calendar.schedule import (
 from pledgedesk.calendar.timeline import MAX_SEARCH_YEARS, Config, Snapshot, Timeline
 from pledgedesk.calendar.zonemap import wall_to_us
 
-_MAX_US = (datetime(9996, 1, 1, tzinfo=UTC) - EPOCH) // US
 _ZERO = timedelta(0)
 _TIMELINES: OrderedDict[Config, Timeline] = OrderedDict()
 _TIMELINES_LOCK = threading.Lock()
@@ -321,7 +321,7 @@ class Calendar:
 
     def _add_us(self, x: int, d: int) -> int:
         """Slow path of :meth:`add`: build whatever years the answer needs."""
-        if d > _MAX_US - x:
+        if d > MAX_US - x:
             raise OutOfRangeError(
                 f"adding {timedelta(microseconds=d)} to {_show(x)} goes beyond the year 9995",
                 value=timedelta(microseconds=d),
@@ -506,59 +506,18 @@ class Calendar:
         target = min(max(target, s.day_start[kn]), s.day_end[kn])
         return from_us(target, self._tz)
 
-    # -- batch path -----------------------------------------------------------------------
+    # -- batch path (see pledgedesk.calendar.batch) ----------------------------------------
 
     def add_batch(self, starts: Any, durations: Any) -> np.ndarray:
         """Vectorised :meth:`add`: int64 epoch microseconds (or ``datetime64``) and int64
         microsecond durations (or ``timedelta64``), broadcast together; returns int64 epoch
         microseconds with exactly the scalar semantics."""
-        x, d = np.broadcast_arrays(_us_array(starts, "starts"), _us_array(durations, "durations"))
-        if x.size == 0:
-            return np.empty(x.shape, dtype=np.int64)
-        if (d < 0).any():
-            bad = int(np.argmax(d < 0))
-            raise NegativeDurationError(
-                f"durations[{bad}] = {int(d.flat[bad])} microseconds is negative",
-                value=int(d.flat[bad]),
-            )
-        lo, hi = int(x.min()), int(x.max())
-        if int(d.max()) > _MAX_US - hi:
-            raise OutOfRangeError(
-                f"adding {int(d.max())} microseconds goes beyond the year 9995", value=int(d.max())
-            )
-        s = self._timeline.cover(lo, hi)
-        while True:
-            target = self._business_before_np(s, x) + d
-            key = target - (d > 0)
-            if int(key.max()) < s.hi_cum:
-                break
-            s = self._timeline.extend_forward(s, lo, lambda: self._never_open(lo))
-        a_starts, _, a_cum, _ = s.arrays()
-        j = s.indexes()[1].search_right(key)
-        return a_starts[j] + target - a_cum[j]
+        return batch.add_batch(self._timeline, starts, durations, self._never_open)
 
     def between_batch(self, starts: Any, ends: Any) -> np.ndarray:
         """Vectorised :meth:`between`: int64 epoch microseconds (or ``datetime64``) in,
         int64 business microseconds out. Any ``ends < starts`` raises."""
-        x1, x2 = np.broadcast_arrays(_us_array(starts, "starts"), _us_array(ends, "ends"))
-        if x1.size == 0:
-            return np.empty(x1.shape, dtype=np.int64)
-        if (x2 < x1).any():
-            bad = int(np.argmax(x2 < x1))
-            raise NegativeDurationError(
-                f"ends[{bad}] is before starts[{bad}]", value=(int(x1.flat[bad]), int(x2.flat[bad]))
-            )
-        s = self._timeline.cover(int(x1.min()), int(x2.max()))
-        return self._business_before_np(s, x2) - self._business_before_np(s, x1)
-
-    @staticmethod
-    def _business_before_np(s: Snapshot, x: np.ndarray) -> np.ndarray:
-        a_starts, a_ends, a_cum, _ = s.arrays()
-        if a_starts.size == 0:
-            return np.zeros(x.shape, dtype=np.int64)
-        i = np.maximum(s.indexes()[0].search_right(x) - 1, 0)
-        inside = np.minimum(x, a_ends[i]) - a_starts[i]
-        return a_cum[i] + np.maximum(inside, 0)
+        return batch.between_batch(self._timeline, starts, ends)
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -571,17 +530,6 @@ class Calendar:
         return NeverClosesError(
             f"{self!r} does not close within {MAX_SEARCH_YEARS} years after {_show(x)}", value=self
         )
-
-
-def _us_array(values: Any, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.dtype.kind == "M":
-        return arr.astype("datetime64[us]").view(np.int64)
-    if arr.dtype.kind == "m":
-        return arr.astype("timedelta64[us]").view(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be int64 epoch microseconds, got dtype {arr.dtype}")
-    return arr.astype(np.int64, copy=False)
 
 
 def _show(x: int) -> str:

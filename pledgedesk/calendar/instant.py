@@ -16,6 +16,8 @@ US = timedelta(microseconds=1)
 US_PER_S = 1_000_000
 US_PER_MIN = 60 * US_PER_S
 US_PER_DAY = 86_400 * US_PER_S
+# Answers are kept below 9996-01-01 so every conversion stays inside datetime's range.
+MAX_US = (datetime(9996, 1, 1, tzinfo=UTC) - EPOCH) // US
 
 # ``datetime.fromtimestamp(x / 1e6)`` is exact (round-half-even to the microsecond) while the
 # float's rounding error stays under half a microsecond, i.e. for |seconds| < 2**32
