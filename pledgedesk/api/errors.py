@@ -3,7 +3,8 @@
 - DeskError (from services, selectors and the permission check): its own code and status.
 - Request validation (unknown field, wrong type, bad enum, text a database cannot store): 422
   ``invalid`` with ``field`` the dotted path of the first problem and ``errors`` listing all.
-- Malformed JSON: 400 ``malformed_json``. A body over ``PLEDGEDESK_MAX_BODY_BYTES``: 413
+- Malformed JSON: 400 ``malformed_json``; an unreadable multipart body 400
+  ``malformed_multipart``. A body over ``PLEDGEDESK_MAX_BODY_BYTES``: 413
   ``too_large``. No or bad credentials: 401 ``unauthenticated`` (with WWW-Authenticate).
 """
 
@@ -12,8 +13,9 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -102,6 +104,16 @@ def install(api: NinjaAPI) -> None:
         # Django's own DATA_UPLOAD_MAX_MEMORY_SIZE, hit before the body reaches the parser.
         return error(api, request, 413, "too_large",
                      f"request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_multipart(request, exc):
+        return error(api, request, 400, "malformed_multipart",
+                     f"the multipart body cannot be read: {exc}", "file")
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request, exc):
+        # Too many fields or files in one request, and the like: refused, never a 500.
+        return error(api, request, 400, "bad_request", str(exc) or "bad request")
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

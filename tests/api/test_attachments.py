@@ -153,3 +153,26 @@ def test_clean_filename(given, label):
 ])
 def test_safe_content_type(given, kept):
     assert safe_content_type(given) == kept
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data",
+                                          "multipart/form-data; boundary="])
+def test_unreadable_multipart_is_400_in_the_error_shape(world, content_type):
+    response = world.api("requester").raw(
+        "post", f"tickets/{world.ticket.number}/attachments", b"garbage",
+        content_type=content_type)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_multipart"
+
+
+def test_too_many_fields_is_400_not_500(world, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+
+    response = world.api("requester").upload(
+        f"tickets/{world.ticket.number}/attachments",
+        extra={f"f{i}": "x" for i in range(10)})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+    assert not Attachment.objects.exists()

@@ -90,12 +90,12 @@ def test_authorisation_is_for_the_primary_contact_of_a_held_ticket_only(world, r
     assert response.status_code == (409 if role == "primary" else 403)
 
 
-@pytest.mark.parametrize("role", ["colleague", "outsider", "banned"])
+@pytest.mark.parametrize("role", ["colleague", "outsider", "banned", "anonymous", "revoked"])
 def test_authorisation_on_an_unseen_ticket_is_not_found(world, role):
     response = world.api(role).post(f"tickets/{world.ticket.number}/authorisation",
                                     {"approve": True})
 
-    assert response.status_code == 404
+    assert response.status_code == UNSEEN[role]
 
 
 @pytest.mark.parametrize("role", ["anonymous", "revoked"])
