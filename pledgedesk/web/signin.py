@@ -7,6 +7,7 @@ answer time does not tell which accounts exist."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -60,8 +61,9 @@ def sign_in(request: HttpRequest, form: SignInForm, *, scope: str,
 
 
 def _nobody() -> str:
-    # A username no account can have: ModelBackend still runs the hasher once for it.
-    return "\x00no-such-user"
+    # A username no account has (the validator refuses "!", and the suffix is random):
+    # ModelBackend still runs the hasher once for it.
+    return f"!no-such-user-{secrets.token_hex(16)}"
 
 
 def user_by_username(identifier: str):
