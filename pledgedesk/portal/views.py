@@ -38,7 +38,7 @@ from pledgedesk.tickets.services import (
     ticket_reopen,
     ticket_request_escalation,
 )
-from pledgedesk.web import present, signin
+from pledgedesk.web import present, ratelimit, signin
 from pledgedesk.web.htmx import render_page
 from pledgedesk.web.uploads import attach
 
@@ -105,11 +105,23 @@ def sign_out(request):
 
 
 class PasswordReset(auth_views.PasswordResetView):
+    """FG-2 "forgot my password". Each request counts against the same per-address and
+    per-account limits as failed sign-ins, so the form cannot be used to flood a mailbox."""
+
     form_class = forms.PasswordResetRequestForm
     template_name = "portal/password_reset.html"
     email_template_name = "portal/password_reset_email.txt"
     subject_template_name = "portal/password_reset_subject.txt"
     success_url = reverse_lazy("portal:password_reset_done")
+
+    def form_valid(self, form):
+        now = clock.current()
+        limits = {"scope": "reset", "account": form.cleaned_data["email"],
+                  "address": signin.client_address(self.request)}
+        if not ratelimit.check(**limits, now=now).allowed:
+            return HttpResponseRedirect(self.get_success_url())  # same answer, no mail
+        ratelimit.record_failure(**limits, now=now)
+        return super().form_valid(form)
 
 
 class PasswordResetDone(auth_views.PasswordResetDoneView):

@@ -40,7 +40,8 @@ PRIORITY_CSS_KEY = "web:priority-css"
 def priority_css(request: HttpRequest) -> HttpResponse:
     """Each policy's priority colours as CSS classes (``prio-<policy>-<priority>``): the
     Content Security Policy allows no inline styles, so colours from the file come from here."""
-    seen = PolicyVersion.objects.count()  # a handful of rows: one per policy file content
+    # The newest version's id says whether the cached sheet is current.
+    seen = PolicyVersion.objects.order_by("-id").values_list("id", flat=True).first()
     cached = cache.get(PRIORITY_CSS_KEY)
     if cached is None or cached[0] != seen:
         rules = {}

@@ -213,3 +213,21 @@ def test_times_are_shown_in_the_agents_zone_with_offset(client, desk, at_now):
     page = client.get("/console/").content.decode()
 
     assert "5 Jan, 21:30 UTC+05:30" in page  # 16:00 UTC received
+
+
+def test_queue_pages_never_count_or_offset(client, desk, at_now):
+    """At a million tickets a page is an index range scan: no COUNT(*), no OFFSET."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org, admin, maria = desk
+    for n in range(3):
+        open_ticket(org, admin, at=NOW - timedelta(minutes=n))
+    client.force_login(maria.user)
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/console/?breaching=1&view=groups")
+        client.get("/console/")
+
+    sql = " ".join(q["sql"].upper() for q in captured.captured_queries)
+    assert "COUNT(" not in sql and "OFFSET" not in sql

@@ -164,3 +164,12 @@ def test_rate_limit_window_is_measured_from_the_first_failure(client, at_now):
     at_now.advance(minutes=6)
 
     assert post_sign_in(client, email_of(alice)).status_code == 302
+
+
+def test_forgot_password_sends_at_most_five_mails_per_address_in_the_window(client, at_now):
+    alice = person(organisation(FG))
+
+    for _ in range(7):
+        client.post("/portal/password-reset/", {"email": email_of(alice)})
+
+    assert len(mail.outbox) == 5
