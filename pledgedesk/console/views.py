@@ -4,7 +4,7 @@ service and render; instants are shown in the agent's zone (Preferences) with th
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
@@ -43,7 +43,7 @@ from pledgedesk.tickets.services import (
     ticket_update,
 )
 from pledgedesk.web import present, signin
-from pledgedesk.web.htmx import render_page
+from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.uploads import attach
 
 PAGE_SIZE = 50
@@ -60,7 +60,8 @@ def agent_required(view):
     def wrapper(request, *args, **kwargs):
         principal = principal_for(request.user)
         if not principal.is_agent:
-            return redirect(f"{reverse('console:sign_in')}?next={request.get_full_path()}")
+            back = quote(request.get_full_path())
+            return redirect_to(request, f"{reverse('console:sign_in')}?next={back}")
         request.principal, request.agent = principal, principal.agent
         pref = AgentPreference.objects.filter(agent=principal.agent).first()
         request.zone = pref.timezone if pref else "UTC"

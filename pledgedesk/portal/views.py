@@ -4,6 +4,7 @@ service and render; every instant shown is in the organisation's zone with its o
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,7 +40,7 @@ from pledgedesk.tickets.services import (
     ticket_request_escalation,
 )
 from pledgedesk.web import present, ratelimit, signin
-from pledgedesk.web.htmx import render_page
+from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.uploads import attach
 
 PAGE_SIZE = 25
@@ -53,7 +54,8 @@ def contact_required(view):
     def wrapper(request, *args, **kwargs):
         principal = principal_for(request.user)
         if principal.contact is None:
-            return redirect(f"{reverse('portal:sign_in')}?next={request.get_full_path()}")
+            back = quote(request.get_full_path())
+            return redirect_to(request, f"{reverse('portal:sign_in')}?next={back}")
         request.principal, request.contact = principal, principal.contact
         request.now = clock.current()
         return view(request, *args, **kwargs)

@@ -5,7 +5,7 @@ template includes the fragment, so the two can never say different things."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 
 def is_partial(request: HttpRequest) -> bool:
@@ -20,3 +20,14 @@ def render_page(request: HttpRequest, template: str, context: dict, *,
     response = render(request, name, context, status=status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Send the browser to ``url``: a plain redirect, or for an htmx request (a poll whose
+    session has expired, say) an ``HX-Redirect`` so the whole page moves instead of a sign-in
+    form landing inside a table."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

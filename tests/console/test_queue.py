@@ -231,3 +231,10 @@ def test_queue_pages_never_count_or_offset(client, desk, at_now):
 
     sql = " ".join(q["sql"].upper() for q in captured.captured_queries)
     assert "COUNT(" not in sql and "OFFSET" not in sql
+
+
+def test_a_poll_after_the_session_ended_moves_the_whole_page_to_sign_in(client):
+    response = client.get("/console/?view=mine", headers={"HX-Request": "true"})
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/console/sign-in/?next=/console/%3Fview%3Dmine"
