@@ -64,6 +64,10 @@ class Session:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        # A Content Security Policy violation (an inline style or script the page relied on)
+        # is reported on the console; any other console error counts too.
+        self.page.on("console", lambda msg: self.errors.append(msg.text)
+                     if msg.type == "error" else None)
         self.page.on("dialog", self._dialog)
         self.page.set_default_timeout(10_000)
 

@@ -163,6 +163,7 @@ def test_queue_refreshes_itself_without_a_page_load(session, northwind, at_now, 
     expect(agent.page.locator("#queue-rows tr").first).to_have_attribute(
         "data-number", str(arrived.number), timeout=8_000)
     assert agent.page.evaluate("window.__loaded") is True
+    assert agent.errors == []  # htmx runs under the CSP: no inline style, no eval
 
 
 def test_keyboard_next_ticket_reply_and_assign_to_me(session, northwind, at_now):
