@@ -265,3 +265,11 @@ def test_no_body_ever_causes_a_500(world, role, target, body):
     assert response.status_code < 500, response.content
     if response.status_code >= 400:
         assert {"code", "message", "field"} <= set(response.json())
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/tickets/1/nope", "/api/v1/"])
+def test_unknown_endpoint_is_a_json_404(world, path):
+    response = world.api("agent").get(path)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "no_such_endpoint"
