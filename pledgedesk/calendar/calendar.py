@@ -73,14 +73,15 @@ def resolve_tz(tz: Any) -> ZoneInfo:
         return tz
     if tz is UTC:
         return ZoneInfo("UTC")
-    if isinstance(tz, str) and tz.strip():
-        try:
-            return ZoneInfo(tz.strip())
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-    raise UnknownTimeZoneError(
+    unknown = UnknownTimeZoneError(
         f"time zone {tz!r} is not a known IANA zone such as 'America/Toronto'", value=tz
     )
+    if not (isinstance(tz, str) and tz.strip()):
+        raise unknown
+    try:
+        return ZoneInfo(tz.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise unknown from None
 
 
 def _timeline_for(config: Config) -> Timeline:
