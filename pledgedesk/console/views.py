@@ -18,13 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pledgedesk import clock
 from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
-from pledgedesk.accounts.models import Agent, AgentGroup, Organisation
-from pledgedesk.console import forms
+from pledgedesk.console import forms, selectors
 from pledgedesk.console.history import describe
 from pledgedesk.console.models import AgentPreference
 from pledgedesk.errors import DeskError, NotFound
 from pledgedesk.tickets.attachments import attachment_for
-from pledgedesk.tickets.models import PolicyVersion, Ticket
+from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.policies import policy_for
 from pledgedesk.tickets.selectors import (
     QueueFilter,
@@ -48,7 +47,6 @@ from pledgedesk.web.uploads import attach
 
 PAGE_SIZE = 50
 BREACHING_SOON_MINUTES = 60
-ORGANISATION_CHOICES = 300
 QUEUE_REFRESH_SECONDS = 15
 
 
@@ -139,21 +137,6 @@ def _queue_filter(request) -> tuple[QueueFilter, dict]:
     ), {"view": view, **chosen}
 
 
-def _filter_choices() -> dict:
-    """Status and priority keys across the policies in use, organisations for the filter."""
-    statuses, priorities = {}, {}
-    for version in PolicyVersion.objects.order_by("loaded_at", "id"):
-        policy = policy_for(version)
-        for key, spec in policy.statuses.items():
-            statuses.setdefault(key, spec.label)
-        for prio in policy.priorities:
-            priorities.setdefault(prio.key, prio.label)
-    orgs = list(Organisation.objects.order_by("name", "id")
-                .values_list("pk", "name")[:ORGANISATION_CHOICES])
-    return {"statuses": sorted(statuses.items(), key=lambda kv: kv[1]),
-            "priorities": list(priorities.items()), "organisations": orgs}
-
-
 @require_safe
 @agent_required
 def queue(request):
@@ -174,7 +157,7 @@ def queue(request):
                     refresh=QUEUE_REFRESH_SECONDS, breaching_minutes=BREACHING_SOON_MINUTES,
                     section="queue")
     if not request.headers.get("HX-Request"):
-        context.update(_filter_choices())
+        context.update(selectors.filter_choices())
     return render_page(request, "console/queue.html", context,
                        partial="console/_queue_rows.html")
 
@@ -203,12 +186,6 @@ def _ticket(request, number: int) -> Ticket:
         raise Http404(f"ticket {number} not found") from None
 
 
-def _people():
-    agents = list(Agent.objects.filter(active=True).order_by("name"))
-    groups = list(AgentGroup.objects.order_by("name"))
-    return agents, groups
-
-
 @require_safe
 @agent_required
 def ticket(request, number: int):
@@ -232,7 +209,7 @@ def _timers(found: Ticket, policy, now):
 
 def _ticket_context(request, found: Ticket, **forms_given) -> dict:
     policy = policy_for(found.policy_version)
-    agents, groups = _people()
+    agents, groups = selectors.assignable()
     names = {a.pk: a.name for a in agents}
     conversation = list(ticket_messages(principal=request.principal, ticket=found)
                         .prefetch_related("attachments"))
@@ -316,7 +293,7 @@ def update(request, number: int):
     someone else changed the ticket since this page was loaded."""
     found = _ticket(request, number)
     policy = policy_for(found.policy_version)
-    agents, groups = _people()
+    agents, groups = selectors.assignable()
     form = forms.UpdateForm(request.POST, policy=policy, agents=agents, groups=groups)
     if form.is_valid():
         data = form.cleaned_data

@@ -20,11 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pledgedesk import clock
 from pledgedesk.accounts import services as people
-from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
-from pledgedesk.accounts.models import AccessGrant, ContactEmail
+from pledgedesk.accounts.authorization import principal_for, ticket_for
+from pledgedesk.accounts.models import ContactEmail
 from pledgedesk.errors import DeskError, NotFound
 from pledgedesk.policy import render as policy_render
-from pledgedesk.portal import forms
+from pledgedesk.portal import forms, selectors
 from pledgedesk.portal.offer import organisation_policy, organisation_zone, portal_offer
 from pledgedesk.tickets.attachments import attachment_for
 from pledgedesk.tickets.models import Ticket
@@ -344,12 +344,8 @@ def people_page(request):
             messages.success(request, f"{person.name} is now authorised to open tickets. "
                                       "They set a password with \u201cforgot my password\u201d.")
             return redirect("portal:people")
-    held = list(visible_tickets(request.principal, Ticket.objects.filter(
-        organisation=org, hold=Ticket.Hold.AWAITING_AUTHORISATION))
-        .select_related("requester").order_by("received_at", "id")[:50])
-    contacts = list(org.contacts.prefetch_related("emails").order_by("name", "id")[:200])
-    pending = {g.contact_id for g in AccessGrant.objects.filter(
-        contact__organisation=org, state=AccessGrant.State.PENDING)}
+    held = selectors.held_requests(request.principal, org)
+    contacts, pending = selectors.organisation_people(org)
     return render(request, "portal/people.html",
                   _page_context(request, form=form, held=held, contacts=contacts,
                                 pending=pending, section="people"),
