@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
 from pledgedesk.errors import InvalidInput
@@ -20,6 +21,25 @@ from pledgedesk.tickets.models import Message, SlaTimer, Ticket, TicketEvent
 
 OPEN_CATEGORIES = ("new", "open", "pending", "on_hold")
 MAX_PAGE = 100
+_KEY = re.compile(r"[a-z_]+")
+
+
+class _LiteralIn(Func):
+    """``field IN ('a', 'b')`` with the values written into the SQL as literals.
+
+    SQLite uses a partial index only when the query's WHERE clause implies the index's, and it
+    cannot see that through bound parameters: with ``status_category__in`` (``IN (?, ?, ?, ?)``)
+    the queue ignored ``ticket_queue`` and scanned and sorted the whole ticket table on every
+    page (115 ms at 100,000 tickets). Literals let it range-scan the index. For this module's
+    constant keys only, never for input."""
+
+    output_field = BooleanField()
+    template = "%(expressions)s IN (%(literals)s)"
+
+    def __init__(self, field: str, values: tuple[str, ...]):
+        if not values or not all(_KEY.fullmatch(v) for v in values):
+            raise ValueError(f"not constant keys: {values!r}")
+        super().__init__(F(field), literals=", ".join(f"'{v}'" for v in values))
 
 
 @dataclass(frozen=True)
@@ -76,7 +96,7 @@ def _filtered(tickets: QuerySet, principal: Principal, f: QueueFilter, now: date
     if f.status is not None:
         tickets = tickets.filter(status=f.status)
     elif not f.include_closed:
-        tickets = tickets.filter(status_category__in=OPEN_CATEGORIES)
+        tickets = tickets.filter(_LiteralIn("status_category", OPEN_CATEGORIES))
     if f.priority is not None:
         tickets = tickets.filter(priority=f.priority)
     if f.group is not None:
