@@ -696,35 +696,41 @@ def service_rate(seed: dict, sample: int, now: datetime) -> float:
     return sample / (time.perf_counter() - started)
 
 
-def capture_sql(action) -> list[str]:
-    """The SQL statements ``action`` runs, as executed."""
+def capture_sql(action) -> list[tuple[str, tuple]]:
+    """The statements ``action`` runs, with their parameters exactly as sent: a plan for the
+    SQL with values pasted in can differ (SQLite matches partial indexes only on literals)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    captured: list[tuple[str, tuple]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        captured.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
         action()
-    return [q["sql"] for q in captured.captured_queries]
+    return captured
 
 
-def explain(sql: str) -> str:
+def explain(sql: str, params: tuple) -> str:
     from django.db import connection
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "postgresql":
         return "\n".join(r[0] for r in rows)
     return "\n".join(" | ".join(str(c) for c in r) for r in rows)
 
 
-def _execute(sql: str) -> int:
+def _execute(sql: str, params: tuple) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return len(cursor.fetchall())
 
 
@@ -827,12 +833,12 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
             ("breach query at now (timers_breaching)", "breach_sql", breach_at(now)),
             ("breach query, busiest hour", "breach_peak_sql", breach_at(peak))):
         statements = capture_sql(action)
-        for sql in statements:
-            res.plans.append((label, sql + "\n" + explain(sql)))
+        for sql, params in statements:
+            res.plans.append((label, f"{sql}\nparams: {params}\n{explain(sql, params)}"))
         # The database's share: the selector's main statement executed and fetched alone.
-        main_sql = max(statements, key=len)
+        main = max(statements, key=lambda statement: len(statement[0]))
         res.ours[key + "_p50"], res.ours[key + "_p95"] = _p50_p95(
-            raw_latencies(lambda sql=main_sql: _execute(sql)))
+            raw_latencies(lambda main=main: _execute(*main)))
 
     # HTTP through a real server.
     from pledgedesk.accounts.tokens import token_issue
