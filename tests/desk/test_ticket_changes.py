@@ -170,7 +170,8 @@ def test_customer_reply_on_solved_reopens_and_solved_time_does_not_count(rk):
     resolution = timers(ticket)["resolution"]
     assert resolution.state == "running"
     assert resolution.used_seconds == 3600
-    kinds = list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
+    kinds = list(TicketEvent.objects.filter(ticket=ticket).order_by("at", "id")
+                 .values_list("kind", flat=True))
     assert kinds[-2:] == ["reopened", "customer_reply"]
 
 
