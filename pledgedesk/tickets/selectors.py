@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
@@ -170,13 +170,23 @@ def _encode(ticket: Ticket) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_MAX_RANK = 32767  # PositiveSmallIntegerField
+_MAX_PK = 2**63 - 1  # BigAutoField
+
+
 def _decode(cursor: str) -> tuple[int, datetime, int]:
+    """A cursor comes back from the client (API query, page link): a forged one, including
+    one whose numbers or instant the database cannot compare, is a 422, never a 500."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         rank, received, pk = base64.urlsafe_b64decode(padded).decode().split("|")
         at = datetime.fromisoformat(received)
         if at.tzinfo is None:
             raise ValueError
-        return int(rank), at, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        at.astimezone(UTC)  # OverflowError for an instant near year 1 or 9999
+        rank_n, pk_n = int(rank), int(pk)
+        if not (0 <= rank_n <= _MAX_RANK and 1 <= pk_n <= _MAX_PK):
+            raise ValueError
+        return rank_n, at, pk_n
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned", field="cursor") from None

@@ -238,3 +238,14 @@ def test_a_poll_after_the_session_ended_moves_the_whole_page_to_sign_in(client):
 
     assert response.status_code == 204
     assert response["HX-Redirect"] == "/console/sign-in/?next=/console/%3Fview%3Dmine"
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "MHwwMDAxLTAxLTAxVDAwOjAwOjAwKzE0OjAwfDE"])
+def test_a_forged_cursor_in_the_address_is_a_client_error_not_a_500(client, desk, at_now,
+                                                                    cursor):
+    _, _, maria = desk
+    client.force_login(maria.user)
+
+    response = client.get("/console/", {"cursor": cursor})
+
+    assert 400 <= response.status_code < 500

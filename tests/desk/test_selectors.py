@@ -159,3 +159,25 @@ def test_page_size_is_bounded(desk):
 
     with pytest.raises(InvalidInput):
         ticket_queue(principal=me, filters=QueueFilter(), cursor=None, limit=1000, now=T0)
+
+
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("raw", [
+    "0|0001-01-01T00:00:00+14:00|1",       # an instant before year 1 in UTC
+    "0|9999-12-31T23:59:59-14:00|1",       # an instant after year 9999 in UTC
+    "99999|2026-01-05T15:00:00+00:00|1",   # a rank no column can hold
+    "0|2026-01-05T15:00:00+00:00|0",       # no such id
+    "0|2026-01-05T15:00:00+00:00|99999999999999999999",
+])
+def test_a_cursor_the_database_cannot_compare_is_refused_before_the_query(desk, raw):
+    _, me, _ = desk
+
+    with pytest.raises(InvalidInput) as raised:
+        ticket_queue(principal=me, filters=QueueFilter(), cursor=_cursor(raw), limit=10, now=T0)
+
+    assert raised.value.field == "cursor"

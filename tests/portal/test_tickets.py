@@ -220,3 +220,15 @@ def test_every_portal_page_links_the_support_policy(client, acme, at_now):
         assert 'href="/portal/policy/"' in client.get(url).content.decode(), url
     client.logout()
     assert 'href="/portal/policy/"' in client.get("/portal/sign-in/").content.decode()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "MHwwMDAxLTAxLTAxVDAwOjAwOjAwKzE0OjAwfDE"])
+def test_a_forged_cursor_in_the_portal_address_is_a_client_error(client, cursor):
+    from tests.pages import RK, organisation, person
+
+    org = organisation(RK, timezone="America/Chicago", country="US")
+    client.force_login(person(org, role="administrator").user)
+
+    response = client.get("/portal/", {"cursor": cursor})
+
+    assert 400 <= response.status_code < 500
