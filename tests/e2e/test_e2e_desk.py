@@ -232,9 +232,13 @@ def test_the_portal_is_keyboard_navigable(session, northwind, at_now):
     page.keyboard.press("Tab")
     skip = page.evaluate("document.activeElement.textContent")
 
-    customer.go("/portal/sign-in/")  # the email field has the focus
+    customer.go("/portal/sign-in/")
+    # The email field takes the focus by itself (autofocus); under load that can land after
+    # the load event, so wait for it rather than type into nothing.
+    expect(page.locator("input[autocomplete=username]")).to_be_focused()
     page.keyboard.type(email_of(paula))
     page.keyboard.press("Tab")
+    expect(page.locator("input[type=password]")).to_be_focused()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
 
