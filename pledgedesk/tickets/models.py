@@ -107,6 +107,16 @@ class Ticket(models.Model):
                 condition=Q(status_category__in=["new", "open", "pending", "on_hold"]),
             ),
             models.Index(fields=["requester", "received_at"], name="ticket_requester"),
+            # Status and priority filters: a range scan in queue order even when the filter
+            # matches almost nothing (without these, such a page scanned the whole queue index:
+            # 344 ms and 785 ms at 1M tickets on SQLite).
+            models.Index(fields=["status", "priority_rank", "received_at", "id"],
+                         name="ticket_queue_status"),
+            models.Index(
+                fields=["priority", "priority_rank", "received_at", "id"],
+                name="ticket_queue_priority",
+                condition=Q(status_category__in=["new", "open", "pending", "on_hold"]),
+            ),
         ]
 
     def __str__(self) -> str:
