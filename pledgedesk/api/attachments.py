@@ -7,7 +7,6 @@ again. Downloads go through the ticket permission check and are always attachmen
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from ninja import Router
 from ninja.responses import Status
 
@@ -25,6 +24,7 @@ from pledgedesk.tickets.attachments import (
     max_attachment_bytes,
 )
 from pledgedesk.tickets.models import Ticket
+from pledgedesk.web import downloads
 
 router = Router(tags=["attachments"])
 
@@ -90,10 +90,4 @@ def attachment_download(request, attachment_id: Number):
     visible = visible_tickets(caller.principal, Ticket.objects.all()).values("pk")
     attachment = attachment_for(ticket_ids=visible, attachment_id=attachment_id,
                                 sees_internal=sees_internal_notes(caller.principal))
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.filename,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment_download(attachment)

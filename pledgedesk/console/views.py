@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,6 +42,7 @@ from pledgedesk.tickets.services import (
     ticket_update,
 )
 from pledgedesk.web import present, signin
+from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.uploads import attach
 
@@ -354,11 +355,7 @@ def download(request, number: int, attachment_id: int):
                                     attachment_id=attachment_id, sees_internal=True)
     except NotFound:
         raise Http404("attachment not found") from None
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.filename,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_download(attachment)
 
 
 @require_safe

@@ -12,7 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,6 +40,7 @@ from pledgedesk.tickets.services import (
     ticket_request_escalation,
 )
 from pledgedesk.web import present, ratelimit, signin
+from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.uploads import attach
 
@@ -311,11 +312,7 @@ def download(request, number: int, attachment_id: int):
                                     attachment_id=attachment_id, sees_internal=False)
     except NotFound:
         raise Http404("attachment not found") from None
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.filename,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_download(attachment)
 
 
 # --- the organisation's people (FG-10) -----------------------------------------------------

@@ -176,3 +176,24 @@ def test_too_many_fields_is_400_not_500(world, settings):
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
     assert not Attachment.objects.exists()
+
+
+def test_every_door_serves_attachments_the_same_guarded_way():
+    """API, portal and console share one download response: opaque bytes, a download, no
+    sniffing, a sandbox should anything render it, and no caching."""
+    from types import SimpleNamespace
+
+    from django.core.files.base import ContentFile
+
+    from pledgedesk.web.downloads import attachment_download
+
+    stored = SimpleNamespace(file=ContentFile(b"<svg onload=alert(1)>", name="x.svg"),
+                             filename="x.svg", content_type="image/svg+xml")
+
+    response = attachment_download(stored)
+
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert response["Cache-Control"] == "private, no-store"
