@@ -12,6 +12,10 @@ from django.db.models import Q
 
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
 
+# Status categories in which a ticket is still in the queue (the policy's New, Open, Pending
+# and On-Hold kinds); Solved and Closed tickets leave it.
+OPEN_CATEGORIES = ("new", "open", "pending", "on_hold")
+
 
 class PolicyVersion(models.Model):
     """One version of a support policy file, kept verbatim. Tickets keep the version they were
@@ -91,7 +95,7 @@ class Ticket(models.Model):
             # received_at, id) so every page is an index range scan.
             models.Index(
                 fields=["priority_rank", "received_at", "id"], name="ticket_queue",
-                condition=Q(status_category__in=["new", "open", "pending", "on_hold"]),
+                condition=Q(status_category__in=list(OPEN_CATEGORIES)),
             ),
             models.Index(fields=["assignee", "priority_rank", "received_at", "id"],
                          name="ticket_queue_assignee"),
@@ -104,7 +108,7 @@ class Ticket(models.Model):
             models.Index(
                 fields=["organisation", "priority_rank", "received_at", "id"],
                 name="ticket_queue_org",
-                condition=Q(status_category__in=["new", "open", "pending", "on_hold"]),
+                condition=Q(status_category__in=list(OPEN_CATEGORIES)),
             ),
             models.Index(fields=["requester", "received_at"], name="ticket_requester"),
             # Status and priority filters: a range scan in queue order even when the filter
@@ -115,7 +119,7 @@ class Ticket(models.Model):
             models.Index(
                 fields=["priority", "priority_rank", "received_at", "id"],
                 name="ticket_queue_priority",
-                condition=Q(status_category__in=["new", "open", "pending", "on_hold"]),
+                condition=Q(status_category__in=list(OPEN_CATEGORIES)),
             ),
         ]
 

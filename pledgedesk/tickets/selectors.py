@@ -17,9 +17,14 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
 from pledgedesk.errors import InvalidInput
-from pledgedesk.tickets.models import Message, SlaTimer, Ticket, TicketEvent
+from pledgedesk.tickets.models import (
+    OPEN_CATEGORIES,
+    Message,
+    SlaTimer,
+    Ticket,
+    TicketEvent,
+)
 
-OPEN_CATEGORIES = ("new", "open", "pending", "on_hold")
 MAX_PAGE = 100
 _KEY = re.compile(r"[a-z_]+")
 

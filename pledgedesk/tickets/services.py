@@ -23,6 +23,7 @@ from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput, PermissionD
 from pledgedesk.policy.compile import Location, Policy
 from pledgedesk.policy.errors import PolicyInputError
 from pledgedesk.tickets.models import (
+    OPEN_CATEGORIES,
     Message,
     Ticket,
     TicketEvent,
@@ -310,7 +311,6 @@ def ticket_reply(
     _check_text(body, "body")
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
-        _require_open(ticket)
         message = Message.objects.create(
             ticket=ticket, visibility=Message.Visibility.PUBLIC, author_agent=actor.agent,
             channel=actor.channel, body=body, created_at=now,
@@ -347,7 +347,6 @@ def ticket_log_call(
     _check_text(summary, "summary")
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
-        _require_open(ticket)
         message = Message.objects.create(
             ticket=ticket, visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
             channel="phone", body=summary, created_at=now,
@@ -366,10 +365,7 @@ def ticket_customer_reply(
         raise PermissionDenied("only a contact can add a customer reply")
     _check_text(body, "body")
     with transaction.atomic():
-        ticket = _lock(ticket, None)
-        if ticket.status_category == "closed":
-            raise Conflict(f"ticket {ticket.number} is closed; open a new ticket",
-                           code="ticket_closed")
+        ticket = _lock(ticket, None)  # Closed is final: _lock refuses it
         policy = policy_for(ticket.policy_version)
         if ticket.status_category == "solved":
             _reopen(ticket, policy, actor, now)
@@ -425,7 +421,6 @@ def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now:
     _check_text(reason, "reason")
     with transaction.atomic():
         ticket = _lock(ticket, None)
-        _require_open(ticket)
         if ticket.escalation_requested_at is not None:
             return ticket
         ticket.escalation_requested_at = now
@@ -533,8 +528,8 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
         ticket.tags = sorted(set(change.tags))
     if change.status is not None and change.status != ticket.status:
         _checked(lambda: policy.status(change.status), "status")
-        if ticket.status_category == "solved" and policy.status(change.status).category in (
-                "new", "open", "pending", "on_hold"):
+        if (ticket.status_category == "solved"
+                and policy.status(change.status).category in OPEN_CATEGORIES):
             _reopen(ticket, policy, actor, now)
             if change.status != ticket.status:
                 _set_status(ticket, policy, actor, change.status, now)
@@ -592,11 +587,6 @@ def _event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None, n
 def _require_agent(actor: Actor) -> None:
     if actor.agent is None:
         raise PermissionDenied("only an agent can do this")
-
-
-def _require_open(ticket: Ticket) -> None:
-    if ticket.status_category == "closed":
-        raise Conflict(f"ticket {ticket.number} is closed, which is final", code="ticket_closed")
 
 
 def _checked(lookup, field_name: str):
