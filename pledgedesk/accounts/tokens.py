@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from pledgedesk.accounts.authorization import PRINCIPAL_RELATIONS
 from pledgedesk.accounts.models import ApiToken
 from pledgedesk.errors import InvalidInput
 
@@ -63,9 +64,13 @@ def token_verify(raw: str, *, now: datetime) -> ApiToken | None:
     match = _SHAPE.match(raw or "")
     if match is None:
         return None
-    token = (ApiToken.objects.select_related("user")
-             .filter(prefix=match.group(1), revoked_at__isnull=True).first())
-    if token is None or not hmac.compare_digest(token.digest, token_digest(raw)):
+    try:
+        token = ApiToken.objects.select_related(
+            "user", *(f"user__{name}" for name in PRINCIPAL_RELATIONS)
+        ).get(prefix=match.group(1), revoked_at__isnull=True)
+    except ApiToken.DoesNotExist:
+        return None
+    if not hmac.compare_digest(token.digest, token_digest(raw)):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -55,14 +55,13 @@ class TokenAuth(HttpBearer):
         found = token_verify(token.strip(), now=now)
         if found is None or not found.user.is_active:
             return None
-        principal = principal_for(found.user)
+        principal = principal_for(found.user)  # no query: the token lookup loaded the roles
         if not principal.is_anonymous:
             return Caller(principal=principal, now=now, contact=principal.contact)
-        banned = (Contact.objects.select_related("organisation")
-                  .filter(user=found.user, banned_at__isnull=False).first())
-        if banned is None:
+        contact = getattr(found.user, "contact", None)
+        if contact is None or not contact.is_banned:
             return None
-        return Caller(principal=principal, now=now, contact=banned)
+        return Caller(principal=principal, now=now, contact=contact)
 
 
 def caller_of(request: HttpRequest) -> Caller:

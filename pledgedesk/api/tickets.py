@@ -14,12 +14,12 @@ from ninja import Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field, StringConstraints
 
-from pledgedesk.accounts.authorization import sees_internal_notes, ticket_for
+from pledgedesk.accounts.authorization import sees_internal_notes, ticket_for, ticket_visible
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
 from pledgedesk.api import render
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import CHANNEL, Caller, caller_of
-from pledgedesk.errors import InvalidInput, PermissionDenied
+from pledgedesk.errors import InvalidInput, NotFound, PermissionDenied
 from pledgedesk.tickets import services
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.policies import policy_for, policy_version_current
@@ -79,7 +79,11 @@ def ticket_create(request, payload: s.TicketCreateIn):
     build = _agent_ticket if caller.is_agent else _contact_ticket
     new = build(caller, payload)
     ticket = services.ticket_create(new=new, now=caller.now)
-    return Status(201, _detail(caller, ticket.number))
+    # The service returns the ticket with its timers and CCs loaded: shown without reading
+    # it back, once the one permission check agrees the caller may see it.
+    if not ticket_visible(caller.principal, ticket):
+        raise NotFound(f"ticket {ticket.number} not found")
+    return Status(201, render.ticket_out(ticket, agent=caller.is_agent))
 
 
 def _default_channel(org: Organisation, caller: Caller) -> str:
@@ -115,13 +119,14 @@ def _agent_ticket(caller: Caller, payload: s.TicketCreateIn) -> services.NewTick
     if payload.requester is None:
         raise InvalidInput("requester is required when an agent opens a ticket",
                            field="requester")
-    org = Organisation.objects.filter(pk=payload.organisation).first()
-    if org is None:
-        raise InvalidInput(f"no organisation {payload.organisation}", field="organisation")
-    requester = Contact.objects.filter(pk=payload.requester, organisation=org).first()
+    requester = (Contact.objects.select_related("organisation")
+                 .filter(pk=payload.requester, organisation=payload.organisation).first())
     if requester is None:
+        if not Organisation.objects.filter(pk=payload.organisation).exists():
+            raise InvalidInput(f"no organisation {payload.organisation}", field="organisation")
         raise InvalidInput(f"no contact {payload.requester} in this organisation",
                            field="requester")
+    org = requester.organisation
     return services.NewTicket(
         organisation=org, requester=requester, subject=payload.subject,
         description=payload.description, channel=payload.channel or _default_channel(

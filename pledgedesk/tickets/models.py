@@ -240,3 +240,13 @@ class TicketRefusal(models.Model):
     description = models.TextField(blank=True)
     reason = models.TextField()
     at = models.DateTimeField()
+
+
+def remember_related(instance: models.Model, name: str, rows: list) -> None:
+    """Leave ``rows`` as ``instance.<name>.all()``, exactly as ``prefetch_related(name)`` would:
+    for a row just written, whose related rows the writer already holds."""
+    loaded = getattr(instance, name).all()
+    loaded._result_cache, loaded._prefetch_done = list(rows), True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = loaded

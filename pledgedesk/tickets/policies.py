@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection, transaction
 
 from pledgedesk.errors import InvalidInput
 from pledgedesk.policy.compile import Policy, compile_policy
@@ -30,12 +31,32 @@ def policy_path(key: str) -> Path:
 
 
 def policy_version_current(key: str, *, now: datetime) -> PolicyVersion:
-    """The version of policy ``key`` in force now: the file's current content, recorded."""
+    """The version of policy ``key`` in force now: the file's current content, recorded.
+
+    Every ticket creation asks this, so the answer is kept per process while the file's
+    identity (inode, size, modification time in ns) is unchanged: an edited or replaced file
+    is read, hashed and recorded again on the next call. Only versions known to be committed
+    are kept, so a rolled-back row is never handed out."""
     path = policy_path(key)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise InvalidInput(f"no support policy named {key!r}", field="policy_key") from None
+    stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    slot = (connection.settings_dict["NAME"], str(path))
+    known = _current.get(slot)
+    if known is not None and known[0] == stamp:
+        return known[1]
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInput(f"no support policy named {key!r}", field="policy_key") from None
+    version = _record(key, source, now)
+    transaction.on_commit(lambda: _current.__setitem__(slot, (stamp, version)))
+    return version
+
+
+def _record(key: str, source: str, now: datetime) -> PolicyVersion:
     digest = hashlib.sha256(source.encode()).hexdigest()
     existing = PolicyVersion.objects.filter(key=key, digest=digest).first()
     if existing is not None:
@@ -46,6 +67,15 @@ def policy_version_current(key: str, *, now: datetime) -> PolicyVersion:
         defaults={"version": policy.version, "source": source, "loaded_at": now},
     )
     return version
+
+
+# (database name, policy file) -> (file identity when read, its recorded version).
+_current: dict[tuple[str, str], tuple[tuple[int, int, int], PolicyVersion]] = {}
+
+
+def forget_current_versions(**_signal) -> None:
+    """Drop the per-process cache; connected to post_migrate, which a database flush sends."""
+    _current.clear()
 
 
 def policy_for(version: PolicyVersion) -> Policy:

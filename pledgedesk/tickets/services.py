@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from pledgedesk.accounts.models import AccessGrant, Agent, AgentGroup, Contact, Organisation
 from pledgedesk.accounts.services import contact_by_phone
@@ -29,9 +28,10 @@ from pledgedesk.tickets.models import (
     TicketEvent,
     TicketNumber,
     TicketRefusal,
+    remember_related,
 )
 from pledgedesk.tickets.policies import policy_for, policy_version_current
-from pledgedesk.tickets.timers import timers_recompute
+from pledgedesk.tickets.timers import timers_recompute, timers_start
 
 # How long a temporary access grant lasts once the primary contact confirms it (FG-10). The
 # guidelines give no figure; 30 days is our choice.
@@ -137,6 +137,7 @@ def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
         )
         if new.cc:
             ticket.cc.set(new.cc)
+        remember_related(ticket, "cc", sorted(set(new.cc), key=lambda c: c.pk))
         actor = Actor(channel=channel, agent=new.created_by, contact=requester)
         facts = {
             "subject": new.subject, "channel": channel, "plan": plan,
@@ -144,24 +145,27 @@ def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
             "status": new_status, "hold": hold, "opened_by_agent": new.created_by is not None,
             "group": group.key if group else None, "notes": list(intake.notes),
         }
-        _event(ticket, actor, "created", now, new=facts)
-        for reason in flags:
-            _event(ticket, actor, "exclusion_set", now, new={"reason": reason})
+        events = [_new_event(ticket, actor, "created", now, new=facts)]
+        events += [_new_event(ticket, actor, "exclusion_set", now, new={"reason": reason})
+                   for reason in flags]
         if page:
-            _event(ticket, actor, "page_on_call", now, new={"priority": intake.priority})
+            events.append(_new_event(ticket, actor, "page_on_call", now,
+                                     new={"priority": intake.priority}))
         if hold == Ticket.Hold.AWAITING_AUTHORISATION:
-            _request_access(ticket, actor, requester, now)
+            events.append(_access_requested(ticket, actor, requester, now))
+        TicketEvent.objects.bulk_create(events)
         if new.description:
             Message.objects.create(
                 ticket=ticket, visibility=Message.Visibility.PUBLIC, channel=channel,
                 author_agent=new.created_by, author_contact=None if new.created_by else requester,
                 body=new.description, created_at=now,
             )
-        timers_recompute(ticket, now=now)
+        timers_start(ticket, events, now=now)
     return ticket
 
 
-def _request_access(ticket: Ticket, actor: Actor, requester: Contact, now: datetime) -> None:
+def _access_requested(ticket: Ticket, actor: Actor, requester: Contact,
+                      now: datetime) -> TicketEvent:
     """FG-10: ask the primary contact to confirm temporary access for this requester."""
     grant = AccessGrant.objects.filter(contact=requester, state=AccessGrant.State.PENDING).first()
     if grant is None:
@@ -169,16 +173,26 @@ def _request_access(ticket: Ticket, actor: Actor, requester: Contact, now: datet
             contact=requester, requested_at=now, expires_at=now + TEMPORARY_ACCESS,
             reason=f"opened ticket {ticket.number}: {ticket.subject}",
         )
-    _event(ticket, actor, "authorisation_requested", now,
-           new={"grant": grant.pk, "primary_contact": ticket.organisation.primary_contact_id})
+    return _new_event(ticket, actor, "authorisation_requested", now,
+                      new={"grant": grant.pk,
+                           "primary_contact": ticket.organisation.primary_contact_id})
+
+
+_NEXT_NUMBER = ('UPDATE "tickets_ticketnumber" SET "last" = "last" + 1 WHERE "id" = 1 '
+                'RETURNING "last"')
 
 
 def _next_number() -> int:
-    updated = TicketNumber.objects.filter(pk=1).update(last=F("last") + 1)
-    if not updated:
-        TicketNumber.objects.get_or_create(pk=1, defaults={"last": 0})
-        TicketNumber.objects.filter(pk=1).update(last=F("last") + 1)
-    return TicketNumber.objects.values_list("last", flat=True).get(pk=1)
+    """The next ticket number, in one statement; the counter row stays locked until the
+    creating transaction ends, so numbers are dense (no gaps from rolled-back creations)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER)
+        row = cursor.fetchone()
+        if row is None:  # first ticket of a new database
+            TicketNumber.objects.get_or_create(pk=1, defaults={"last": 0})
+            cursor.execute(_NEXT_NUMBER)
+            row = cursor.fetchone()
+    return row[0]
 
 
 def _ticket_plan(policy: Policy, org: Organisation) -> str:
@@ -577,11 +591,16 @@ def _save(ticket: Ticket, now: datetime) -> Ticket:
     return ticket
 
 
-def _event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None, new=None):
-    TicketEvent.objects.create(
+def _new_event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None,
+               new=None) -> TicketEvent:
+    return TicketEvent(
         ticket=ticket, at=at, kind=kind, actor_agent=actor.agent, actor_contact=actor.contact,
         channel=actor.channel, old=old, new=new,
     )
+
+
+def _event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None, new=None):
+    _new_event(ticket, actor, kind, at, old=old, new=new).save()
 
 
 def _require_agent(actor: Actor) -> None:

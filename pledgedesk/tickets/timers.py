@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pledgedesk import sla
 from pledgedesk.policy.errors import PolicyInputError
-from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent
+from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent, remember_related
 from pledgedesk.tickets.policies import policy_for
 
 HELD_REASON = "awaiting authorisation by the primary contact: no clock runs until confirmed"
@@ -63,8 +63,24 @@ def _created(new: dict, at: datetime) -> sla.Created:
 
 def timers_recompute(ticket: Ticket, *, now: datetime) -> list[SlaTimer]:
     """Replace the ticket's timers with the engine's verdict as of ``now``."""
-    policy = policy_for(ticket.policy_version)
     events = list(ticket.events.order_by("at", "id"))
+    rows = _verdict(ticket, events, now)
+    SlaTimer.objects.filter(ticket=ticket).delete()
+    SlaTimer.objects.bulk_create(rows)
+    return rows
+
+
+def timers_start(ticket: Ticket, events: list[TicketEvent], *, now: datetime) -> list[SlaTimer]:
+    """The first timers of a ticket created just now, from its first ``events`` (in order):
+    nothing to read back or replace. The rows are also left on ``ticket.timers.all()``, so
+    showing the new ticket reads nothing again."""
+    rows = SlaTimer.objects.bulk_create(_verdict(ticket, events, now))
+    remember_related(ticket, "timers", rows)
+    return rows
+
+
+def _verdict(ticket: Ticket, events: list[TicketEvent], now: datetime) -> list[SlaTimer]:
+    policy = policy_for(ticket.policy_version)
     history = sla_events(ticket, events)
     org = ticket.organisation
     if not history:
@@ -83,10 +99,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime) -> list[SlaTimer]:
         except PolicyInputError as exc:
             # A history the policy cannot evaluate is a bug in the desk, not the caller's input.
             raise RuntimeError(f"ticket {ticket.number}: {exc}") from exc
-    rows = [_row(ticket, timer) for timer in timers.values()]
-    SlaTimer.objects.filter(ticket=ticket).delete()
-    SlaTimer.objects.bulk_create(rows)
-    return rows
+    return [_row(ticket, timer) for timer in timers.values()]
 
 
 def _row(ticket: Ticket, timer: sla.Timer) -> SlaTimer:

@@ -309,3 +309,22 @@ def test_requests_use_the_injected_clock(world, fixed_clock):
     world.api("agent").post(f"tickets/{world.ticket.number}/notes", {"body": "later"})
 
     assert world.fresh().updated_at == NOW + timedelta(hours=2)
+
+
+@pytest.mark.parametrize("role", ["agent", "requester"])
+def test_create_answers_exactly_what_a_read_of_the_ticket_returns(world, role):
+    """The 201 is rendered from the ticket the service just wrote, not read back: it must
+    agree with a later GET to the byte, for an agent (internal block) and for a contact."""
+    body = {"subject": "Export fails", "description": "<b>CSV</b> is empty", "priority": "red",
+            "cc": [world.people["administrator"].pk, world.people["cc"].pk]}
+    if role == "agent":
+        body |= {"organisation": world.org.pk, "requester": world.people["requester"].pk,
+                 "tags": ["b", "a", "b"]}
+    created = world.api(role).post("tickets", body)
+    assert created.status_code == 201, created.content
+
+    read = world.api(role).get(f"tickets/{created.json()['number']}")
+
+    assert read.status_code == 200
+    assert created.json() == read.json()
+    assert [t["metric"] for t in created.json()["timers"]] == ["first_response", "resolution"]

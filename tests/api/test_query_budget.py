@@ -1,0 +1,55 @@
+"""How many statements the hot API paths send. Issue 5 sets throughput and latency targets
+(benchmarks/desk_bench.py measures them); these budgets keep a later change from quietly
+adding a query per request, or one per row of a page."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pledgedesk.tickets.services import NewTicket, ticket_create
+from tests.desk.factories import T0
+
+# Savepoints and BEGIN/COMMIT are transaction control, not work: counted apart.
+CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+
+
+def _work(queries) -> list[str]:
+    return [q["sql"] for q in queries if not q["sql"].upper().startswith(CONTROL)]
+
+
+def _count(call) -> list[str]:
+    call()  # the token's last_used_at is written at most every few minutes: not counted
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code in (200, 201), response.content
+    return _work(captured.captured_queries)
+
+
+def test_agent_creates_a_ticket_in_seven_statements_plus_the_policy_version(world):
+    body = {"subject": "Export fails", "description": "Every CSV is empty",
+            "organisation": world.org.pk, "requester": world.people["requester"].pk}
+
+    sql = _count(lambda: world.api("agent").post("tickets", body))
+
+    # token+roles, requester+organisation, number, ticket, events, message, timers; plus the
+    # policy version, read twice here because the test's own transaction keeps it out of the
+    # per-process cache (tests/desk/test_policy_versions.py: no query once cached).
+    policy_reads = [q for q in sql if "tickets_policyversion" in q.split(" FROM ")[-1][:40]]
+    assert len(sql) - len(policy_reads) <= 7, "\n".join(sql)
+
+
+def test_queue_page_costs_three_statements_whatever_its_size(world):
+    for i in range(30):
+        ticket_create(new=NewTicket(organisation=world.org, requester=world.people["requester"],
+                                    subject=f"t{i}", description="", channel="portal"), now=T0)
+
+    small = _count(lambda: world.api("agent").get("tickets", {"limit": 2}))
+    full = _count(lambda: world.api("agent").get("tickets", {"limit": 30}))
+
+    assert len(small) == len(full) == 3, "\n".join(full)  # token+roles, page, its timers
+
+
+@pytest.mark.parametrize("role", ["agent", "requester"])
+def test_ticket_detail_costs_four_statements(world, role):
+    sql = _count(lambda: world.api(role).get(f"tickets/{world.ticket.number}"))
+    assert len(sql) <= 4, "\n".join(sql)  # token+roles, the ticket, its timers, its CCs
