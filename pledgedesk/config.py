@@ -193,6 +193,10 @@ def _sqlite(path: Path) -> dict:
         # Tests run on a file in WAL mode too, not Django's shared-cache in-memory database,
         # whose table locks ignore busy_timeout: concurrency tests then see what production sees.
         "TEST": {"NAME": str(path.with_name(f"{path.stem}-test{path.suffix}"))},
+        # Keep each worker thread's connection: opening one and running the PRAGMAs above
+        # cost more than a whole ticket insert (issue 5 benchmark).
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 

