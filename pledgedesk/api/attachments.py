@@ -23,7 +23,8 @@ from pledgedesk.tickets.attachments import (
     attachment_visible,
     max_attachment_bytes,
 )
-from pledgedesk.tickets.models import Ticket
+from pledgedesk.tickets.models import Message, Ticket
+from pledgedesk.tickets.selectors import ticket_messages
 from pledgedesk.web import downloads
 
 router = Router(tags=["attachments"])
@@ -36,7 +37,12 @@ UPLOAD_SCHEMA = {
         "required": True,
         "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary"}},
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "message": {"type": "integer", "description": (
+                    "Optional: the id of your own reply or note on this ticket; the file "
+                    "then belongs to it, and a file on an internal note is internal.")},
+            },
         }}},
     },
 }
@@ -58,17 +64,40 @@ def attachment_upload(request, number: Number):
     if not request.content_type.startswith("multipart/form-data"):
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'",
                            field="file")
-    unexpected = sorted((set(request.FILES) | set(request.POST)) - {"file"})
+    unexpected = sorted((set(request.FILES) | set(request.POST)) - {"file", "message"})
     if unexpected:
         raise InvalidInput(f"unknown field {unexpected[0]!r}", field=unexpected[0])
     files = request.FILES.getlist("file")
     if len(files) != 1:
         raise InvalidInput("send exactly one file, in a field named 'file'", field="file")
     upload = files[0]
+    message = _own_message(caller, ticket, request.POST.getlist("message"))
     attachment = attachment_add(ticket=ticket, actor=caller.actor, upload=upload,
                                 filename=upload.name or "", content_type=upload.content_type,
-                                now=caller.now)
+                                now=caller.now, message=message)
     return Status(201, render.attachment_out(attachment))
+
+
+def _own_message(caller, ticket: Ticket, given: list[str]) -> Message | None:
+    """The caller's own reply or note on ``ticket`` named by the ``message`` field, read
+    through ``ticket_messages`` (a contact never reaches an internal note). Anything else is
+    the same 422, so the field reveals nothing about other people's messages."""
+    if not given:
+        return None
+    if len(given) != 1 or not given[0].isascii() or not given[0].isdigit() \
+            or not 1 <= int(given[0]) <= s.MAX_ID:
+        raise InvalidInput("message must be one message id", field="message")
+    found = ticket_messages(principal=caller.principal, ticket=ticket).filter(
+        pk=int(given[0])).first()
+    actor = caller.actor
+    mine = found is not None and (
+        (actor.agent is not None and found.author_agent_id == actor.agent.pk)
+        or (actor.agent is None and actor.contact is not None
+            and found.author_contact_id == actor.contact.pk))
+    if not mine:
+        raise InvalidInput(f"no message {given[0]} of yours on ticket {ticket.number}",
+                           field="message")
+    return found
 
 
 @router.get("/tickets/{number}/attachments", response={200: list[s.AttachmentOut], **ERRORS},

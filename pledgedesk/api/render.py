@@ -143,7 +143,8 @@ def _public(facts: dict | None) -> dict | None:
 
 def attachment_out(attachment: Attachment) -> s.AttachmentOut:
     return s.AttachmentOut(
-        id=attachment.pk, filename=attachment.filename, content_type=attachment.content_type,
+        id=attachment.pk, message=attachment.message_id, filename=attachment.filename,
+        content_type=attachment.content_type,
         size=attachment.size, sha256=attachment.sha256, created_at=attachment.created_at,
         download_url=reverse("api-v1:attachment_download", args=[attachment.pk]),
     )

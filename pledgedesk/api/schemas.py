@@ -263,6 +263,7 @@ class EventOut(Out):
 
 class AttachmentOut(Out):
     id: int
+    message: int | None = Field(description="The reply or note it came with, if any.")
     filename: str
     content_type: str
     size: int

@@ -39,6 +39,8 @@ def describe(event, policy: Policy, agents: dict[int, str]) -> str:
         return text + (f" ({'; '.join(notes)})" if notes else "")
     if kind == "attachment_added":
         return f"Attachment added: {new.get('filename')}"
+    if kind == "internal_attachment_added":
+        return f"Attachment added to an internal note: {new.get('filename')}"
     if kind == "escalation_requested":
         return f"Customer requested escalation: {new.get('reason', '')}"
     if kind in ("topic_changed", "tags_changed"):

@@ -45,14 +45,21 @@ def check_attachment_size(size: int) -> None:
 
 def attachment_add(
     *, ticket: Ticket, actor: Actor, upload: File, filename: str, content_type: str,
-    now: datetime,
+    now: datetime, message: Message | None = None,
 ) -> Attachment:
-    """Store ``upload`` on ``ticket`` with its digest and record an ``attachment_added`` event.
+    """Store ``upload`` on ``ticket`` with its digest and record the event.
+
+    With ``message`` (one of this ticket's) the file belongs to that reply or note and is as
+    visible as it is: a file on an internal note is recorded as ``internal_attachment_added``,
+    an internal event contacts never see, so not even its name reaches them.
 
     Size is checked against ``PLEDGEDESK_MAX_ATTACHMENT_BYTES`` before anything is written;
     the row, the event and the file are written together or not at all (a file stored before
     a failed commit is removed again).
     """
+    if message is not None and message.ticket_id != ticket.pk:
+        raise InvalidInput(f"message {message.pk} is not on ticket {ticket.number}",
+                           field="message")
     label = clean_filename(filename)
     size = upload.size if upload.size is not None else 0
     check_attachment_size(size)
@@ -68,17 +75,21 @@ def attachment_add(
             raise Conflict(f"ticket {fresh.number} is closed, which is final",
                            code="ticket_closed")
         attachment = Attachment(
-            ticket=fresh, filename=label, content_type=safe_content_type(content_type),
-            size=size, sha256=digest.hexdigest(), created_at=now,
+            ticket=fresh, message=message, filename=label,
+            content_type=safe_content_type(content_type), size=size,
+            sha256=digest.hexdigest(), created_at=now,
         )
+        internal = message is not None and message.visibility == Message.Visibility.INTERNAL
         attachment.file.save(label, upload, save=False)
         stored = attachment.file.name
         try:
             attachment.save()
             TicketEvent.objects.create(
-                ticket=fresh, at=now, kind="attachment_added", actor_agent=actor.agent,
-                actor_contact=actor.contact, channel=actor.channel,
-                new={"attachment": attachment.pk, "filename": label, "size": size},
+                ticket=fresh, at=now,
+                kind="internal_attachment_added" if internal else "attachment_added",
+                actor_agent=actor.agent, actor_contact=actor.contact, channel=actor.channel,
+                new={"attachment": attachment.pk, "filename": label, "size": size,
+                     "message": message.pk if message is not None else None},
             )
         except BaseException:
             attachment.file.storage.delete(stored)

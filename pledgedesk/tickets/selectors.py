@@ -163,7 +163,8 @@ def ticket_history(*, principal: Principal, ticket: Ticket) -> QuerySet:
 
 # Events that describe internal work: not shown to contacts.
 INTERNAL_EVENT_KINDS = ("internal_note", "call_logged", "page_on_call", "assigned",
-                        "group_changed", "tags_changed", "exclusion_set", "exclusion_cleared")
+                        "group_changed", "tags_changed", "exclusion_set", "exclusion_cleared",
+                        "internal_attachment_added")
 
 
 def queue_cursor(ticket: Ticket) -> str:

@@ -61,11 +61,7 @@ def attach(*, ticket: Ticket, actor: Actor, files, message: Message | None,
     stored = []
     with transaction.atomic():
         for upload in files:
-            attachment = attachment_add(ticket=ticket, actor=actor, upload=upload,
-                                        filename=upload.name or "", content_type=upload.content_type
-                                        or "", now=now)
-            if message is not None:
-                Attachment.objects.filter(pk=attachment.pk).update(message=message)
-                attachment.message = message
-            stored.append(attachment)
+            stored.append(attachment_add(
+                ticket=ticket, actor=actor, upload=upload, filename=upload.name or "",
+                content_type=upload.content_type or "", now=now, message=message))
     return stored

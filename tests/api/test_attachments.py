@@ -197,3 +197,80 @@ def test_every_door_serves_attachments_the_same_guarded_way():
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert response["Cache-Control"] == "private, no-store"
+
+
+def _note(world, body="Logs from the customer's server"):
+    response = world.api("agent").post(f"tickets/{world.ticket.number}/notes", {"body": body})
+    assert response.status_code == 201, response.content
+    return response.json()["message"]["id"]
+
+
+def _reply(world, role, body="Here is the export"):
+    response = world.api(role).post(f"tickets/{world.ticket.number}/replies", {"body": body})
+    assert response.status_code == 201, response.content
+    return response.json()["message"]["id"]
+
+
+def test_a_file_on_an_internal_note_stays_internal_everywhere(world):
+    note = _note(world)
+    uploaded = world.api("agent").upload(
+        f"tickets/{world.ticket.number}/attachments", name="server-secrets.log",
+        extra={"message": str(note)})
+    assert uploaded.status_code == 201, uploaded.content
+    body = uploaded.json()
+    assert body["message"] == note
+    assert Attachment.objects.get(pk=body["id"]).message_id == note
+
+    agent_list = world.api("agent").get(f"tickets/{world.ticket.number}/attachments").json()
+    assert [a["filename"] for a in agent_list] == ["server-secrets.log"]
+    for role in ("requester", "cc", "administrator", "primary"):
+        api = world.api(role)
+        assert api.get(f"tickets/{world.ticket.number}/attachments").json() == []
+        assert api.get(body["download_url"]).status_code == 404
+        history = api.get(f"tickets/{world.ticket.number}/events")
+        assert history.status_code == 200
+        assert "server-secrets" not in history.content.decode()  # not even its name
+    agent_history = world.api("agent").get(f"tickets/{world.ticket.number}/events").json()
+    assert [e["new"]["filename"] for e in agent_history
+            if e["kind"] == "internal_attachment_added"] == ["server-secrets.log"]
+
+
+def test_a_contact_attaches_a_file_to_their_own_reply(world):
+    reply = _reply(world, "requester")
+    uploaded = world.api("requester").upload(
+        f"tickets/{world.ticket.number}/attachments", name="export.csv",
+        extra={"message": str(reply)})
+    assert uploaded.status_code == 201, uploaded.content
+
+    listed = world.api("cc").get(f"tickets/{world.ticket.number}/attachments").json()
+    assert [(a["filename"], a["message"]) for a in listed] == [("export.csv", reply)]
+    event = TicketEvent.objects.get(ticket=world.ticket, kind="attachment_added")
+    assert event.new["message"] == reply
+
+
+@pytest.mark.parametrize("target", ["internal note", "someone else's reply", "no such message",
+                                    "another ticket's message", "not a number", "two ids"])
+def test_a_file_only_goes_on_the_callers_own_message_of_this_ticket(world, target):
+    from pledgedesk.tickets.models import Message
+    from pledgedesk.tickets.services import NewTicket, ticket_create
+    from tests.desk.factories import T0
+
+    other = ticket_create(new=NewTicket(
+        organisation=world.org, requester=world.people["requester"], subject="Other",
+        description="Another ticket", channel="portal"), now=T0)
+    given = {
+        "internal note": [str(_note(world))],
+        "someone else's reply": [str(_reply(world, "cc"))],
+        "no such message": ["999999"],
+        "another ticket's message": [str(Message.objects.filter(ticket=other).get().pk)],
+        "not a number": ["1; drop table"],
+        "two ids": [str(_reply(world, "requester")), str(_reply(world, "requester"))],
+    }[target]
+    before = Attachment.objects.count()
+
+    response = world.api("requester").upload(
+        f"tickets/{world.ticket.number}/attachments", extra={"message": given})
+
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "message"
+    assert Attachment.objects.count() == before
