@@ -121,13 +121,15 @@ def _agent_ticket(caller: Caller, payload: s.TicketCreateIn) -> services.NewTick
     if payload.requester is None:
         raise InvalidInput("requester is required when an agent opens a ticket",
                            field="requester")
-    requester = (Contact.objects.select_related("organisation")
-                 .filter(pk=payload.requester, organisation=payload.organisation).first())
-    if requester is None:
+    try:  # get(), not first(): no ORDER BY to build for a primary-key lookup
+        requester = Contact.objects.select_related("organisation").get(
+            pk=payload.requester, organisation=payload.organisation)
+    except Contact.DoesNotExist:
         if not Organisation.objects.filter(pk=payload.organisation).exists():
-            raise InvalidInput(f"no organisation {payload.organisation}", field="organisation")
+            raise InvalidInput(f"no organisation {payload.organisation}",
+                               field="organisation") from None
         raise InvalidInput(f"no contact {payload.requester} in this organisation",
-                           field="requester")
+                           field="requester") from None
     org = requester.organisation
     return services.NewTicket(
         organisation=org, requester=requester, subject=payload.subject,
