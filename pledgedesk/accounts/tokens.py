@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from pledgedesk.accounts.authorization import PRINCIPAL_RELATIONS
+from pledgedesk.accounts.authorization import AGENT_RELATION
 from pledgedesk.accounts.models import ApiToken
 from pledgedesk.errors import InvalidInput
 
@@ -65,9 +65,8 @@ def token_verify(raw: str, *, now: datetime) -> ApiToken | None:
     if match is None:
         return None
     try:
-        token = ApiToken.objects.select_related(
-            "user", *(f"user__{name}" for name in PRINCIPAL_RELATIONS)
-        ).get(prefix=match.group(1), revoked_at__isnull=True)
+        token = ApiToken.objects.select_related("user", f"user__{AGENT_RELATION}").get(
+            prefix=match.group(1), revoked_at__isnull=True)
     except ApiToken.DoesNotExist:
         return None
     if not hmac.compare_digest(token.digest, token_digest(raw)):

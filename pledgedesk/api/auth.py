@@ -55,13 +55,14 @@ class TokenAuth(HttpBearer):
         found = token_verify(token.strip(), now=now)
         if found is None or not found.user.is_active:
             return None
-        principal = principal_for(found.user)  # no query: the token lookup loaded the roles
+        principal = principal_for(found.user)  # no query for an agent: the token loaded it
         if not principal.is_anonymous:
             return Caller(principal=principal, now=now, contact=principal.contact)
-        contact = getattr(found.user, "contact", None)
-        if contact is None or not contact.is_banned:
+        banned = (Contact.objects.select_related("organisation")
+                  .filter(user_id=found.user_id, banned_at__isnull=False).first())
+        if banned is None:
             return None
-        return Caller(principal=principal, now=now, contact=contact)
+        return Caller(principal=principal, now=now, contact=banned)
 
 
 def caller_of(request: HttpRequest) -> Caller:

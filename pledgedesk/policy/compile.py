@@ -50,6 +50,10 @@ class CalendarRecipe:
     categories: tuple[str, ...]
     observed: bool
     closed: tuple[date, ...]
+    # Built calendars by (zone, country, subdivision): hashing the whole recipe for the shared
+    # cache below on every ticket cost more than evaluating the ticket's timers.
+    _built: dict = field(default_factory=dict, init=False, compare=False, hash=False,
+                         repr=False)
 
     @property
     def needs_timezone(self) -> bool:
@@ -75,7 +79,11 @@ class CalendarRecipe:
                     f"calendar {self.name!r} uses the organisation's own public holidays: "
                     "give --country (CC or CC-SUBDIV, e.g. CA-ON)")
             country, subdiv = location.country, location.subdiv
-        return _build_calendar(self, tz, country, subdiv)
+        key = (tz, country, subdiv)
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = _build_calendar(self, tz, country, subdiv)
+        return built
 
 
 @lru_cache(maxsize=512)

@@ -31,7 +31,7 @@ def test_agent_creates_a_ticket_in_seven_statements_plus_the_policy_version(worl
 
     sql = _count(lambda: world.api("agent").post("tickets", body))
 
-    # token+roles, requester+organisation, number, ticket, events, message, timers; plus the
+    # token+user+agent, requester+organisation, number, ticket, events, message, timers; plus the
     # policy version, read twice here because the test's own transaction keeps it out of the
     # per-process cache (tests/desk/test_policy_versions.py: no query once cached).
     policy_reads = [q for q in sql if "tickets_policyversion" in q.split(" FROM ")[-1][:40]]
@@ -46,10 +46,12 @@ def test_queue_page_costs_three_statements_whatever_its_size(world):
     small = _count(lambda: world.api("agent").get("tickets", {"limit": 2}))
     full = _count(lambda: world.api("agent").get("tickets", {"limit": 30}))
 
-    assert len(small) == len(full) == 3, "\n".join(full)  # token+roles, page, its timers
+    assert len(small) == len(full) == 3, "\n".join(full)  # token+user+agent, page, timers
 
 
-@pytest.mark.parametrize("role", ["agent", "requester"])
-def test_ticket_detail_costs_four_statements(world, role):
+@pytest.mark.parametrize(("role", "budget"), [("agent", 4), ("requester", 5)])
+def test_ticket_detail_costs_four_statements_for_an_agent(world, role, budget):
     sql = _count(lambda: world.api(role).get(f"tickets/{world.ticket.number}"))
-    assert len(sql) <= 4, "\n".join(sql)  # token+roles, the ticket, its timers, its CCs
+    # token+user+agent, the ticket, its timers, its CCs; a contact's roles take one more (the
+    # token lookup joins only the agent: most API callers are agents).
+    assert len(sql) <= budget, "\n".join(sql)
