@@ -38,18 +38,15 @@ def policy_version_current(key: str, *, now: datetime) -> PolicyVersion:
     is read, hashed and recorded again on the next call. Only versions known to be committed
     are kept, so a rolled-back row is never handed out."""
     path = policy_path(key)
+    slot = (connection.settings_dict["NAME"], str(path))
     try:
         stat = path.stat()
-    except FileNotFoundError:
-        raise InvalidInput(f"no support policy named {key!r}", field="policy_key") from None
-    stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    slot = (connection.settings_dict["NAME"], str(path))
-    known = _current.get(slot)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    try:
+        stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        known = _current.get(slot)
+        if known is not None and known[0] == stamp:
+            return known[1]
         source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError:  # missing, or removed between the stat and the read
         raise InvalidInput(f"no support policy named {key!r}", field="policy_key") from None
     version = _record(key, source, now)
     transaction.on_commit(lambda: _current.__setitem__(slot, (stamp, version)))
