@@ -35,7 +35,7 @@ def browser():
 
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium "
-                    "(apt-get install -y chromium); .ci/run does this")
+                    "(apt-get install -y chromium); ./scripts/test does this as root")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=LAUNCH_ARGS)
