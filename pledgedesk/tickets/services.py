@@ -31,7 +31,7 @@ from pledgedesk.tickets.models import (
     remember_related,
 )
 from pledgedesk.tickets.policies import policy_for, policy_version_current
-from pledgedesk.tickets.timers import timers_recompute, timers_start
+from pledgedesk.tickets.timers import timers_first, timers_recompute, timers_save_first
 
 # How long a temporary access grant lasts once the primary contact confirms it (FG-10). The
 # guidelines give no figure; 30 days is our choice.
@@ -107,60 +107,68 @@ def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
         plan=plan, priority=intake.priority, channel=channel, at=now, location=location
     )
     new_status = policy.status_of_category("new")
+    # Everything that needs no database is worked out first: the row, its first events, the
+    # description message and the SLA engine's first verdict. The transaction below then only
+    # writes, so the ticket-number row (and SQLite's write lock) is held for a few inserts,
+    # not for the engine's evaluation as well: concurrent creators wait on each other less.
+    ticket = Ticket(
+        policy_version=version,
+        organisation=org,
+        requester=requester,
+        caller_number=new.caller_number,
+        created_by_agent=new.created_by,
+        subject=new.subject,
+        description=new.description,
+        channel=channel,
+        plan=plan,
+        priority=intake.priority,
+        priority_rank=policy.priority(intake.priority).rank,
+        status=new_status,
+        status_category="new",
+        hold=hold,
+        group=group,
+        topic=new.topic,
+        tags=sorted(set(new.tags)),
+        out_of_scope=out_of_scope,
+        administrator_not_included=bool(flags),
+        exclusions=flags,
+        page_on_call=page,
+        intake_notes=list(intake.notes),
+        received_at=now,
+        updated_at=now,
+    )
+    actor = Actor(channel=channel, agent=new.created_by, contact=requester)
+    facts = {
+        "subject": new.subject, "channel": channel, "plan": plan,
+        "priority": intake.priority, "requested_priority": new.priority,
+        "status": new_status, "hold": hold, "opened_by_agent": new.created_by is not None,
+        "group": group.key if group else None, "notes": list(intake.notes),
+    }
+    events = [_new_event(ticket, actor, "created", now, new=facts)]
+    events += [_new_event(ticket, actor, "exclusion_set", now, new={"reason": reason})
+               for reason in flags]
+    if page:
+        events.append(_new_event(ticket, actor, "page_on_call", now,
+                                 new={"priority": intake.priority}))
+    message = Message(
+        ticket=ticket, visibility=Message.Visibility.PUBLIC, channel=channel,
+        author_agent=new.created_by, author_contact=None if new.created_by else requester,
+        body=new.description, created_at=now,
+    ) if new.description else None
+    timers = timers_first(ticket, events, now=now)
     with transaction.atomic():
-        ticket = Ticket.objects.create(
-            number=_next_number(),
-            policy_version=version,
-            organisation=org,
-            requester=requester,
-            caller_number=new.caller_number,
-            created_by_agent=new.created_by,
-            subject=new.subject,
-            description=new.description,
-            channel=channel,
-            plan=plan,
-            priority=intake.priority,
-            priority_rank=policy.priority(intake.priority).rank,
-            status=new_status,
-            status_category="new",
-            hold=hold,
-            group=group,
-            topic=new.topic,
-            tags=sorted(set(new.tags)),
-            out_of_scope=out_of_scope,
-            administrator_not_included=bool(flags),
-            exclusions=flags,
-            page_on_call=page,
-            intake_notes=list(intake.notes),
-            received_at=now,
-            updated_at=now,
-        )
+        ticket.number = _next_number()
+        ticket.save(force_insert=True)
         if new.cc:
             ticket.cc.set(new.cc)
         remember_related(ticket, "cc", sorted(set(new.cc), key=lambda c: c.pk))
-        actor = Actor(channel=channel, agent=new.created_by, contact=requester)
-        facts = {
-            "subject": new.subject, "channel": channel, "plan": plan,
-            "priority": intake.priority, "requested_priority": new.priority,
-            "status": new_status, "hold": hold, "opened_by_agent": new.created_by is not None,
-            "group": group.key if group else None, "notes": list(intake.notes),
-        }
-        events = [_new_event(ticket, actor, "created", now, new=facts)]
-        events += [_new_event(ticket, actor, "exclusion_set", now, new={"reason": reason})
-                   for reason in flags]
-        if page:
-            events.append(_new_event(ticket, actor, "page_on_call", now,
-                                     new={"priority": intake.priority}))
         if hold == Ticket.Hold.AWAITING_AUTHORISATION:
+            # Not an SLA event (the clocks wait for the confirmation), so not in ``timers``.
             events.append(_access_requested(ticket, actor, requester, now))
         TicketEvent.objects.bulk_create(events)
-        if new.description:
-            Message.objects.create(
-                ticket=ticket, visibility=Message.Visibility.PUBLIC, channel=channel,
-                author_agent=new.created_by, author_contact=None if new.created_by else requester,
-                body=new.description, created_at=now,
-            )
-        timers_start(ticket, events, now=now)
+        if message is not None:
+            message.save(force_insert=True)
+        timers_save_first(ticket, timers)
     return ticket
 
 

@@ -70,11 +70,18 @@ def timers_recompute(ticket: Ticket, *, now: datetime) -> list[SlaTimer]:
     return rows
 
 
-def timers_start(ticket: Ticket, events: list[TicketEvent], *, now: datetime) -> list[SlaTimer]:
-    """The first timers of a ticket created just now, from its first ``events`` (in order):
-    nothing to read back or replace. The rows are also left on ``ticket.timers.all()``, so
-    showing the new ticket reads nothing again."""
-    rows = SlaTimer.objects.bulk_create(_verdict(ticket, events, now))
+def timers_first(ticket: Ticket, events: list[TicketEvent], *, now: datetime) -> list[SlaTimer]:
+    """The first timers of a ticket being created now, from its first ``events`` (in order),
+    as unsaved rows: the engine's verdict needs no database, so the creating transaction can
+    work it out before it takes any lock."""
+    return _verdict(ticket, events, now)
+
+
+def timers_save_first(ticket: Ticket, rows: list[SlaTimer]) -> list[SlaTimer]:
+    """Write ``timers_first``'s rows for the ticket just inserted: nothing to read back or
+    replace. The rows are also left on ``ticket.timers.all()``, so showing the new ticket reads
+    nothing again."""
+    SlaTimer.objects.bulk_create(rows)
     remember_related(ticket, "timers", rows)
     return rows
 
@@ -98,7 +105,8 @@ def _verdict(ticket: Ticket, events: list[TicketEvent], now: datetime) -> list[S
             timers = sla.evaluate(policy, where, history, now)
         except PolicyInputError as exc:
             # A history the policy cannot evaluate is a bug in the desk, not the caller's input.
-            raise RuntimeError(f"ticket {ticket.number}: {exc}") from exc
+            which = f"ticket {ticket.number}" if ticket.number else "a new ticket"
+            raise RuntimeError(f"{which}: {exc}") from exc
     return [_row(ticket, timer) for timer in timers.values()]
 
 
