@@ -634,7 +634,8 @@ def bulk_load(seed: dict, total: int, now: datetime, workers: int) -> dict:
     """Load ``total`` tickets with events and timers; returns counts and seconds."""
     from django.db import connection, connections, transaction
 
-    from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent, TicketNumber
+    from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent
+    from pledgedesk.tickets.numbers import numbers_continue_after
 
     sqlite = connection.vendor == "sqlite"
     id_base = (Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
@@ -669,8 +670,7 @@ def bulk_load(seed: dict, total: int, now: datetime, workers: int) -> dict:
                 rate = done / (time.perf_counter() - started)
                 log(f"  loaded {done:,}/{total:,} tickets ({rate:,.0f}/s)")
     load_seconds = time.perf_counter() - started
-    last_number = number_base + total - 1
-    TicketNumber.objects.update_or_create(pk=1, defaults={"last": last_number})
+    numbers_continue_after(number_base + total - 1)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         if not sqlite:

@@ -37,7 +37,8 @@ class PolicyVersion(models.Model):
 
 
 class TicketNumber(models.Model):
-    """The last ticket number handed out, one row: numbers are dense and human-friendly."""
+    """The last ticket number handed out, one row: SQLite's numbering. PostgreSQL uses a
+    sequence instead (``pledgedesk.tickets.numbers``)."""
 
     last = models.BigIntegerField(default=0)
 

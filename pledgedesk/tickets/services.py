@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from pledgedesk.accounts.models import AccessGrant, Agent, AgentGroup, Contact, Organisation
 from pledgedesk.accounts.services import contact_by_phone
@@ -26,10 +26,10 @@ from pledgedesk.tickets.models import (
     Message,
     Ticket,
     TicketEvent,
-    TicketNumber,
     TicketRefusal,
     remember_related,
 )
+from pledgedesk.tickets.numbers import number_next
 from pledgedesk.tickets.policies import policy_for, policy_version_current
 from pledgedesk.tickets.timers import timers_first, timers_recompute, timers_save_first
 
@@ -157,7 +157,7 @@ def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
     ) if new.description else None
     timers = timers_first(ticket, events, now=now)
     with transaction.atomic():
-        ticket.number = _next_number()
+        ticket.number = number_next()
         ticket.save(force_insert=True)
         if new.cc:
             ticket.cc.set(new.cc)
@@ -184,23 +184,6 @@ def _access_requested(ticket: Ticket, actor: Actor, requester: Contact,
     return _new_event(ticket, actor, "authorisation_requested", now,
                       new={"grant": grant.pk,
                            "primary_contact": ticket.organisation.primary_contact_id})
-
-
-_NEXT_NUMBER = ('UPDATE "tickets_ticketnumber" SET "last" = "last" + 1 WHERE "id" = 1 '
-                'RETURNING "last"')
-
-
-def _next_number() -> int:
-    """The next ticket number, in one statement; the counter row stays locked until the
-    creating transaction ends, so numbers are dense (no gaps from rolled-back creations)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER)
-        row = cursor.fetchone()
-        if row is None:  # first ticket of a new database
-            TicketNumber.objects.get_or_create(pk=1, defaults={"last": 0})
-            cursor.execute(_NEXT_NUMBER)
-            row = cursor.fetchone()
-    return row[0]
 
 
 def _ticket_plan(policy: Policy, org: Organisation) -> str:
