@@ -51,11 +51,16 @@ class Ticket(models.Model):
 
     number = models.BigIntegerField(unique=True)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    # No single-column index on organisation, requester, group or assignee: each leads one of
+    # the composite indexes below, which serve the same look-ups (and foreign-key checks), so
+    # a second index would only be one more to write on every insert and update.
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        db_index=False,
     )
     requester = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        db_index=False,
     )
     caller_number = models.CharField(max_length=20, blank=True)
     cc = models.ManyToManyField(Contact, blank=True, related_name="cc_tickets")
@@ -72,10 +77,12 @@ class Ticket(models.Model):
     status_category = models.CharField(max_length=10)
     hold = models.CharField(max_length=30, choices=Hold.choices, blank=True, default="")
     group = models.ForeignKey(
-        AgentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        AgentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+        db_index=False,
     )
     assignee = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets",
+        db_index=False,
     )
     topic = models.CharField(max_length=100, blank=True)
     tags = models.JSONField(default=list, blank=True)
@@ -136,7 +143,9 @@ class Message(models.Model):
         PUBLIC = "public"
         INTERNAL = "internal"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by (ticket, created_at, id) below; no second index on ticket alone.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages",
+                               db_index=False)
     visibility = models.CharField(max_length=10, choices=Visibility.choices)
     author_agent = models.ForeignKey(
         Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -183,7 +192,9 @@ class TicketEvent(models.Model):
     ticket history page and audit reports all read this table.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (ticket, at, id) below; no second index on ticket alone.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events",
+                               db_index=False)
     at = models.DateTimeField()
     kind = models.CharField(max_length=30)
     actor_agent = models.ForeignKey(
@@ -204,7 +215,9 @@ class SlaTimer(models.Model):
     """The SLA engine's verdict for one (ticket, metric), kept as queryable columns so queues,
     "breaching in the next hour" and compliance reports are index scans (FreeScout#2074)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timers")
+    # Indexed by the (ticket, metric) unique constraint below; no second index on ticket.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timers",
+                               db_index=False)
     metric = models.CharField(max_length=30)
     state = models.CharField(max_length=20)
     due_at = models.DateTimeField(null=True, blank=True)
