@@ -19,7 +19,9 @@ What it does, in order:
    them. Timers: the REAL SLA engine (``pledgedesk.sla.evaluate``) on the event history mapped
    by the desk's own ``tickets.timers.sla_events``, one evaluation per ticket, as of now: the
    same verdict ``timers_recompute`` would store. The engine runs in worker processes; rows go
-   in with COPY (PostgreSQL) or executemany (SQLite), one transaction per chunk; then ANALYZE.
+   in with COPY (PostgreSQL) or executemany (SQLite), one transaction per chunk; then ANALYZE,
+   or on PostgreSQL VACUUM ANALYZE (both sides), as after any bulk load: otherwise autovacuum
+   starts on the freshly loaded tables in the middle of the timed requests.
 3. Service-layer creation rate: ``--sample`` tickets through ``tickets.services.ticket_create``.
 4. ``pledgedesk serve`` (gunicorn) on a free 127.0.0.1 port; ``--http-sample`` tickets through
    POST /api/v1/tickets as an agent with a bearer token, from ``--clients`` client threads,
@@ -678,7 +680,7 @@ def bulk_load(seed: dict, total: int, now: datetime, workers: int) -> dict:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))")
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE" if sqlite else "VACUUM ANALYZE")
     analyze_seconds = time.perf_counter() - started
     return {"tickets": counts[0], "events": counts[1], "timers": counts[2],
             "load_s": load_seconds, "analyze_s": analyze_seconds}
@@ -815,7 +817,7 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
         f"{loaded['tickets']:,} tickets, {loaded['events']:,} events, "
         f"{loaded['timers']:,} timers in {loaded['load_s']:.0f} s "
         f"({loaded['tickets'] / max(loaded['load_s'], 1e-9):,.0f} tickets/s), "
-        f"ANALYZE {loaded['analyze_s']:.1f} s")
+        f"(VACUUM) ANALYZE {loaded['analyze_s']:.1f} s")
     log("Pledgedesk load: " + res.setup["ours load"])
 
     log(f"Pledgedesk: {args.sample:,} tickets through the service layer")
@@ -1065,7 +1067,7 @@ for start in range(0, total, batch):
         print(f"  peer loaded {start + count:,}/{total:,}", flush=True)
 load = time.perf_counter() - started
 with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
+    cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 print(f"LOADED {total} {load:.1f} {time.perf_counter() - started - load:.1f}", flush=True)
 '''
 
@@ -1116,8 +1118,9 @@ def run_peer(args, res: Results, cleanup: Cleanup, work: Path) -> None:
     out = subprocess.run([str(python), "load_peer.py", str(bulk), password], cwd=project,
                          env=env, check=True, capture_output=True, text=True).stdout
     loaded = [line for line in out.splitlines() if line.startswith("LOADED")][-1].split()
-    res.setup["peer load"] = (f"{int(loaded[1]):,} tickets + {int(loaded[1]):,} follow-ups in "
-                              f"{float(loaded[2]):.0f} s, ANALYZE {float(loaded[3]):.1f} s")
+    res.setup["peer load"] = (
+        f"{int(loaded[1]):,} tickets + {int(loaded[1]):,} follow-ups in "
+        f"{float(loaded[2]):.0f} s, (VACUUM) ANALYZE {float(loaded[3]):.1f} s")
     log("peer load: " + res.setup["peer load"])
 
     port = free_port()
