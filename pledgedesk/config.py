@@ -12,7 +12,10 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     Default: ``$XDG_DATA_HOME/pledgedesk`` (``~/.local/share/pledgedesk``).
 ``DATABASE_URL``
     ``sqlite:///absolute/path.sqlite3`` or ``postgres://user:pass@host:port/name``
-    (also ``postgresql://``). Default: ``<data dir>/pledgedesk.sqlite3``.
+    (also ``postgresql://``). Default: ``<data dir>/pledgedesk.sqlite3``. On PostgreSQL,
+    parameters are bound by the server and hot statements prepared; query options such as
+    ``?sslmode=require`` or ``?server_side_binding=false`` (for a pooler that cannot keep
+    prepared statements) are passed to the driver.
 ``REDIS_URL``
     ``redis://``, ``rediss://`` or ``unix://`` URL for the job queue. Default: a SQLite queue
     in the data directory.
@@ -57,6 +60,8 @@ MAIL_DIR = "mail"
 # scheme -> (default port, STARTTLS, implicit TLS)
 SMTP_SCHEMES = {"smtp": (25, False, False), "smtp+tls": (587, True, False),
                 "smtps": (465, False, True)}
+# psycopg prepares a statement the fifth time a connection runs it (its own default).
+PREPARE_THRESHOLD = 5
 SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 # Applied to every new SQLite connection (Django >= 5.1 runs init_command on connect).
@@ -174,6 +179,13 @@ def _database(env: Mapping[str, str], data_dir: Path) -> dict:
         parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if not parsed.get("NAME"):
             raise ConfigError("DATABASE_URL: the PostgreSQL URL names no database")
+        options = parsed.setdefault("OPTIONS", {})
+        # Parameters sent apart from the statement and the hot statements prepared once per
+        # connection: psycopg no longer quotes every value into the SQL text and PostgreSQL no
+        # longer plans the same INSERT on every ticket (issue 5 benchmark). Behind a pooler
+        # that cannot keep prepared statements, add ?server_side_binding=false to the URL.
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
         return parsed
     supported = ", ".join(sorted(SQLITE_SCHEMES | POSTGRES_SCHEMES))
     shown = scheme or "(none)"

@@ -50,6 +50,24 @@ def test_postgres_urls_are_accepted(tmp_path, url, host, name):
     assert cfg.database_vendor == "postgresql"
 
 
+
+def test_postgres_binds_on_the_server_and_prepares_hot_statements(tmp_path):
+    cfg = config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path),
+                       "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/desk"})
+
+    assert cfg.database["OPTIONS"] == {"server_side_binding": True,
+                                       "prepare_threshold": config.PREPARE_THRESHOLD}
+
+
+def test_postgres_url_options_reach_the_driver_and_win(tmp_path):
+    url = ("postgres://postgres@127.0.0.1:6432/desk"
+           "?sslmode=require&server_side_binding=false&prepare_threshold=2")
+
+    cfg = config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path), "DATABASE_URL": url})
+
+    assert cfg.database["OPTIONS"] == {"sslmode": "require", "server_side_binding": False,
+                                       "prepare_threshold": 2}
+
 def test_sqlite_url_keeps_wal_options(tmp_path):
     db = tmp_path / "elsewhere.sqlite3"
 
