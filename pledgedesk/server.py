@@ -6,19 +6,13 @@ master, forking worker processes; Django's development server is never used.
 
 from __future__ import annotations
 
-import threading
-import time
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import DatabaseError, connections
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
 
-# How long a worker that is running a request waits before taking a new connection, so that an
-# idle worker takes it first. Short enough to be invisible when every worker is busy.
-BUSY_ACCEPT_DELAY = 0.001
+from pledgedesk.http_worker import IdleFirstWorker
 
 
 class DatabaseUnavailable(Exception):
@@ -77,56 +71,6 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
             "control_socket_disable": True,
         },
     ).run()
-
-
-class IdleFirstWorker(ThreadWorker):
-    """Gunicorn's threaded worker, except that a worker busy with a request lets an idle one
-    take a new connection first.
-
-    Every worker waits on the same listening socket and the kernel wakes them all; the stock
-    worker accepts whatever it is doing, and a kept-alive connection then stays with the
-    worker that accepted it. With two workers, two clients often both landed on one worker
-    while the other idled: one core's throughput for the whole run (issue 5 benchmark: 110
-    against 200 tickets/s for the same code). Here a busy worker (running a request, or holding
-    a connection it accepted and has not yet answered) waits ``BUSY_ACCEPT_DELAY`` before it
-    accepts; an idle worker has taken the connection by then. When every worker is busy the
-    connection is still accepted, 1 ms later. Relies on gunicorn 27's ``ThreadWorker`` hooks
-    (pinned in pyproject.toml).
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._lock = threading.Lock()
-        self._busy = 0  # requests running + accepted connections not yet through handle()
-
-    def _count(self, delta: int) -> None:
-        with self._lock:
-            self._busy += delta
-
-    def accept(self, listener):
-        if self._busy:
-            time.sleep(BUSY_ACCEPT_DELAY)
-        before = self.nr_conns
-        super().accept(listener)
-        if self.nr_conns > before:  # accepted (another worker may have been quicker)
-            self._count(1)
-
-    def handle(self, conn):
-        # A connection's first handle() (accepted, read, answered) runs in a pool thread.
-        fresh = not getattr(conn, "pd_seen", False)
-        conn.pd_seen = True
-        try:
-            return super().handle(conn)
-        finally:
-            if fresh:
-                self._count(-1)
-
-    def handle_request(self, req, conn):
-        self._count(1)
-        try:
-            return super().handle_request(req, conn)
-        finally:
-            self._count(-1)
 
 
 class _Gunicorn(BaseApplication):

@@ -24,7 +24,7 @@ def server():
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "--worker-class", "pledgedesk.server.IdleFirstWorker",
+         "--threads", "4", "--worker-class", "pledgedesk.http_worker.IdleFirstWorker",
          "tests.foundation.wsgi_probe:app"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
