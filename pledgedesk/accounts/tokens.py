@@ -23,6 +23,7 @@ from django.db import transaction
 from pledgedesk.accounts.authorization import AGENT_RELATION
 from pledgedesk.accounts.models import ApiToken
 from pledgedesk.errors import InvalidInput
+from pledgedesk.rowget import RowGet
 
 _SHAPE = re.compile(r"^pdk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
@@ -58,6 +59,12 @@ def token_issue(*, user, name: str, now: datetime) -> IssuedToken:
     return IssuedToken(token=token, raw=raw)
 
 
+# select_related("user", "user__agent").get(prefix=..., revoked_at__isnull=True), its SQL built
+# once: this runs on every API request.
+_LIVE_TOKEN = RowGet(ApiToken, related=("user", f"user__{AGENT_RELATION}"), equal=("prefix",),
+                     null=("revoked_at",))
+
+
 def token_verify(raw: str, *, now: datetime) -> ApiToken | None:
     """The live token ``raw`` names, or None: malformed, unknown, wrong secret or revoked all
     look the same to the caller."""
@@ -65,8 +72,7 @@ def token_verify(raw: str, *, now: datetime) -> ApiToken | None:
     if match is None:
         return None
     try:
-        token = ApiToken.objects.select_related("user", f"user__{AGENT_RELATION}").get(
-            prefix=match.group(1), revoked_at__isnull=True)
+        token = _LIVE_TOKEN.get(prefix=match.group(1))
     except ApiToken.DoesNotExist:
         return None
     if not hmac.compare_digest(token.digest, token_digest(raw)):
