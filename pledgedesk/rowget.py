@@ -29,6 +29,7 @@ class _Node:
     reverse: bool
     start: int  # first column of this node in the row
     attnames: tuple[str, ...]
+    pk_index: int  # the primary key's place in attnames
 
 
 class RowGet:
@@ -44,19 +45,20 @@ class RowGet:
         self.equal = equal
         self.null = null
         self.using = using
-        self._built: dict[str, tuple] = {}  # vendor -> (sql, nodes, converters)
+        self._built: tuple | None = None  # (sql, condition fields, nodes, converters)
         self._lock = threading.Lock()
 
     def get(self, **values) -> Model:
         if set(values) != set(self.equal):
             raise TypeError(f"RowGet.get needs exactly {', '.join(self.equal)}")
         connection = connections[self.using]
-        built = self._built.get(connection.vendor)
-        if built is None:
+        if self._built is None:
             with self._lock:
-                built = self._built.setdefault(connection.vendor, self._build(connection))
-        sql, nodes, converters = built
-        params = [self._db_value(connection, name, values[name]) for name in self.equal]
+                if self._built is None:
+                    self._built = self._build(connection)
+        sql, fields, nodes, converters = self._built
+        params = [field.get_db_prep_value(values[name], connection)
+                  for name, field in zip(self.equal, fields, strict=True)]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchmany(2)
@@ -75,9 +77,6 @@ class RowGet:
 
     # --- building the statement, once ------------------------------------------------------
 
-    def _db_value(self, connection, name: str, value):
-        return self.model._meta.get_field(name).get_db_prep_value(value, connection)
-
     def _build(self, connection):
         qn = connection.ops.quote_name
         nodes: list[_Node] = []
@@ -91,7 +90,7 @@ class RowGet:
             alias = f"r{len(nodes)}"
             fields = model._meta.concrete_fields
             node = _Node(model, alias, parent, field, reverse, len(columns),
-                         tuple(f.attname for f in fields))
+                         tuple(f.attname for f in fields), fields.index(model._meta.pk))
             for f in fields:
                 col = f.get_col(alias)
                 columns.append(f"{qn(alias)}.{qn(f.column)}")
@@ -130,15 +129,15 @@ class RowGet:
             joins.append(f"{kind} {qn(target._meta.db_table)} {qn(nodes[index].alias)} ON {on}")
 
         root = nodes[0].alias
-        where = [f"{qn(root)}.{qn(self.model._meta.get_field(n).column)} = %s"
-                 for n in self.equal]
+        equal = tuple(self.model._meta.get_field(n) for n in self.equal)
+        where = [f"{qn(root)}.{qn(f.column)} = %s" for f in equal]
         where += [f"{qn(root)}.{qn(self.model._meta.get_field(n).column)} IS NULL"
                   for n in self.null]
         # Identifiers come from the models, quoted; values travel as parameters.
         sql = (f"SELECT {', '.join(columns)} "  # noqa: S608
                f"FROM {qn(self.model._meta.db_table)} {qn(root)} "
                f"{' '.join(joins)} WHERE {' AND '.join(where)}")
-        return sql, tuple(nodes), tuple(converters)
+        return sql, equal, tuple(nodes), tuple(converters)
 
     # --- a row into instances -----------------------------------------------------------
 
@@ -147,8 +146,8 @@ class RowGet:
         for node in nodes:
             values = row[node.start:node.start + len(node.attnames)]
             parent = objects[node.parent] if node.parent is not None else None
-            pk = values[node.attnames.index(node.model._meta.pk.attname)]
-            obj = None if pk is None else node.model.from_db(self.using, node.attnames, values)
+            obj = (None if values[node.pk_index] is None
+                   else node.model.from_db(self.using, node.attnames, values))
             objects.append(obj)
             if node.parent is None or parent is None:
                 continue
