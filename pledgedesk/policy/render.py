@@ -21,7 +21,9 @@ from pledgedesk.policy.schema import (
     METRIC_KEYS,
     ORGANISATION,
     CalendarSpec,
+    ChannelSpec,
     HolidaySet,
+    OutOfScope,
 )
 
 _DAY_LABELS = dict(zip(DAY_NAMES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
@@ -128,32 +130,44 @@ def _span(value) -> str:
 
 
 def document(policy: Policy) -> list[Block]:
-    spec = policy.spec
-    meta = spec.policy
-    out = [Block("h1", meta.name),
-           Block("p", f"Version {meta.version}, effective {meta.effective.isoformat()}."),
-           Block("p", meta.summary)]
+    """The page's blocks, section by section, in the order a customer reads them."""
+    sections = (_heading, _reach, _calendars, _priorities, _promises, _plans, _statuses,
+                _exclusions, _intake, _scope, _paid_teams, _escalation, _self_help, _contact)
+    return [block for section in sections for block in section(policy)]
 
-    out.append(Block("h2", "How to reach us"))
-    items = []
-    for ch in spec.channels.offered().values():
-        text = f"{ch.label}: {ch.description}"
-        if ch.address:
-            text += f" ({ch.address})"
-        if ch.fields:
-            text += f" Include: {', '.join(ch.fields)}."
-        if ch.priority:
-            text += f" Tickets from here are {policy.priority(ch.priority).label}."
-        elif not ch.sets_priority:
-            text += (" You cannot set a priority here; "
-                     f"{policy.priority(policy.default_priority).label} applies.")
-        if ch.plans:
-            labels = ", ".join(spec.plans[p].label for p in ch.plans)
-            text += f" Only for: {labels}."
-        items.append(text)
-    out.append(Block("ul", items=tuple(items)))
 
-    out.append(Block("h2", "Hours"))
+def _heading(policy: Policy) -> list[Block]:
+    meta = policy.spec.policy
+    return [Block("h1", meta.name),
+            Block("p", f"Version {meta.version}, effective {meta.effective.isoformat()}."),
+            Block("p", meta.summary)]
+
+
+def _reach(policy: Policy) -> list[Block]:
+    items = tuple(_channel(policy, ch) for ch in policy.spec.channels.offered().values())
+    return [Block("h2", "How to reach us"), Block("ul", items=items)]
+
+
+def _channel(policy: Policy, ch: ChannelSpec) -> str:
+    text = f"{ch.label}: {ch.description}"
+    if ch.address:
+        text += f" ({ch.address})"
+    if ch.fields:
+        text += f" Include: {', '.join(ch.fields)}."
+    if ch.priority:
+        text += f" Tickets from here are {policy.priority(ch.priority).label}."
+    elif not ch.sets_priority:
+        text += (" You cannot set a priority here; "
+                 f"{policy.priority(policy.default_priority).label} applies.")
+    if ch.plans:
+        labels = ", ".join(policy.spec.plans[p].label for p in ch.plans)
+        text += f" Only for: {labels}."
+    return text
+
+
+def _calendars(policy: Policy) -> list[Block]:
+    spec, meta = policy.spec, policy.spec.policy
+    out = [Block("h2", "Hours")]
     hours_first = [meta.hours_calendar] + [n for n in spec.calendars if n != meta.hours_calendar]
     for name in hours_first:
         cal = spec.calendars[name]
@@ -161,8 +175,11 @@ def document(policy: Policy) -> list[Block]:
         if cal.description:
             out.append(Block("p", cal.description))
         out.append(Block("ul", items=tuple(_hours(cal, meta.effective.year))))
+    return out
 
-    out.append(Block("h2", "Priorities"))
+
+def _priorities(policy: Policy) -> list[Block]:
+    spec = policy.spec
     rows = []
     for prio in policy.priorities:
         notes = []
@@ -171,58 +188,82 @@ def document(policy: Policy) -> list[Block]:
         if prio.plans:
             notes.append("only for " + ", ".join(spec.plans[p].label for p in prio.plans))
         rows.append((prio.label, prio.description, "; ".join(notes)))
-    out.append(Block("table", header=("Priority", "Meaning", "Notes"), rows=tuple(rows)))
     order = " then ".join({"priority": "priority", "received": "time received"}[k]
-                          for k in meta.queue_order)
-    out.append(Block("p", f"Tickets are worked in order of {order}."))
+                          for k in spec.policy.queue_order)
+    return [Block("h2", "Priorities"),
+            Block("table", header=("Priority", "Meaning", "Notes"), rows=tuple(rows)),
+            Block("p", f"Tickets are worked in order of {order}.")]
 
-    out.append(Block("h2", "What we promise"))
+
+def _promises(policy: Policy) -> list[Block]:
+    spec, meta = policy.spec, policy.spec.policy
+    out = [Block("h2", "What we promise")]
     if meta.targets_are == "goals":
         out.append(Block("p", "These targets are goals, not guarantees."))
     if meta.targets_note:
         out.append(Block("p", meta.targets_note))
     metrics = spec.metrics.defined()
     for metric in METRIC_KEYS:
-        if metric not in metrics:
-            continue
-        mspec = metrics[metric]
-        out.append(Block("h3", mspec.label))
-        out.append(Block("p", mspec.description))
-        plans = list(spec.plans)
-        header = ("Priority", *(spec.plans[p].label for p in plans))
-        rows = [(prio.label, *(promise(policy.target(metric, p, prio.key), policy)
-                               for p in plans))
-                for prio in policy.priorities]
-        if all(len(set(row[1:])) == 1 for row in rows):
-            header, rows = ("Priority", "Target"), [(row[0], row[1]) for row in rows]
-        out.append(Block("table", header=header, rows=tuple(rows)))
+        if metric in metrics:
+            out += [Block("h3", metrics[metric].label), Block("p", metrics[metric].description),
+                    _targets(policy, metric)]
+    return out
 
-    out.append(Block("h2", "Plans"))
-    for key, plan in spec.plans.items():
-        out.append(Block("h3", plan.label))
-        out.append(Block("p", plan.description))
-        extras = list(plan.benefits)
-        paging = policy.paging_plan(key)
-        if paging is not None:
-            prios = ", ".join(policy.priority(p).label for p in paging.priorities)
-            chans = ", ".join(spec.channels.offered()[c].label for c in paging.channels)
-            extras.append(f"Outside {spec.calendars[paging.outside].label}, {prios} tickets "
-                          f"from {chans} page the on-call engineer. {paging.covers}")
-            if paging.rotation:
-                extras.append(paging.rotation)
+
+def _targets(policy: Policy, metric: str) -> Block:
+    """One metric's targets by priority, a column per plan; one column when no plan differs."""
+    plans = list(policy.spec.plans)
+    header = ("Priority", *(policy.spec.plans[p].label for p in plans))
+    rows = [(prio.label, *(promise(policy.target(metric, p, prio.key), policy)
+                           for p in plans))
+            for prio in policy.priorities]
+    if all(len(set(row[1:])) == 1 for row in rows):
+        header, rows = ("Priority", "Target"), [(row[0], row[1]) for row in rows]
+    return Block("table", header=header, rows=tuple(rows))
+
+
+def _plans(policy: Policy) -> list[Block]:
+    out = [Block("h2", "Plans")]
+    for key, plan in policy.spec.plans.items():
+        out += [Block("h3", plan.label), Block("p", plan.description)]
+        extras = list(plan.benefits) + _paging(policy, key)
         if extras:
             out.append(Block("ul", items=tuple(extras)))
+    return out
 
-    out.append(Block("h2", "Ticket statuses"))
-    out.append(Block("table", header=("Status", "Meaning"),
-                     rows=tuple((s.label, s.description) for s in spec.statuses.values())))
 
-    if spec.exclusions:
-        out.append(Block("h2", "What resolution targets do not take into account"))
-        out.append(Block("ul", items=tuple(f"{e.label}: {e.description}"
-                                           for e in spec.exclusions.values())))
+def _paging(policy: Policy, plan: str) -> list[str]:
+    """What paging the on-call engineer means for a plan, or nothing when it does not page."""
+    paging = policy.paging_plan(plan)
+    if paging is None:
+        return []
+    spec = policy.spec
+    prios = ", ".join(policy.priority(p).label for p in paging.priorities)
+    chans = ", ".join(spec.channels.offered()[c].label for c in paging.channels)
+    lines = [f"Outside {spec.calendars[paging.outside].label}, {prios} tickets "
+             f"from {chans} page the on-call engineer. {paging.covers}"]
+    if paging.rotation:
+        lines.append(paging.rotation)
+    return lines
 
-    out.append(Block("h2", "Who may open a ticket"))
+
+def _statuses(policy: Policy) -> list[Block]:
+    rows = tuple((s.label, s.description) for s in policy.spec.statuses.values())
+    return [Block("h2", "Ticket statuses"),
+            Block("table", header=("Status", "Meaning"), rows=rows)]
+
+
+def _exclusions(policy: Policy) -> list[Block]:
+    exclusions = policy.spec.exclusions
+    if not exclusions:
+        return []
+    return [Block("h2", "What resolution targets do not take into account"),
+            Block("ul", items=tuple(f"{e.label}: {e.description}"
+                                    for e in exclusions.values()))]
+
+
+def _intake(policy: Policy) -> list[Block]:
+    spec = policy.spec
     intake = spec.intake
     lines = [_WHO[intake.who_may_open], intake.description]
     if intake.access_granted_by:
@@ -245,34 +286,40 @@ def document(policy: Policy) -> list[Block]:
     if intake.feature_requests_to:
         team = spec.teams[intake.feature_requests_to].label
         lines.append(f"Feature requests are passed to {team}.")
-    out.append(Block("ul", items=tuple(lines)))
+    return [Block("h2", "Who may open a ticket"), Block("ul", items=tuple(lines))]
 
-    out.append(Block("h2", "What support covers"))
-    out.append(Block("p", spec.scope.description))
-    out.append(Block("ul", items=spec.scope.in_scope))
-    if spec.scope.out_of_scope:
-        out.append(Block("h3", "Not covered"))
-        items = []
-        for item in spec.scope.out_of_scope:
-            text = item.topic
-            if item.route:
-                team = spec.teams[item.route]
-                text += f": {team.label}" + (" (paid)" if team.paid else "")
-            if item.except_plans:
-                text += " (included with " + ", ".join(
-                    spec.plans[p].label for p in item.except_plans) + ")"
-            items.append(text)
-        out.append(Block("ul", items=tuple(items)))
-    if spec.scope.courtesy:
-        c = spec.scope.courtesy
-        out.append(Block("h3", "Courtesy work"))
-        out.append(Block("p", f"{c.description} Typically under {c.typical_minutes} minutes"
-                              + (", best effort." if c.best_effort else ".")))
 
-    paid = {k: t for k, t in spec.teams.items() if t.paid}
-    for team in paid.values():
-        out.append(Block("h2", team.label))
-        out.append(Block("p", team.description))
+def _scope(policy: Policy) -> list[Block]:
+    scope = policy.spec.scope
+    out = [Block("h2", "What support covers"), Block("p", scope.description),
+           Block("ul", items=scope.in_scope)]
+    if scope.out_of_scope:
+        out += [Block("h3", "Not covered"),
+                Block("ul", items=tuple(_not_covered(policy, i) for i in scope.out_of_scope))]
+    if scope.courtesy:
+        c = scope.courtesy
+        out += [Block("h3", "Courtesy work"),
+                Block("p", f"{c.description} Typically under {c.typical_minutes} minutes"
+                           + (", best effort." if c.best_effort else "."))]
+    return out
+
+
+def _not_covered(policy: Policy, item: OutOfScope) -> str:
+    spec = policy.spec
+    text = item.topic
+    if item.route:
+        team = spec.teams[item.route]
+        text += f": {team.label}" + (" (paid)" if team.paid else "")
+    if item.except_plans:
+        text += " (included with " + ", ".join(
+            spec.plans[p].label for p in item.except_plans) + ")"
+    return text
+
+
+def _paid_teams(policy: Policy) -> list[Block]:
+    out = []
+    for team in (t for t in policy.spec.teams.values() if t.paid):
+        out += [Block("h2", team.label), Block("p", team.description)]
         if team.hour_banks:
             out.append(Block("ul", items=tuple(f"{b.name}: {b.hours} hours"
                                                for b in team.hour_banks)))
@@ -281,27 +328,35 @@ def document(policy: Policy) -> list[Block]:
                                   f"{round(team.replenish_below * 100)}%."))
         if team.process:
             out.append(Block("ul", items=team.process))
-
-    if spec.escalation:
-        out.append(Block("h2", "Escalation"))
-        out.append(Block("p", spec.escalation.description))
-
-    if meta.resources:
-        out.append(Block("h2", "Self-help"))
-        out.append(Block("ul", items=tuple(
-            f"{r.label}" + (f": {r.description}" if r.description else "")
-            + (f" ({r.url})" if r.url else "") for r in meta.resources)))
-
-    out.append(Block("h2", "Contact"))
-    contact = [f"Questions about this policy or escalations: {meta.contact}."]
-    if meta.agents_may_make_exceptions:
-        contact.append("Our staff may make an exception to this policy in your favour; "
-                       "each exception is recorded with its reason.")
-    if meta.changes_announced_on:
-        contact.append("Changes to this policy are announced on "
-                       + " and ".join(meta.changes_announced_on) + ".")
-    out.append(Block("ul", items=tuple(contact)))
     return out
+
+
+def _escalation(policy: Policy) -> list[Block]:
+    escalation = policy.spec.escalation
+    if not escalation:
+        return []
+    return [Block("h2", "Escalation"), Block("p", escalation.description)]
+
+
+def _self_help(policy: Policy) -> list[Block]:
+    resources = policy.spec.policy.resources
+    if not resources:
+        return []
+    return [Block("h2", "Self-help"), Block("ul", items=tuple(
+        f"{r.label}" + (f": {r.description}" if r.description else "")
+        + (f" ({r.url})" if r.url else "") for r in resources))]
+
+
+def _contact(policy: Policy) -> list[Block]:
+    meta = policy.spec.policy
+    lines = [f"Questions about this policy or escalations: {meta.contact}."]
+    if meta.agents_may_make_exceptions:
+        lines.append("Our staff may make an exception to this policy in your favour; "
+                     "each exception is recorded with its reason.")
+    if meta.changes_announced_on:
+        lines.append("Changes to this policy are announced on "
+                     + " and ".join(meta.changes_announced_on) + ".")
+    return [Block("h2", "Contact"), Block("ul", items=tuple(lines))]
 
 
 def _md_cell(text: str) -> str:
