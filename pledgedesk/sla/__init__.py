@@ -15,6 +15,7 @@ from pledgedesk.sla.events import (
     Reopened,
     StatusChanged,
 )
+from pledgedesk.sla.state import timer_state_at
 
 __all__ = [
     "AgentReply",
@@ -33,4 +34,5 @@ __all__ = [
     "Timer",
     "TimerState",
     "evaluate",
+    "timer_state_at",
 ]

@@ -117,6 +117,9 @@ ZERO = timedelta()
 
 class TimerState(StrEnum):
     RUNNING = "running"
+    # Never stored and never returned by ``evaluate``: a running timer past its warning
+    # instant, as ``sla.state.timer_state_at`` reads it.
+    WARNING = "warning"
     PAUSED = "paused"
     MET = "met"
     BREACHED = "breached"
