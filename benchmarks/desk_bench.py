@@ -364,7 +364,7 @@ def seed_desk(now: datetime, rng: random.Random) -> dict:
         ContactEmail,
         Organisation,
     )
-    from pledgedesk.tickets.policies import policy_for, policy_version_current
+    from pledgedesk.versions.policies import policy_for, policy_version_current
 
     User = get_user_model()
     orgs = []

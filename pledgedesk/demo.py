@@ -135,7 +135,7 @@ def seed(*, password: str, now: datetime) -> None:
             agent.groups.add(*(groups[k] for k in group_keys))
             _zone(agent, zone)
             agents.append(agent)
-    from pledgedesk.tickets.policies import policy_path
+    from pledgedesk.versions.policies import policy_path
 
     for spec in ORGS:
         if not policy_path(spec.policy).exists():

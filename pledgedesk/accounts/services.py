@@ -27,6 +27,7 @@ from pledgedesk.accounts.models import (
     Organisation,
 )
 from pledgedesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from pledgedesk.versions.policies import policy_for, policy_version_current
 
 
 def organisation_create(
@@ -34,8 +35,6 @@ def organisation_create(
     country: str = "", subdivision: str = "", now: datetime,
 ) -> Organisation:
     """A customer organisation under a support policy, holding some of its plans."""
-    from pledgedesk.tickets.policies import policy_for, policy_version_current
-
     if not name.strip():
         raise InvalidInput("name must not be empty", field="name")
     policy = policy_for(policy_version_current(policy_key, now=now))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact
 from pledgedesk.api import schemas as s
 from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket, TicketEvent
-from pledgedesk.tickets.policies import policy_for
+from pledgedesk.versions.policies import policy_for
 
 SAFE_TAGS = {"a", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "strong",
              "ul"}

@@ -23,7 +23,6 @@ from pledgedesk.errors import InvalidInput, NotFound, PermissionDenied
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
 from pledgedesk.tickets.models import Ticket
-from pledgedesk.tickets.policies import policy_for, policy_version_current
 from pledgedesk.tickets.selectors import (
     MAX_PAGE,
     QueueFilter,
@@ -31,6 +30,7 @@ from pledgedesk.tickets.selectors import (
     ticket_messages,
     ticket_queue,
 )
+from pledgedesk.versions.policies import policy_for, policy_version_current
 
 router = Router(tags=["tickets"])
 

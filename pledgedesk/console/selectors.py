@@ -4,8 +4,8 @@ bounded lists; tickets themselves are read through ``tickets.selectors``."""
 from __future__ import annotations
 
 from pledgedesk.accounts.models import Agent, AgentGroup, Organisation
-from pledgedesk.tickets.models import PolicyVersion
-from pledgedesk.tickets.policies import policy_for
+from pledgedesk.versions.policies import policy_for
+from pledgedesk.versions.selectors import policy_versions_all
 
 # The organisation filter lists this many by name; a larger desk filters from the ticket page's
 # organisation link (``?organisation=<id>``), which works for any organisation.
@@ -15,7 +15,7 @@ ORGANISATION_CHOICES = 300
 def filter_choices() -> dict:
     """Status and priority keys across the policy versions in use, and organisations."""
     statuses, priorities = {}, {}
-    for version in PolicyVersion.objects.order_by("loaded_at", "id"):
+    for version in policy_versions_all():
         policy = policy_for(version)
         for key, spec in policy.statuses.items():
             statuses.setdefault(key, spec.label)

@@ -24,7 +24,6 @@ from pledgedesk.console.models import AgentPreference
 from pledgedesk.errors import DeskError, NotFound
 from pledgedesk.tickets.attachments import attachment_for
 from pledgedesk.tickets.models import Ticket
-from pledgedesk.tickets.policies import policy_for
 from pledgedesk.tickets.selectors import (
     QueueFilter,
     queue_cursor,
@@ -41,6 +40,7 @@ from pledgedesk.tickets.services import (
     ticket_set_exclusion,
     ticket_update,
 )
+from pledgedesk.versions.policies import policy_for
 from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page

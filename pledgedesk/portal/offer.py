@@ -10,7 +10,7 @@ from datetime import datetime
 from pledgedesk.accounts.models import Organisation
 from pledgedesk.policy.compile import Policy, Priority
 from pledgedesk.policy.schema import ORGANISATION
-from pledgedesk.tickets.policies import policy_for, policy_version_current
+from pledgedesk.versions.policies import policy_for, policy_version_current
 
 # The portal is the policy's "portal" channel; a policy that takes web requests only through
 # its in-product widget (PR-1) gets them through that.

@@ -28,7 +28,6 @@ from pledgedesk.portal import forms, selectors
 from pledgedesk.portal.offer import organisation_policy, organisation_zone, portal_offer
 from pledgedesk.tickets.attachments import attachment_for
 from pledgedesk.tickets.models import Ticket
-from pledgedesk.tickets.policies import policy_for, policy_path, policy_version_current
 from pledgedesk.tickets.selectors import QueueFilter, ticket_messages, ticket_queue
 from pledgedesk.tickets.services import (
     Actor,
@@ -39,6 +38,7 @@ from pledgedesk.tickets.services import (
     ticket_reopen,
     ticket_request_escalation,
 )
+from pledgedesk.versions.policies import policy_for, policy_path, policy_version_current
 from pledgedesk.web import present, ratelimit, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page

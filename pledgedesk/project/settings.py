@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "pledgedesk.versions",
     "pledgedesk.accounts",
     "pledgedesk.tickets",
     "pledgedesk.web",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pledgedesk.tickets.models import PolicyVersion, SlaTimer, Ticket, TicketEvent, TicketRefusal
+from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent, TicketRefusal
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,11 +36,6 @@ class SlaTimerAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "metric", "state", "due_at", "met_at", "breached_by_minutes")
     list_select_related = ("ticket",)
     show_full_result_count = False
-
-
-@admin.register(PolicyVersion)
-class PolicyVersionAdmin(ReadOnlyAdmin):
-    list_display = ("key", "version", "digest", "loaded_at")
 
 
 @admin.register(TicketRefusal)

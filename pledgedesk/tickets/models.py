@@ -11,29 +11,11 @@ from django.db import models
 from django.db.models import Q
 
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
+from pledgedesk.versions.models import PolicyVersion
 
 # Status categories in which a ticket is still in the queue (the policy's New, Open, Pending
 # and On-Hold kinds); Solved and Closed tickets leave it.
 OPEN_CATEGORIES = ("new", "open", "pending", "on_hold")
-
-
-class PolicyVersion(models.Model):
-    """One version of a support policy file, kept verbatim. Tickets keep the version they were
-    opened under; a new version applies to new tickets (ARCHITECTURE: storage and scale)."""
-
-    key = models.CharField(max_length=100)
-    version = models.CharField(max_length=50)
-    digest = models.CharField(max_length=64)
-    source = models.TextField()
-    loaded_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "digest"], name="policy_version_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.version}"
 
 
 class TicketNumber(models.Model):

@@ -30,8 +30,8 @@ from pledgedesk.tickets.models import (
     remember_related,
 )
 from pledgedesk.tickets.numbers import number_next
-from pledgedesk.tickets.policies import policy_for, policy_version_current
 from pledgedesk.tickets.timers import timers_first, timers_recompute, timers_save_first
+from pledgedesk.versions.policies import policy_for, policy_version_current
 
 # How long a temporary access grant lasts once the primary contact confirms it (FG-10). The
 # guidelines give no figure; 30 days is our choice.

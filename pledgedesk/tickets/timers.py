@@ -12,7 +12,7 @@ from datetime import datetime
 from pledgedesk import sla
 from pledgedesk.policy.errors import PolicyInputError
 from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent, remember_related
-from pledgedesk.tickets.policies import policy_for
+from pledgedesk.versions.policies import policy_for
 
 HELD_REASON = "awaiting authorisation by the primary contact: no clock runs until confirmed"
 

@@ -160,7 +160,7 @@ class Row:
 def rows(tickets, now: datetime, *, customer: bool = False) -> list[Row]:
     """List rows for tickets whose ``timers`` and ``policy_version`` are prefetched. A
     customer watches the first response while it is outstanding."""
-    from pledgedesk.tickets.policies import policy_for
+    from pledgedesk.versions.policies import policy_for
 
     out = []
     for ticket in tickets:

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_safe
 
 from pledgedesk import __version__
 from pledgedesk.accounts.authorization import principal_for
-from pledgedesk.tickets.models import PolicyVersion
-from pledgedesk.tickets.policies import policy_for
+from pledgedesk.versions.policies import policy_for
+from pledgedesk.versions.selectors import policy_version_newest_id, policy_versions_all
 
 
 @require_safe
@@ -41,11 +41,11 @@ def priority_css(request: HttpRequest) -> HttpResponse:
     """Each policy's priority colours as CSS classes (``prio-<policy>-<priority>``): the
     Content Security Policy allows no inline styles, so colours from the file come from here."""
     # The newest version's id says whether the cached sheet is current.
-    seen = PolicyVersion.objects.order_by("-id").values_list("id", flat=True).first()
+    seen = policy_version_newest_id()
     cached = cache.get(PRIORITY_CSS_KEY)
     if cached is None or cached[0] != seen:
         rules = {}
-        for version in PolicyVersion.objects.order_by("loaded_at", "id"):
+        for version in policy_versions_all():
             for prio in policy_for(version).priorities:
                 rules[f"prio-{version.key}-{prio.key}"] = prio.colour
         css = "".join(f".{name}{{--prio:{colour}}}\n" for name, colour in rules.items())

@@ -1,4 +1,4 @@
-"""tickets.policies.policy_version_current: which recorded version of a policy file is in
+"""versions.policies.policy_version_current: which recorded version of a policy file is in
 force, kept per process while the file is unchanged. These tests commit for real
 (transaction=True), because the cache keeps only versions known to be committed."""
 
@@ -10,9 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from pledgedesk.tickets.models import PolicyVersion, Ticket
-from pledgedesk.tickets.policies import policy_version_current
+from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import NewTicket, ticket_create
+from pledgedesk.versions.models import PolicyVersion
+from pledgedesk.versions.policies import policy_version_current
 from tests.desk.factories import T0, contact, organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)

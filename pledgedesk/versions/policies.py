@@ -21,7 +21,7 @@ from pledgedesk.errors import InvalidInput
 from pledgedesk.policy.compile import Policy, compile_policy
 from pledgedesk.policy.errors import PolicyError
 from pledgedesk.policy.loader import parse_policy
-from pledgedesk.tickets.models import PolicyVersion
+from pledgedesk.versions.models import PolicyVersion
 
 
 def policy_path(key: str) -> Path:
