@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(args: list[str]) -> int:
     if args and args[0] == "policy":
         # The policy tools are pure Python: they must work without Django or a database.
-        from pledgedesk.policy.cli import main as policy_main
+        from pledgedesk.cli_policy import main as policy_main
 
         return policy_main(args[1:])
     if args and args[0] == "manage":

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pledgedesk.policy.cli import main
+from pledgedesk.cli_policy import main
 from tests.policy.helpers import POLICIES, SEEDS
 
 TEXTS = {name: (POLICIES / f"{name}.toml").read_text() for name in SEEDS}

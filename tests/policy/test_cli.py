@@ -1,4 +1,4 @@
-"""``pledgedesk policy check | simulate | render`` (pledgedesk.policy.cli.main)."""
+"""``pledgedesk policy check | simulate | render`` (pledgedesk.cli_policy.main)."""
 
 import json
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pledgedesk.policy.cli import main
+from pledgedesk.cli_policy import main
 from tests.policy.helpers import POLICIES, SEEDS
 from tests.sla.helpers import CLOCK_POLICY
 
@@ -188,7 +188,7 @@ def test_render_markdown_and_html(capsys):
 
 @pytest.mark.slow
 def test_module_runs_as_a_command():
-    done = subprocess.run([sys.executable, "-m", "pledgedesk.policy.cli", "check", RL],
+    done = subprocess.run([sys.executable, "-m", "pledgedesk.cli_policy", "check", RL],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0
     assert "RareLogic Support Policies" in done.stdout

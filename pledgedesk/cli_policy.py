@@ -5,6 +5,9 @@ it never raises for bad input. Exit codes: 0 success; 1 the policy file has prob
 each, ``FILE:key.path: message``, on stdout like a linter's report); 2 bad command-line input
 (unknown priority, plan or channel, a missing ``--timezone``/``--country``, a malformed
 instant: one line on stderr).
+
+It sits above the pure layers it drives (calendar, policy, and the SLA engine that
+``simulate`` runs), not inside ``pledgedesk.policy``, which must not import the SLA engine.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pledgedesk.policy.errors import PolicyError, PolicyInputError
 from pledgedesk.policy.loader import load_policy
 from pledgedesk.policy.render import render
 from pledgedesk.policy.schema import CHANNEL_KEYS
-from pledgedesk.policy.simulate import parse_country, simulate
+from pledgedesk.sla.simulate import parse_country, simulate
 
 
 def _parser() -> argparse.ArgumentParser:
