@@ -304,9 +304,9 @@ class Policy:
         return not self.calendar(paging.outside, location).is_open(at)
 
     def queue_key(self, priority: str, received: datetime) -> tuple:
-        """RK-8, RT-4, FG-6: queue order as the policy lists it (priority, then received)."""
-        parts = {"priority": self.priority(priority).rank, "received": received}
-        return tuple(parts[k] for k in self.spec.policy.queue_order)
+        """RK-8, RT-4, FG-6: where a ticket stands in the queue, which works every policy's
+        tickets by priority rank, then time received (``schema.QUEUE_ORDER``)."""
+        return (self.priority(priority).rank, received)
 
     def route_title(self, title: str) -> str | None:
         """RK-10: the team a title marker routes to, if any."""

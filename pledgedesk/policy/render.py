@@ -188,11 +188,12 @@ def _priorities(policy: Policy) -> list[Block]:
         if prio.plans:
             notes.append("only for " + ", ".join(spec.plans[p].label for p in prio.plans))
         rows.append((prio.label, prio.description, "; ".join(notes)))
-    order = " then ".join({"priority": "priority", "received": "time received"}[k]
-                          for k in spec.policy.queue_order)
+    # What the queue does, for every policy (``schema.QUEUE_ORDER``; the selector's keyset on
+    # priority rank, time received and id): nothing else may be promised here.
     return [Block("h2", "Priorities"),
             Block("table", header=("Priority", "Meaning", "Notes"), rows=tuple(rows)),
-            Block("p", f"Tickets are worked in order of {order}.")]
+            Block("p", "Tickets are worked by priority, highest first; tickets of the same "
+                       "priority in the order they were received, oldest first.")]
 
 
 def _promises(policy: Policy) -> list[Block]:

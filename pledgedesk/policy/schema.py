@@ -47,6 +47,12 @@ class Resource(Model):
     description: str | None = None
 
 
+# The one order the queue works in (RK-8, RT-4, FG-6): its keyset index is (priority rank,
+# time received, id), and one agent's queue holds tickets under several policies, so a policy
+# cannot choose another. A file may state it (three seeds do) but cannot ask for another.
+QUEUE_ORDER = ("priority", "received")
+
+
 class PolicyMeta(Model):
     name: Text
     version: Text
@@ -54,7 +60,7 @@ class PolicyMeta(Model):
     contact: Text
     summary: Text
     hours_calendar: Key
-    queue_order: tuple[Literal["priority", "received"], ...] = ("priority", "received")
+    queue_order: tuple[Literal["priority", "received"], ...] = QUEUE_ORDER
     targets_are: Literal["commitments", "goals"] = "commitments"
     targets_note: str | None = None
     agents_may_make_exceptions: bool = False
@@ -64,8 +70,11 @@ class PolicyMeta(Model):
     @field_validator("queue_order")
     @classmethod
     def _queue_order(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value or len(set(value)) != len(value):
-            raise ValueError("queue_order lists \"priority\" and/or \"received\", each once")
+        if tuple(value) != QUEUE_ORDER:
+            raise ValueError(
+                'must be ["priority", "received"]: the queue works tickets by priority, then in '
+                "the order received (one order for every policy, since one queue holds tickets "
+                "under several policies)")
         return value
 
 
