@@ -11,10 +11,11 @@ from ninja import Router
 from ninja.responses import Status
 
 from pledgedesk.accounts.authorization import sees_internal_notes, visible_tickets
-from pledgedesk.api import render
+from pledgedesk.api import lookup, render
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import caller_of
-from pledgedesk.api.tickets import ERRORS, Number, _ticket
+from pledgedesk.api.lookup import Number
+from pledgedesk.api.tickets import ERRORS
 from pledgedesk.errors import InvalidInput
 from pledgedesk.tickets.attachments import (
     TooLarge,
@@ -52,7 +53,7 @@ UPLOAD_SCHEMA = {
              openapi_extra=UPLOAD_SCHEMA, summary="Attach a file (multipart, field 'file')")
 def attachment_upload(request, number: Number):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     limit = max_attachment_bytes()
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -104,7 +105,7 @@ def _own_message(caller, ticket: Ticket, given: list[str]) -> Message | None:
             summary="A ticket's attachments")
 def attachment_list(request, number: Number):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     sees = sees_internal_notes(caller.principal)
     found = ticket.attachments.select_related("message").order_by("created_at", "id")
     return [render.attachment_out(a) for a in found if attachment_visible(a, sees_internal=sees)]

@@ -8,21 +8,20 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field, StringConstraints
 
-from pledgedesk.accounts.authorization import sees_internal_notes, ticket_for, ticket_visible
+from pledgedesk.accounts.authorization import sees_internal_notes, ticket_visible
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
-from pledgedesk.api import render
+from pledgedesk.api import lookup, render
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import CHANNEL, Caller, caller_of
+from pledgedesk.api.lookup import Number
 from pledgedesk.errors import InvalidInput, NotFound, PermissionDenied
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
-from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     MAX_PAGE,
     QueueFilter,
@@ -34,7 +33,6 @@ from pledgedesk.versions.policies import policy_for, policy_version_current
 
 router = Router(tags=["tickets"])
 
-Number = Annotated[int, Path(ge=1, le=s.MAX_ID)]
 ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut,
           409: s.ErrorOut, 413: s.ErrorOut, 422: s.ValidationErrorOut}
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
@@ -45,17 +43,8 @@ class VersionRequired(InvalidInput):
     status = 428
 
 
-def _tickets() -> QuerySet:
-    return Ticket.objects.select_related(
-        "policy_version", "organisation", "requester", "assignee", "group", "created_by_agent")
-
-
-def _ticket(caller: Caller, number: int) -> Ticket:
-    return ticket_for(caller.principal, number, _tickets())
-
-
 def _detail(caller: Caller, number: int) -> s.TicketOut:
-    return render.ticket_out(_ticket(caller, number), agent=caller.is_agent)
+    return render.ticket_out(lookup.ticket(caller, number), agent=caller.is_agent)
 
 
 def _version(request: HttpRequest, body_version: int | None) -> int | None:
@@ -199,7 +188,7 @@ def ticket_detail(request, number: Number, response: HttpResponse):
               summary="Change status, priority, assignee, group, topic or tags")
 def ticket_patch(request, number: Number, payload: s.TicketPatchIn, response: HttpResponse):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     caller.require_agent("change a ticket")
     version = _version(request, payload.version)
     if version is None:
@@ -249,7 +238,7 @@ def ticket_reply(request, number: Number, payload: s.ReplyIn):
     """An agent's reply may change the status in the same action (a reply sent with Pending
     still meets first response). A contact's reply reopens a Solved ticket; Closed is 409."""
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     if caller.is_agent:
         change = services.Change(status=payload.status) if payload.status else None
         message = services.ticket_reply(
@@ -267,7 +256,7 @@ def ticket_reply(request, number: Number, payload: s.ReplyIn):
              summary="Internal note (agents)")
 def ticket_note(request, number: Number, payload: s.NoteIn):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     caller.require_agent("add an internal note")
     message = services.ticket_note(ticket=ticket, actor=caller.actor, body=payload.body,
                                    expected_version=_version(request, payload.version),
@@ -279,7 +268,7 @@ def ticket_note(request, number: Number, payload: s.NoteIn):
              summary="Log a call or screen share (agents; RK-1)")
 def ticket_call(request, number: Number, payload: s.CallIn):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     caller.require_agent("log a call")
     message = services.ticket_log_call(ticket=ticket, actor=caller.actor,
                                        summary=payload.summary,
@@ -292,7 +281,7 @@ def ticket_call(request, number: Number, payload: s.CallIn):
             summary="The conversation (internal notes for agents only)")
 def ticket_message_list(request, number: Number):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     return [render.message_out(m, agent=caller.is_agent)
             for m in ticket_messages(principal=caller.principal, ticket=ticket)]
 
@@ -305,7 +294,7 @@ def ticket_message_list(request, number: Number):
 def ticket_escalation(request, number: Number, payload: s.EscalationIn):
     """Recorded once; asking again while a request is open changes nothing."""
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     services.ticket_request_escalation(ticket=ticket, actor=caller.actor,
                                        reason=payload.reason, now=caller.now)
     return _detail(caller, number)
@@ -315,7 +304,7 @@ def ticket_escalation(request, number: Number, payload: s.EscalationIn):
              summary="Reopen a Solved ticket (RK-7)")
 def ticket_reopen(request, number: Number):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     services.ticket_reopen(ticket=ticket, actor=caller.actor, now=caller.now)
     return _detail(caller, number)
 
@@ -324,7 +313,7 @@ def ticket_reopen(request, number: Number):
              summary="Set or clear an exclusion reason (agents; RK-4)")
 def ticket_exclusion(request, number: Number, payload: s.ExclusionIn):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     caller.require_agent("set an exclusion")
     services.ticket_set_exclusion(ticket=ticket, actor=caller.actor, reason=payload.reason,
                                   active=payload.active,
@@ -337,7 +326,7 @@ def ticket_exclusion(request, number: Number, payload: s.ExclusionIn):
              summary="Confirm or reject a held request (primary contact; FG-10)")
 def ticket_authorisation(request, number: Number, payload: s.AuthorisationIn):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     services.ticket_authorise(ticket=ticket, actor=caller.actor, approve=payload.approve,
                               now=caller.now)
     return _detail(caller, number)
@@ -350,7 +339,7 @@ def ticket_authorisation(request, number: Number, payload: s.AuthorisationIn):
             summary="The ticket's SLA timers")
 def ticket_timers(request, number: Number):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     return [render.timer_out(t, agent=caller.is_agent)
             for t in ticket.timers.order_by("metric")]
 
@@ -359,7 +348,7 @@ def ticket_timers(request, number: Number):
             summary="The ticket's history (internal events for agents only)")
 def ticket_events(request, number: Number):
     caller = caller_of(request)
-    ticket = _ticket(caller, number)
+    ticket = lookup.ticket(caller, number)
     agent = sees_internal_notes(caller.principal)
     return [render.event_out(e, agent=agent)
             for e in ticket_history(principal=caller.principal, ticket=ticket)]
