@@ -7,6 +7,7 @@ the demo swap the clock with ``use()`` to run any rule at any instant.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,9 @@ from datetime import UTC, datetime, timedelta
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class FixedClock:
@@ -32,6 +36,10 @@ class FixedClock:
         self.at = self.at + timedelta(**delta)
         return self.at
 
+    def sleep(self, seconds: float) -> None:
+        """Waiting on a fixed clock moves it on at once: a delay is seen, not waited."""
+        self.advance(seconds=seconds)
+
 
 _clock: SystemClock | FixedClock = SystemClock()
 
@@ -39,6 +47,11 @@ _clock: SystemClock | FixedClock = SystemClock()
 def current() -> datetime:
     """The current instant, in UTC, from the installed clock."""
     return _clock.now().astimezone(UTC)
+
+
+def sleep(seconds: float) -> None:
+    """Wait ``seconds`` on the installed clock (a deliberate delay, such as sign-in's)."""
+    _clock.sleep(seconds)
 
 
 @contextmanager

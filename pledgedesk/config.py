@@ -26,6 +26,11 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     Default: the five seed policies shipped in the repository's ``policies/``.
 ``PLEDGEDESK_ALLOWED_HOSTS``
     Comma-separated host names the web server answers to. Default: ``127.0.0.1,localhost,[::1]``.
+``PLEDGEDESK_TRUSTED_PROXIES``
+    Comma-separated IP addresses or networks (``10.0.0.1``, ``10.0.0.0/24``, ``::1``) of the
+    reverse proxies in front of Pledgedesk. Only a request from one of them has its
+    ``X-Forwarded-For`` believed, for the client address sign-in limits slow down. Default:
+    none (the peer's address is the client's).
 ``PLEDGEDESK_DEBUG``
     ``1``/``true`` for Django's debug pages. Never in production. Default: off.
 ``PLEDGEDESK_SMTP_URL``
@@ -40,6 +45,7 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -104,6 +110,7 @@ class Config:
     allowed_hosts: tuple[str, ...]
     debug: bool
     email: EmailConfig
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def database_vendor(self) -> str:
@@ -123,6 +130,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=_allowed_hosts(env),
         debug=_flag(env, "PLEDGEDESK_DEBUG"),
         email=_email(env, data_dir),
+        trusted_proxies=_trusted_proxies(env),
     )
 
 
@@ -253,6 +261,21 @@ def _allowed_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("PLEDGEDESK_ALLOWED_HOSTS", "")
     hosts = tuple(h.strip() for h in raw.split(",") if h.strip())
     return hosts or DEFAULT_ALLOWED_HOSTS
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple:
+    networks = []
+    for entry in env.get("PLEDGEDESK_TRUSTED_PROXIES", "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            # strict: "192.168.1.1/16" (host bits set) is more likely a typo than a network.
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError:
+            raise ConfigError(f"PLEDGEDESK_TRUSTED_PROXIES: {entry!r} is not an IP address or "
+                              "network (e.g. 10.0.0.1 or 10.0.0.0/24)") from None
+    return tuple(networks)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

@@ -82,9 +82,11 @@ def _base(request, **extra) -> dict:
 
 
 def _agent_user(identifier: str):
-    """Agents sign in with their username or their email address."""
+    """Agents sign in with their username or their email address, in any case: each names
+    one account, so each spelling counts against the same sign-in limit."""
     users = get_user_model().objects.filter(agent__active=True)
     return (users.filter(username=identifier).first()
+            or users.filter(username__iexact=identifier).order_by("pk").first()
             or users.filter(email__iexact=identifier).order_by("pk").first())
 
 
@@ -93,7 +95,7 @@ def sign_in(request):
     form = signin.SignInForm(request.POST or None)
     form.fields["identifier"].label = "Username or email"
     if request.method == "POST" and signin.sign_in(
-            request, form, scope="console", resolve=_agent_user,
+            request, form, resolve=_agent_user,
             belongs=lambda user: principal_for(user).is_agent, now=clock.current(),
             failure="That username, email or password is not right."):
         target = request.POST.get("next", "")

@@ -39,7 +39,7 @@ from pledgedesk.tickets.services import (
     ticket_request_escalation,
 )
 from pledgedesk.versions.policies import policy_for, policy_path, policy_version_current
-from pledgedesk.web import present, ratelimit, signin
+from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.uploads import attach
@@ -89,7 +89,7 @@ def _contact_user(identifier: str):
 def sign_in(request):
     form = signin.SignInForm(request.POST or None)
     if request.method == "POST" and signin.sign_in(
-            request, form, scope="portal", resolve=_contact_user,
+            request, form, resolve=_contact_user,
             belongs=lambda user: principal_for(user).contact is not None, now=clock.current()):
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()},
@@ -108,8 +108,9 @@ def sign_out(request):
 
 
 class PasswordReset(auth_views.PasswordResetView):
-    """FG-2 "forgot my password". Each request counts against the same per-address and
-    per-account limits as failed sign-ins, so the form cannot be used to flood a mailbox."""
+    """FG-2 "forgot my password". Each request counts on the account the address belongs to
+    and slows the client's address (``signin.reset_allowed``), so the form cannot be used to
+    flood a mailbox."""
 
     form_class = forms.PasswordResetRequestForm
     template_name = "portal/password_reset.html"
@@ -118,12 +119,11 @@ class PasswordReset(auth_views.PasswordResetView):
     success_url = reverse_lazy("portal:password_reset_done")
 
     def form_valid(self, form):
-        now = clock.current()
-        limits = {"scope": "reset", "account": form.cleaned_data["email"],
-                  "address": signin.client_address(self.request)}
-        if not ratelimit.check(**limits, now=now).allowed:
+        email = form.cleaned_data["email"]
+        found = next(iter(form.get_users(email)), None)
+        if not signin.reset_allowed(self.request, identifier=email, found=found,
+                                    now=clock.current()):
             return HttpResponseRedirect(self.get_success_url())  # same answer, no mail
-        ratelimit.record_failure(**limits, now=now)
         return super().form_valid(form)
 
 

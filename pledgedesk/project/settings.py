@@ -17,9 +17,11 @@ PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+# Reverse proxies whose X-Forwarded-For names the client (web.signin.client_address).
+PLEDGEDESK_TRUSTED_PROXIES = CONFIG.trusted_proxies
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pledgedesk.web.apps.DeskAdminConfig",  # django.contrib.admin, its login rate-limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

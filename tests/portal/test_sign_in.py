@@ -74,14 +74,16 @@ def test_the_lock_lifts_when_the_window_has_passed(client, at_now):
     assert post_sign_in(client, email_of(alice)).status_code == 302
 
 
-def test_one_address_failing_on_many_accounts_is_locked_too(client, at_now):
+def test_one_address_failing_on_many_accounts_is_slowed_down_not_locked_out(client, at_now):
+    # Behind a reverse proxy every customer shares an address: one person's guesses must not
+    # lock the others out (issue 13). The address waits before each attempt instead.
     alice = person(organisation(FG))
     for n in range(30):
         post_sign_in(client, f"guess{n}@example.com", "wrong")
+    before = at_now.now()
 
-    assert post_sign_in(client, email_of(alice)).status_code == 400
-    other = Client(REMOTE_ADDR="10.9.9.9")
-    assert post_sign_in(other, email_of(alice)).status_code == 302
+    assert post_sign_in(client, email_of(alice)).status_code == 302
+    assert at_now.now() > before
 
 
 def test_sign_in_refuses_a_post_without_csrf_token(at_now):
