@@ -174,7 +174,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, unique=True)
     digest = models.CharField(max_length=64)
     created_at = models.DateTimeField()
+    # Set when the token is used, at most once a minute (accounts.tokens.LAST_USED_RESOLUTION).
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="None: never expires.")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

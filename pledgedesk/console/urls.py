@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import views
+from pledgedesk.console import tokens, views
 
 app_name = "console"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("preferences/", views.preferences, name="preferences"),
+    path("tokens/", tokens.tokens_page, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.revoke, name="revoke_token"),
     path("go/", views.search, name="search"),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/next/", views.next_ticket, name="next"),
