@@ -134,8 +134,9 @@ else:
     EMAIL_USE_SSL = CONFIG.email.use_ssl
     EMAIL_TIMEOUT = 30
 
-# A cache every web worker shares (sign-in rate limits): Redis when REDIS_URL is set, else a
-# table in the database (created by `pledgedesk serve` with createcachetable).
+# A cache every web worker shares (the priority stylesheet): Redis when REDIS_URL is set, else a
+# table in the database (created by `pledgedesk serve` with createcachetable). Sign-in limits
+# keep their own counters (web.ratelimit), in the database whenever Redis does not answer.
 if CONFIG.redis_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": CONFIG.redis_url, "KEY_PREFIX": "pledgedesk"}}
