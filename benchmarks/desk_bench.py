@@ -33,7 +33,7 @@ What it does, in order:
    a generated Django project on the same kind of database, N tickets (one follow-up each)
    bulk-loaded, its public ticket form POSTed (with CSRF) against gunicorn, and the first page
    of its staff ticket list (the page plus its datatables request, as a browser loads it).
-   Both servers run the same gunicorn worker, ``pledgedesk.http_worker.IdleFirstWorker``
+   Both servers run the same gunicorn worker, ``pledgedesk.http_worker.EventLoopWorker``
    (copied into the peer's project), with the same workers and threads.
 
 Servers, databases and temp dirs are removed at the end, also on Ctrl-C or an error.
@@ -1077,14 +1077,15 @@ print(f"LOADED {total} {load:.1f} {time.perf_counter() - started - load:.1f}", f
 def ensure_peer_venv(venv: Path) -> Path:
     python = venv / "bin" / "python"
     if python.exists() and subprocess.run(
-            [str(python), "-c", "import helpdesk, gunicorn, psycopg; "
+            [str(python), "-c", "import helpdesk, gunicorn, psycopg, a2wsgi; "
              "assert gunicorn.version_info[0] == 27"],
             capture_output=True).returncode == 0:
         return python
-    log(f"peer: creating {venv} with django-helpdesk, gunicorn and psycopg from PyPI")
+    log(f"peer: creating {venv} with django-helpdesk, gunicorn, a2wsgi and psycopg from PyPI")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "django-helpdesk", "gunicorn>=27,<28", "psycopg[binary]"], check=True)
+                    "django-helpdesk", "gunicorn>=27,<28", "a2wsgi>=1.10,<2", "psycopg[binary]"],
+                   check=True)
     return python
 
 
@@ -1101,9 +1102,9 @@ def run_peer(args, res: Results, cleanup: Cleanup, work: Path) -> None:
                        ("urls.py", PEER_URLS), ("wsgi.py", PEER_WSGI)):
         (project / "peerproj" / name).write_text(textwrap.dedent(text).lstrip())
     (project / "load_peer.py").write_text(textwrap.dedent(PEER_LOADER).lstrip())
-    # The same gunicorn worker as ours (pledgedesk/http_worker.py imports only gunicorn): with
-    # stock gthread the peer's two clients sometimes shared one worker too (rounds of 65 and 39
-    # tickets/s in one run), which measured luck, not the peer.
+    # The same gunicorn worker as ours (pledgedesk/http_worker.py imports only gunicorn and
+    # a2wsgi): with stock gthread the peer's two clients sometimes shared one worker too (rounds
+    # of 65 and 39 tickets/s in one run), which measured luck, not the peer.
     shutil.copy(ROOT / "pledgedesk" / "http_worker.py", project / "pd_http_worker.py")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PLEDGEDESK_"))}
     env.pop("DATABASE_URL", None)
@@ -1134,7 +1135,7 @@ def run_peer(args, res: Results, cleanup: Cleanup, work: Path) -> None:
     log(f"peer: gunicorn on 127.0.0.1:{port} ({args.server_workers} workers)")
     gunicorn = [str(python), "-m", "gunicorn", "peerproj.wsgi:application",
                 "--bind", f"127.0.0.1:{port}", "--workers", str(args.server_workers),
-                "--worker-class", "pd_http_worker.IdleFirstWorker", "--threads", "4",
+                "--worker-class", "pd_http_worker.EventLoopWorker", "--threads", "4",
                 "--timeout", "120",
                 "--access-logfile", "-"]
     start_server(gunicorn, env, project, port, work / "peer-server.log", cleanup, "peer",
@@ -1302,7 +1303,7 @@ def report(args, res: Results) -> None:
           f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
           f"Python {platform.python_version()}, service sample {args.sample:,}, "
           f"HTTP sample {args.http_sample:,} from {args.clients} clients, "
-          f"{args.server_workers} gunicorn workers x 4 threads each side (IdleFirstWorker)")
+          f"{args.server_workers} gunicorn workers x 4 threads each side (EventLoopWorker)")
     for key, value in res.setup.items():
         print(f"  {key}: {value}")
     print(line)

@@ -26,6 +26,13 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     Default: the five seed policies shipped in the repository's ``policies/``.
 ``PLEDGEDESK_ALLOWED_HOSTS``
     Comma-separated host names the web server answers to. Default: ``127.0.0.1,localhost,[::1]``.
+    A name with a space or a control character in it is refused.
+``PLEDGEDESK_HEADER_TIMEOUT``
+    Whole seconds a client has to send a request's headers (and a kept-alive connection to
+    start its next request) before the server closes the connection. Default: 10.
+``PLEDGEDESK_BODY_TIMEOUT``
+    Whole seconds a client has to send a request's whole body; later, the answer is a 408.
+    Default: 60.
 ``PLEDGEDESK_TRUSTED_PROXIES``
     Comma-separated IP addresses or networks (``10.0.0.1``, ``10.0.0.0/24``, ``::1``) of the
     reverse proxies in front of Pledgedesk. Only a request from one of them has its
@@ -62,6 +69,8 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 SQLITE_FILE = "pledgedesk.sqlite3"
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_FROM_EMAIL = "pledgedesk@localhost"
+DEFAULT_HEADER_TIMEOUT = 10
+DEFAULT_BODY_TIMEOUT = 60
 MAIL_DIR = "mail"
 # scheme -> (default port, STARTTLS, implicit TLS)
 SMTP_SCHEMES = {"smtp": (25, False, False), "smtp+tls": (587, True, False),
@@ -110,6 +119,8 @@ class Config:
     allowed_hosts: tuple[str, ...]
     debug: bool
     email: EmailConfig
+    header_timeout: int = DEFAULT_HEADER_TIMEOUT
+    body_timeout: int = DEFAULT_BODY_TIMEOUT
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
@@ -130,6 +141,8 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=_allowed_hosts(env),
         debug=_flag(env, "PLEDGEDESK_DEBUG"),
         email=_email(env, data_dir),
+        header_timeout=_seconds(env, "PLEDGEDESK_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
+        body_timeout=_seconds(env, "PLEDGEDESK_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
         trusted_proxies=_trusted_proxies(env),
     )
 
@@ -260,6 +273,12 @@ def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
 def _allowed_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
     raw = env.get("PLEDGEDESK_ALLOWED_HOSTS", "")
     hosts = tuple(h.strip() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        # A name with a space or a control character can never equal a request's Host header:
+        # accepting it would leave the server answering 400 to every request.
+        if any(c.isspace() or not c.isprintable() for c in host):
+            raise ConfigError(f"PLEDGEDESK_ALLOWED_HOSTS: {host!r} is not a host name "
+                              "(spaces and control characters are not allowed)")
     return hosts or DEFAULT_ALLOWED_HOSTS
 
 
@@ -276,6 +295,19 @@ def _trusted_proxies(env: Mapping[str, str]) -> tuple:
             raise ConfigError(f"PLEDGEDESK_TRUSTED_PROXIES: {entry!r} is not an IP address or "
                               "network (e.g. 10.0.0.1 or 10.0.0.0/24)") from None
     return tuple(networks)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: not a whole number of seconds: {raw!r}") from None
+    if not 1 <= value <= 3600:
+        raise ConfigError(f"{name}: must be between 1 and 3600 seconds, got {value}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

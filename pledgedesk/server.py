@@ -1,7 +1,9 @@
 """Running the web application: database preparation and the gunicorn server.
 
 Called by ``pledgedesk serve`` after Django is set up. Gunicorn runs in this process as its
-master, forking worker processes; Django's development server is never used.
+master, forking worker processes (``pledgedesk.http_worker.EventLoopWorker``: an event loop that
+reads requests with time limits, in front of a thread pool); Django's development server is
+never used.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connections
 from gunicorn.app.base import BaseApplication
 
-from pledgedesk.http_worker import IdleFirstWorker
+from pledgedesk.http_worker import EventLoopWorker
 
 
 class DatabaseUnavailable(Exception):
@@ -52,6 +54,11 @@ def admin_hint() -> str:
 def run_gunicorn(*, host: str, port: int, workers: int) -> None:
     from django.core.wsgi import get_wsgi_application
 
+    worker_class = type("PledgedeskWorker", (EventLoopWorker,), {
+        "body_timeout": settings.PLEDGEDESK_BODY_TIMEOUT,
+        "max_body_bytes": settings.PLEDGEDESK_MAX_REQUEST_BYTES,
+    })
+
     application = get_wsgi_application()
     # Workers are forked from this process: no database connection may be shared with them.
     connections.close_all()
@@ -61,8 +68,11 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
         {
             "bind": [bind],
             "workers": workers,
-            "worker_class": IdleFirstWorker,
+            "worker_class": worker_class,
             "threads": 4,
+            # The time a client has for a request's headers, and a kept-alive connection to
+            # send its next request.
+            "keepalive": settings.PLEDGEDESK_HEADER_TIMEOUT,
             "timeout": 60,
             "graceful_timeout": 10,
             "accesslog": "-",

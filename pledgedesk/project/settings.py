@@ -94,6 +94,13 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "attachments"
 PLEDGEDESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # one upload; larger is a 413 naming the limit
 PLEDGEDESK_MAX_BODY_BYTES = 1024 * 1024  # one JSON API request body; larger is a 413
+# What `pledgedesk serve`'s event loop reads of a request before a thread sees it: the headers
+# within PLEDGEDESK_HEADER_TIMEOUT, the body within PLEDGEDESK_BODY_TIMEOUT and up to
+# PLEDGEDESK_MAX_REQUEST_BYTES (a form of ten full attachments; each route checks its own, lower
+# limit). Larger is a 413 before it is read, slower a closed connection or a 408.
+PLEDGEDESK_HEADER_TIMEOUT = CONFIG.header_timeout
+PLEDGEDESK_BODY_TIMEOUT = CONFIG.body_timeout
+PLEDGEDESK_MAX_REQUEST_BYTES = 10 * PLEDGEDESK_MAX_ATTACHMENT_BYTES + 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -93,3 +93,22 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_a_traceback(tmp_path
                             env=environment(tmp_path), check=False, timeout=60)
 
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("hosts", ["desk.example.org,desk example.org", "desk.example.org\x07",
+                                   "a.example,b\x1b.example", "a.example,b\tc.example"])
+def test_allowed_hosts_with_spaces_or_control_characters(tmp_path, hosts):
+    env = environment(tmp_path, PLEDGEDESK_ALLOWED_HOSTS=hosts)
+
+    result = run(["serve", "--port", str(free_port())], env)
+
+    assert_one_clear_line(result, "PLEDGEDESK_ALLOWED_HOSTS", "not a host name")
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "1.5", "86400"])
+def test_read_timeouts_that_are_not_a_sane_number_of_seconds(tmp_path, value):
+    for name in ("PLEDGEDESK_HEADER_TIMEOUT", "PLEDGEDESK_BODY_TIMEOUT"):
+        result = run(["serve", "--port", str(free_port())],
+                     environment(tmp_path, **{name: value}))
+
+        assert_one_clear_line(result, name)
