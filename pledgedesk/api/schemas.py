@@ -19,7 +19,6 @@ from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,23 +27,11 @@ from pydantic import (
     WithJsonSchema,
 )
 
-MAX_ID = 2**63 - 1
-MAX_TEXT = 200_000  # characters; the request-body byte limit usually bites first
+# The bounds every door shares (the pages parse their query strings with them too).
+from pledgedesk.bounds import MAX_ID as MAX_ID
+from pledgedesk.bounds import Id, Key, Text
+from pledgedesk.errors import ErrorCode
 
-
-def _storable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no unpaired surrogates)") from None
-    return value
-
-
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_storable)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_storable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Instant = Annotated[
     datetime,
     PlainSerializer(lambda at: at.astimezone(UTC).isoformat(), return_type=str),
@@ -283,7 +270,10 @@ class BreachingOut(Out):
 
 
 class ErrorOut(Out):
-    code: str
+    """Every error: ``code`` is one of ``pledgedesk.errors.ErrorCode``, ``field`` the input
+    it concerns (a dotted path), if any."""
+
+    code: ErrorCode
     message: str
     field: str | None
 
@@ -294,4 +284,19 @@ class FieldErrorOut(Out):
 
 
 class ValidationErrorOut(ErrorOut):
+    """A 422 lists every problem found in ``errors``; ``field`` and ``message`` are the
+    first's."""
+
     errors: list[FieldErrorOut]
+
+
+class InternalErrorOut(ErrorOut):
+    """A 500: the desk failed, not the request. Nothing of the failure is in the body; the
+    server's log has it under ``request_id``, which is also the ``X-Request-Id`` header."""
+
+    request_id: str
+
+
+# The error responses every operation declares (PATCH adds 428 for a missing version).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+          413: ErrorOut, 422: ValidationErrorOut, 500: InternalErrorOut}

@@ -19,7 +19,7 @@ from pledgedesk.api import lookup, render
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import CHANNEL, Caller, caller_of
 from pledgedesk.api.lookup import Number
-from pledgedesk.errors import InvalidInput, NotFound, PermissionDenied
+from pledgedesk.errors import ErrorCode, InvalidInput, NotFound, PermissionDenied
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
 from pledgedesk.tickets.selectors import (
@@ -33,13 +33,12 @@ from pledgedesk.versions.policies import policy_for, policy_version_current
 
 router = Router(tags=["tickets"])
 
-ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut,
-          409: s.ErrorOut, 413: s.ErrorOut, 422: s.ValidationErrorOut}
+ERRORS = s.ERRORS
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 class VersionRequired(InvalidInput):
-    code = "version_required"
+    code = ErrorCode.VERSION_REQUIRED
     status = 428
 
 

@@ -2,10 +2,12 @@
 
 from functools import wraps
 
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed
 from django.urls import re_path
 
+from pledgedesk.api.errors import error_response
 from pledgedesk.api.main import api
+from pledgedesk.errors import ErrorCode
 
 app_name = "api-v1"
 urlpatterns = api.urls[0]
@@ -23,9 +25,8 @@ def _json_edges(view):
             return _no_such_endpoint(request, request.path.removeprefix("/api/v1/"))
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
-            response = JsonResponse({"code": "method_not_allowed", "field": None,
-                                     "message": f"{request.method} is not allowed here; "
-                                                f"use {allowed}"}, status=405)
+            response = error_response(405, ErrorCode.METHOD_NOT_ALLOWED,
+                                      f"{request.method} is not allowed here; use {allowed}")
             response["Allow"] = allowed
         return response
 
@@ -33,9 +34,8 @@ def _json_edges(view):
 
 
 def _no_such_endpoint(request, rest: str):
-    return JsonResponse({"code": "no_such_endpoint", "field": None,
-                         "message": f"/api/v1/{rest} is not an endpoint; see /api/v1/openapi.json"},
-                        status=404)
+    return error_response(404, ErrorCode.NO_SUCH_ENDPOINT,
+                          f"/api/v1/{rest} is not an endpoint; see /api/v1/openapi.json")
 
 
 for _pattern in urlpatterns:

@@ -3,6 +3,7 @@ which reads and checks the environment; nothing here reads os.environ itself."""
 
 from django.core.exceptions import ImproperlyConfigured
 
+from pledgedesk import bounds as _bounds
 from pledgedesk import config as _config
 
 try:
@@ -93,7 +94,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "attachments"
 PLEDGEDESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # one upload; larger is a 413 naming the limit
-PLEDGEDESK_MAX_BODY_BYTES = 1024 * 1024  # one JSON API request body; larger is a 413
+# One JSON API request body; larger is a 413. Derived from the longest text field, so every
+# body the schema allows fits, however its text is escaped (pledgedesk.bounds).
+PLEDGEDESK_MAX_BODY_BYTES = _bounds.MAX_JSON_BODY_BYTES
 # What `pledgedesk serve`'s event loop reads of a request before a thread sees it: the headers
 # within PLEDGEDESK_HEADER_TIMEOUT, the body within PLEDGEDESK_BODY_TIMEOUT and up to
 # PLEDGEDESK_MAX_REQUEST_BYTES (a form of ten full attachments; each route checks its own, lower

@@ -8,3 +8,7 @@ urlpatterns = [
     path("console/", include("pledgedesk.console.urls")),
     path("", include("pledgedesk.web.urls")),
 ]
+
+# A failure outside any API handler (a middleware, say) still answers an API path in the API's
+# error shape, with a request id; pages keep Django's own 500 page.
+handler500 = "pledgedesk.api.errors.server_error"

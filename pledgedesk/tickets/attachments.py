@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 
-from pledgedesk.errors import Conflict, DeskError, InvalidInput, NotFound
+from pledgedesk.errors import Conflict, DeskError, ErrorCode, InvalidInput, NotFound
 from pledgedesk.tickets.models import Attachment, Message, Ticket, TicketEvent
 from pledgedesk.tickets.services import Actor
 
@@ -29,7 +29,7 @@ _SAFE_FALLBACK = "application/octet-stream"
 
 
 class TooLarge(DeskError):
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
     status = 413
 
 
@@ -73,7 +73,7 @@ def attachment_add(
         fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if fresh.status_category == "closed":
             raise Conflict(f"ticket {fresh.number} is closed, which is final",
-                           code="ticket_closed")
+                           code=ErrorCode.TICKET_CLOSED)
         attachment = Attachment(
             ticket=fresh, message=message, filename=label,
             content_type=safe_content_type(content_type), size=size,

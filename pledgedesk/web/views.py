@@ -9,6 +9,7 @@ from pledgedesk import __version__
 from pledgedesk.accounts.authorization import principal_for
 from pledgedesk.versions.policies import policy_for
 from pledgedesk.versions.selectors import policy_version_newest_id, policy_versions_all
+from pledgedesk.web import health
 
 
 @require_safe
@@ -26,10 +27,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: answers 200 only when the database answers a query."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    """Liveness and readiness: 200 only when the database answers and its schema is current,
+    else 503 with the reason in one short line."""
+    problem = health.database_problem()
+    if problem is not None:
+        return JsonResponse({"status": "unavailable", "version": __version__,
+                             "database": connection.vendor, "reason": problem}, status=503)
     return JsonResponse({"status": "ok", "version": __version__, "database": connection.vendor})
 
 
