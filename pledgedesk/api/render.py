@@ -3,12 +3,15 @@ everything agent-only goes into an ``internal`` block that is built only for age
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import nh3
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact
 from pledgedesk.api import schemas as s
+from pledgedesk.sla.state import timer_state_at
 from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket, TicketEvent
 from pledgedesk.versions.policies import policy_for
 
@@ -42,7 +45,10 @@ def _group(group: AgentGroup | None) -> s.GroupRef | None:
     return None if group is None else s.GroupRef(key=group.key, name=group.name)
 
 
-def timer_out(timer: SlaTimer, *, agent: bool) -> s.TimerOut:
+def timer_out(timer: SlaTimer, *, agent: bool, now: datetime) -> s.TimerOut:
+    """A timer in the state ``sla.timer_state_at`` gives it at ``now`` (the request's
+    instant), as the console, the portal and the queue's filters read it: the stored state
+    is only the verdict of the ticket's last change."""
     internal = None
     if agent:
         internal = s.TimerInternalOut(
@@ -50,16 +56,18 @@ def timer_out(timer: SlaTimer, *, agent: bool) -> s.TimerOut:
             used_seconds=timer.used_seconds, paused_seconds=timer.paused_seconds,
             reason=timer.reason,
         )
-    return s.TimerOut(metric=timer.metric, state=timer.state, due_at=timer.due_at,
+    state = timer_state_at(stored_state=timer.state, due_at=timer.due_at,
+                           warn_at=timer.warn_at, now=now)
+    return s.TimerOut(metric=timer.metric, state=state, due_at=timer.due_at,
                       goal_at=timer.goal_at, met_at=timer.met_at, internal=internal)
 
 
-def _timers(ticket: Ticket, *, agent: bool) -> list[s.TimerOut]:
-    return [timer_out(t, agent=agent)
+def _timers(ticket: Ticket, *, agent: bool, now: datetime) -> list[s.TimerOut]:
+    return [timer_out(t, agent=agent, now=now)
             for t in sorted(ticket.timers.all(), key=lambda t: t.metric)]
 
 
-def ticket_out(ticket: Ticket, *, agent: bool) -> s.TicketOut:
+def ticket_out(ticket: Ticket, *, agent: bool, now: datetime) -> s.TicketOut:
     prefetch_related_objects([ticket], "timers", "cc")
     internal = None
     if agent:
@@ -82,12 +90,12 @@ def ticket_out(ticket: Ticket, *, agent: bool) -> s.TicketOut:
         cc=[_ref(c) for c in sorted(ticket.cc.all(), key=lambda c: c.pk)],
         escalation_requested_at=ticket.escalation_requested_at,
         received_at=ticket.received_at, updated_at=ticket.updated_at, version=ticket.version,
-        timers=_timers(ticket, agent=agent), internal=internal,
+        timers=_timers(ticket, agent=agent, now=now), internal=internal,
     )
 
 
 def queue_page_out(tickets: list[Ticket], next_cursor: str | None, *,
-                   agent: bool) -> s.QueuePageOut:
+                   agent: bool, now: datetime) -> s.QueuePageOut:
     """One query for the page (done by the selector) plus one for all its timers."""
     prefetch_related_objects(tickets, "timers")
     items = []
@@ -103,7 +111,8 @@ def queue_page_out(tickets: list[Ticket], next_cursor: str | None, *,
             requester=_ref(ticket.requester),
             escalation_requested_at=ticket.escalation_requested_at,
             received_at=ticket.received_at, updated_at=ticket.updated_at,
-            version=ticket.version, timers=_timers(ticket, agent=agent), internal=internal,
+            version=ticket.version, timers=_timers(ticket, agent=agent, now=now),
+            internal=internal,
         ))
     return s.QueuePageOut(items=items, next_cursor=next_cursor)
 

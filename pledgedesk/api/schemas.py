@@ -37,7 +37,10 @@ Instant = Annotated[
     PlainSerializer(lambda at: at.astimezone(UTC).isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
-SlaState = Literal["running", "paused", "met", "breached", "excluded", "not_applicable"]
+# A timer's state at the request's instant (``sla.timer_state_at``), never the stored cache:
+# ``warning`` and ``breached`` follow the clock between the ticket's changes.
+SlaState = Literal["running", "warning", "paused", "met", "breached", "excluded",
+                   "not_applicable"]
 
 
 class In(Schema):
@@ -144,7 +147,8 @@ class TimerInternalOut(Out):
 
 class TimerOut(Out):
     metric: str
-    state: str
+    state: SlaState = Field(description="The state at the request's instant: a running timer "
+                            "is a warning from its warn_at on and breached after its due_at.")
     due_at: Instant | None = Field(description="The promised limit; null when none runs.")
     goal_at: Instant | None = Field(description="The goal inside a range target (RK-3).")
     met_at: Instant | None
@@ -264,7 +268,8 @@ class BreachingOut(Out):
     subject: str
     priority: str
     metric: str
-    state: str
+    state: SlaState = Field(description="running, warning or breached at the request's "
+                            "instant.")
     due_at: Instant
     warn_at: Instant | None
 

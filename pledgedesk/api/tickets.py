@@ -43,7 +43,8 @@ class VersionRequired(InvalidInput):
 
 
 def _detail(caller: Caller, number: int) -> s.TicketOut:
-    return render.ticket_out(lookup.ticket(caller, number), agent=caller.is_agent)
+    return render.ticket_out(lookup.ticket(caller, number), agent=caller.is_agent,
+                             now=caller.now)
 
 
 def _version(request: HttpRequest, body_version: int | None) -> int | None:
@@ -72,7 +73,7 @@ def ticket_create(request, payload: s.TicketCreateIn):
     # it back, once the one permission check agrees the caller may see it.
     if not ticket_visible(caller.principal, ticket):
         raise NotFound(f"ticket {ticket.number} not found")
-    return Status(201, render.ticket_out(ticket, agent=caller.is_agent))
+    return Status(201, render.ticket_out(ticket, agent=caller.is_agent, now=caller.now))
 
 
 def _default_channel(org: Organisation, caller: Caller) -> str:
@@ -169,7 +170,8 @@ def ticket_list(request, filters: Query[QueueQuery]):
         ),
         cursor=filters.cursor or None, limit=filters.limit, now=caller.now,
     )
-    return render.queue_page_out(page.tickets, page.next_cursor, agent=caller.is_agent)
+    return render.queue_page_out(page.tickets, page.next_cursor, agent=caller.is_agent,
+                                 now=caller.now)
 
 
 # --- one ticket ------------------------------------------------------------------------------
@@ -339,7 +341,7 @@ def ticket_authorisation(request, number: Number, payload: s.AuthorisationIn):
 def ticket_timers(request, number: Number):
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
-    return [render.timer_out(t, agent=caller.is_agent)
+    return [render.timer_out(t, agent=caller.is_agent, now=caller.now)
             for t in ticket.timers.order_by("metric")]
 
 

@@ -12,6 +12,7 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 from pledgedesk.policy.compile import Policy
+from pledgedesk.sla.state import timer_state_at
 
 # Markup kept in message bodies: text formatting and links, nothing that loads or runs
 # anything (no img, no style, no script, no forms). nh3 drops every attribute not listed,
@@ -93,14 +94,10 @@ class TimerView:
 
 
 def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
-    """A stored ``SlaTimer`` seen at ``now``: a running timer past its due instant shows as
-    breached, past its warning instant as a warning, whatever the row last said."""
-    state = timer.state
-    if state == "running" and timer.due_at is not None:
-        if now >= timer.due_at:
-            state = "breached"
-        elif timer.warn_at is not None and now >= timer.warn_at:
-            state = "warning"
+    """A stored ``SlaTimer`` seen at ``now``, in the state ``sla.timer_state_at`` gives it
+    (the same rule the API and the queue's filters use), whatever the row last said."""
+    state = str(timer_state_at(stored_state=timer.state, due_at=timer.due_at,
+                               warn_at=timer.warn_at, now=now))
     summary = {
         "running": f"due in {duration(timer.due_at - now)}" if timer.due_at else "running",
         "warning": f"due in {duration(timer.due_at - now)}" if timer.due_at else "",
