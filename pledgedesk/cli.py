@@ -146,8 +146,9 @@ def _start(args: argparse.Namespace, *, demo: bool) -> int:
 
     try:
         server.prepare_database()
+        server.check_redis()
         login_hint = pd_demo.demo_login() if demo else server.admin_hint()
-    except server.DatabaseUnavailable as exc:
+    except (server.DatabaseUnavailable, server.RedisUnavailable) as exc:
         raise CommandError(str(exc)) from None
     url = f"http://{_url_host(args.host)}:{args.port}/"
     print(f"Pledgedesk {__version__} on {url}", flush=True)

@@ -8,6 +8,8 @@ never used.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -32,6 +34,44 @@ def prepare_database() -> None:
             f"DATABASE_URL: cannot use the database {describe_database()}: {_first_line(exc)}"
         ) from None
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+class RedisUnavailable(Exception):
+    """REDIS_URL is set but Redis does not answer; the message says where and why."""
+
+
+REDIS_CHECK_TIMEOUT = 5  # seconds to connect and to answer PING
+
+
+def check_redis() -> None:
+    """Fail at start, naming REDIS_URL, when it is set and Redis does not answer PING: later
+    every portal sign-in (its rate limits live there) would fail instead."""
+    url = settings.CONFIG.redis_url
+    if not url:
+        return
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_CHECK_TIMEOUT,
+                                      socket_timeout=REDIS_CHECK_TIMEOUT)
+        with client:
+            client.ping()
+    except Exception as exc:  # whatever answered (if anything) is not a usable Redis
+        raise RedisUnavailable(
+            f"REDIS_URL: cannot use Redis at {describe_redis(url)}: {_first_line(exc)}"
+        ) from None
+
+
+def describe_redis(url: str) -> str:
+    """The Redis location without credentials, for messages."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix:{parts.path}"
+    try:
+        port = parts.port or 6379
+    except ValueError:
+        port = "?"
+    return f"{parts.scheme}://{parts.hostname or 'localhost'}:{port}{parts.path}"
 
 
 def describe_database() -> str:

@@ -12,16 +12,13 @@ from django.urls import reverse
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact
 from pledgedesk.api import schemas as s
 from pledgedesk.sla.state import timer_state_at
+from pledgedesk.tickets.events import public_facts
 from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket, TicketEvent
 from pledgedesk.versions.policies import policy_for
 
 SAFE_TAGS = {"a", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "strong",
              "ul"}
 SAFE_SCHEMES = {"http", "https", "mailto"}
-
-# Keys of an event's old/new a contact may read; the rest (groups, plans, grants) is internal.
-PUBLIC_EVENT_KEYS = {"status", "priority", "requested_priority", "subject", "channel",
-                     "message", "attachment", "filename", "size", "topic", "reason"}
 
 
 _CLEANER = nh3.Cleaner(
@@ -137,17 +134,13 @@ def message_out(message: Message, *, agent: bool) -> s.MessageOut:
 def event_out(event: TicketEvent, *, agent: bool) -> s.EventOut:
     old, new = event.old, event.new
     if not agent:
-        old, new = _public(old), _public(new)
+        # Per kind, the facts a contact may read (EventKind.public_facts); groups, plans,
+        # grants and the like stay internal.
+        old, new = public_facts(event.kind, old), public_facts(event.kind, new)
     return s.EventOut(
         id=event.pk, at=event.at, kind=event.kind, channel=event.channel,
         actor=_person(event.actor_agent, event.actor_contact, agent=agent), old=old, new=new,
     )
-
-
-def _public(facts: dict | None) -> dict | None:
-    if not isinstance(facts, dict):
-        return None
-    return {k: v for k, v in facts.items() if k in PUBLIC_EVENT_KEYS}
 
 
 def attachment_out(attachment: Attachment) -> s.AttachmentOut:

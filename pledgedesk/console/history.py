@@ -3,49 +3,39 @@
 from __future__ import annotations
 
 from pledgedesk.policy.compile import Policy
+from pledgedesk.tickets.events import EventKind as K
 
-LABELS = {
-    "created": "Ticket created", "authorised": "Authorised by the primary contact; clocks start",
-    "authorisation_requested": "Held: awaiting authorisation by the primary contact",
-    "authorisation_rejected": "Rejected by the primary contact",
-    "public_reply": "Public reply", "internal_note": "Internal note",
-    "call_logged": "Call logged", "customer_reply": "Customer replied",
-    "reopened": "Reopened", "escalation_requested": "Customer requested escalation",
-    "page_on_call": "On-call engineer paged", "attachment_added": "Attachment added",
-}
+# Kinds whose sentence is their label, then one fact of the event.
+_LABEL_AND = {K.ATTACHMENT_ADDED: "filename", K.INTERNAL_ATTACHMENT_ADDED: "filename",
+              K.ESCALATION_REQUESTED: "reason"}
 
 
 def describe(event, policy: Policy, agents: dict[int, str]) -> str:
     new, old = event.new or {}, event.old or {}
-    kind = event.kind
-    if kind == "status_changed":
+    kind = K.of(event.kind)
+    if kind is None:  # a kind this release does not know
+        return event.kind.replace("_", " ").capitalize()
+    if kind is K.STATUS_CHANGED:
         return f"Status {_status(policy, old.get('status'))} → {_status(policy, new['status'])}"
-    if kind == "priority_changed":
+    if kind is K.PRIORITY_CHANGED:
         return (f"Priority {_priority(policy, old.get('priority'))} → "
                 f"{_priority(policy, new['priority'])}")
-    if kind == "assigned":
+    if kind is K.ASSIGNED:
         who = agents.get(new.get("assignee"), f"agent {new.get('assignee')}")
         return f"Assigned to {who}" if new.get("assignee") else "Unassigned"
-    if kind == "group_changed":
-        return f"Group set to {new.get('group')}"
-    if kind in ("exclusion_set", "exclusion_cleared"):
+    if kind in (K.GROUP_CHANGED, K.TOPIC_CHANGED, K.TAGS_CHANGED):
+        return f"{kind.split('_')[0].capitalize()} set to {next(iter(new.values()), '')}"
+    if kind in (K.EXCLUSION_SET, K.EXCLUSION_CLEARED):
         reason = policy.spec.exclusions.get(new.get("reason"))
-        label = reason.label if reason else new.get("reason")
-        return f"Exclusion {'set' if kind == 'exclusion_set' else 'cleared'}: {label}"
-    if kind == "created":
+        return f"{kind.label}: {reason.label if reason else new.get('reason')}"
+    if kind is K.CREATED:
         text = (f"Ticket created via {new.get('channel')}, "
                 f"priority {_priority(policy, new.get('priority'))}")
         notes = new.get("notes") or []
         return text + (f" ({'; '.join(notes)})" if notes else "")
-    if kind == "attachment_added":
-        return f"Attachment added: {new.get('filename')}"
-    if kind == "internal_attachment_added":
-        return f"Attachment added to an internal note: {new.get('filename')}"
-    if kind == "escalation_requested":
-        return f"Customer requested escalation: {new.get('reason', '')}"
-    if kind in ("topic_changed", "tags_changed"):
-        return f"{kind.split('_')[0].capitalize()} set to {next(iter(new.values()), '')}"
-    return LABELS.get(kind, kind.replace("_", " ").capitalize())
+    if kind in _LABEL_AND:
+        return f"{kind.label}: {new.get(_LABEL_AND[kind], '')}"
+    return kind.label
 
 
 def _status(policy: Policy, key) -> str:

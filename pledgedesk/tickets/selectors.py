@@ -18,6 +18,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
 from pledgedesk.errors import InvalidInput
 from pledgedesk.sla.state import TimerState
+from pledgedesk.tickets.events import PUBLIC_EVENT_KINDS
 from pledgedesk.tickets.models import (
     OPEN_CATEGORIES,
     Message,
@@ -201,18 +202,13 @@ def ticket_messages(*, principal: Principal, ticket: Ticket) -> QuerySet:
 
 
 def ticket_history(*, principal: Principal, ticket: Ticket) -> QuerySet:
-    """The event log. Contacts see the public facts of their ticket, never internal work."""
+    """The event log. Contacts see the public facts of their ticket, never internal work:
+    only the kinds ``EventKind`` calls public, so a kind nobody classified stays hidden."""
     events = TicketEvent.objects.filter(ticket=ticket).select_related(
         "actor_agent", "actor_contact").order_by("at", "id")
     if not sees_internal_notes(principal):
-        events = events.exclude(kind__in=INTERNAL_EVENT_KINDS)
+        events = events.filter(kind__in=PUBLIC_EVENT_KINDS)
     return events
-
-
-# Events that describe internal work: not shown to contacts.
-INTERNAL_EVENT_KINDS = ("internal_note", "call_logged", "page_on_call", "assigned",
-                        "group_changed", "tags_changed", "exclusion_set", "exclusion_cleared",
-                        "internal_attachment_added")
 
 
 def queue_cursor(ticket: Ticket) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pledgedesk import sla
 from pledgedesk.policy.errors import PolicyInputError
+from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent, remember_related
 from pledgedesk.versions.policies import policy_for
 
@@ -18,39 +19,47 @@ HELD_REASON = "awaiting authorisation by the primary contact: no clock runs unti
 
 
 def sla_events(ticket: Ticket, events: list[TicketEvent]) -> list[sla.Event]:
-    """The SLA engine's view of a ticket's history. A held ticket (FG-10) starts its clocks
-    when it is authorised, not when the unauthorised request arrived."""
+    """The SLA engine's view of a ticket's history: the kinds ``EventKind`` marks ``sla``. A
+    held ticket (FG-10) starts its clocks when it is authorised, not when the unauthorised
+    request arrived."""
     out: list[sla.Event] = []
     for event in events:
+        kind = EventKind.of(event.kind)
+        if kind is None or not kind.sla:
+            continue
         new = event.new or {}
-        kind = event.kind
-        if kind == "authorised" or (
-            kind == "created" and new.get("hold") != Ticket.Hold.AWAITING_AUTHORISATION
+        if kind is EventKind.AUTHORISED or (
+            kind is EventKind.CREATED and new.get("hold") != Ticket.Hold.AWAITING_AUTHORISATION
         ):
             out.append(_created(new, event.at))
-        elif not out:
-            continue  # nothing counts before the clocks start (a held request, FG-10)
-        elif kind == "priority_changed":
-            out.append(sla.PriorityChanged(at=event.at, priority=new["priority"]))
-        elif kind == "status_changed":
-            out.append(sla.StatusChanged(at=event.at, status=new["status"]))
-        elif kind == "reopened":
-            out.append(sla.Reopened(at=event.at))
-        elif kind == "assigned" and new.get("assignee") is not None:
-            out.append(sla.Assigned(at=event.at, agent=str(new["assignee"])))
-        elif kind == "public_reply":
-            out.append(sla.AgentReply(at=event.at, public=True))
-        elif kind == "internal_note":
-            out.append(sla.InternalNote(at=event.at))
-        elif kind == "customer_reply":
-            out.append(sla.CustomerReply(at=event.at))
-        elif kind == "call_logged":
-            out.append(sla.CallLogged(at=event.at))
-        elif kind == "exclusion_set":
-            out.append(sla.ExclusionSet(at=event.at, reason=new["reason"]))
-        elif kind == "exclusion_cleared":
-            out.append(sla.ExclusionCleared(at=event.at, reason=new["reason"]))
+        elif out and kind in CLOCK_EVENTS:  # nothing counts before the clocks start (FG-10)
+            mapped = CLOCK_EVENTS[kind](event.at, new)
+            if mapped is not None:
+                out.append(mapped)
     return out
+
+
+def _assigned(at: datetime, new: dict) -> sla.Event | None:
+    agent = new.get("assignee")
+    return None if agent is None else sla.Assigned(at=at, agent=str(agent))
+
+
+# The engine event for each SLA-relevant kind once the clocks run (``created`` and
+# ``authorised`` start them; see sla_events).
+CLOCK_EVENTS = {
+    EventKind.PRIORITY_CHANGED: lambda at, new: sla.PriorityChanged(
+        at=at, priority=new["priority"]),
+    EventKind.STATUS_CHANGED: lambda at, new: sla.StatusChanged(at=at, status=new["status"]),
+    EventKind.REOPENED: lambda at, new: sla.Reopened(at=at),
+    EventKind.ASSIGNED: _assigned,
+    EventKind.PUBLIC_REPLY: lambda at, new: sla.AgentReply(at=at, public=True),
+    EventKind.INTERNAL_NOTE: lambda at, new: sla.InternalNote(at=at),
+    EventKind.CUSTOMER_REPLY: lambda at, new: sla.CustomerReply(at=at),
+    EventKind.CALL_LOGGED: lambda at, new: sla.CallLogged(at=at),
+    EventKind.EXCLUSION_SET: lambda at, new: sla.ExclusionSet(at=at, reason=new["reason"]),
+    EventKind.EXCLUSION_CLEARED: lambda at, new: sla.ExclusionCleared(
+        at=at, reason=new["reason"]),
+}
 
 
 def _created(new: dict, at: datetime) -> sla.Created:

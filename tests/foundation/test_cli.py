@@ -2,11 +2,12 @@
 
 import socket
 import subprocess
+import threading
 
 import pytest
 
 from pledgedesk import __version__
-from tests.foundation.helpers import COMMAND, environment, free_port, run
+from tests.foundation.helpers import COMMAND, environment, free_port, run, wait_for_http
 
 
 def assert_one_clear_line(result, *fragments: str) -> None:
@@ -112,3 +113,44 @@ def test_read_timeouts_that_are_not_a_sane_number_of_seconds(tmp_path, value):
                      environment(tmp_path, **{name: value}))
 
         assert_one_clear_line(result, name)
+
+
+def test_unreachable_redis(tmp_path):
+    port = free_port()  # nothing listens there
+    env = environment(tmp_path, REDIS_URL=f"redis://:s3cret@127.0.0.1:{port}/0")
+
+    result = run(["serve", "--port", str(free_port())], env)
+
+    assert_one_clear_line(result, "REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    assert "s3cret" not in result.stderr
+
+
+def test_redis_url_pointing_at_something_that_is_not_redis(tmp_path):
+    with socket.socket() as listener:  # accepts, then hangs up without a word
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        closer = threading.Thread(target=lambda: listener.accept()[0].close(), daemon=True)
+        closer.start()
+        env = environment(tmp_path, REDIS_URL=f"redis://127.0.0.1:{listener.getsockname()[1]}")
+
+        result = run(["serve", "--port", str(free_port())], env)
+
+    assert_one_clear_line(result, "REDIS_URL", "cannot use Redis")
+
+
+# The Redis every machine of this project runs (started before the session and before CI).
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.slow
+def test_reachable_redis_is_accepted_and_the_server_starts(tmp_path):
+    env = environment(tmp_path, REDIS_URL=LOCAL_REDIS)
+    port = free_port()
+    process = subprocess.Popen([*COMMAND, "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+    finally:
+        process.kill()
+        _, stderr = process.communicate(timeout=30)
+    assert "REDIS_URL" not in stderr
