@@ -141,6 +141,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace, *, demo: bool) -> int:
     _check_can_listen(args.host, args.port)
     _setup_django()
+    _check_policies()
     from pledgedesk import demo as pd_demo
     from pledgedesk import server
 
@@ -155,6 +156,23 @@ def _start(args: argparse.Namespace, *, demo: bool) -> int:
     print(login_hint, flush=True)
     server.run_gunicorn(host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+def _check_policies() -> None:
+    """Every policy file in PLEDGEDESK_POLICY_DIR must load: a broken one was accepted at start
+    and only failed when a ticket was opened under it."""
+    from django.conf import settings
+
+    from pledgedesk.policy.errors import PolicyError
+    from pledgedesk.policy.loader import load_policy_dir
+
+    try:
+        load_policy_dir(settings.PLEDGEDESK_POLICY_DIR)
+    except PolicyError as exc:
+        more = len(exc.problems) - 1
+        rest = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        first = str(exc.problems[0]).replace("\n", " ")
+        raise CommandError(f"PLEDGEDESK_POLICY_DIR: {first}{rest}") from None
 
 
 def _url_host(host: str) -> str:

@@ -47,6 +47,11 @@ def parse_policy(text: str, file: str) -> PolicyFile:
     """TOML text -> schema-checked, cross-checked :class:`PolicyFile`."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: a file nested a few
+        # thousand levels deep exhausted the stack and printed a 3,000-line traceback.
+        raise PolicyError([Problem(file, "(syntax)", "TOML nested too deeply to read "
+                                   "(arrays or inline tables inside each other)")]) from None
     except tomllib.TOMLDecodeError as exc:
         match = _LINE.search(str(exc))
         where = f"line {match.group(1)}" if match else "(syntax)"
@@ -62,6 +67,20 @@ def parse_policy(text: str, file: str) -> PolicyFile:
     if found:
         raise PolicyError([Problem(file, path, message) for path, message in found])
     return spec
+
+
+def load_policy_dir(directory: str | Path) -> dict[str, Policy]:
+    """Every ``<key>.toml`` in ``directory``, checked and compiled, by key. Raises one
+    :class:`PolicyError` listing the problems of every broken file."""
+    policies, problems = {}, []
+    for path in sorted(Path(directory).glob("*.toml")):
+        try:
+            policies[path.stem] = load_policy(path)
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PolicyError(problems)
+    return policies
 
 
 def load_policy(path: str | Path) -> Policy:
