@@ -3,15 +3,18 @@ everything agent-only goes into an ``internal`` block that is built only for age
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 import nh3
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 
+from pledgedesk.accounts.authorization import Principal
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact
 from pledgedesk.api import schemas as s
 from pledgedesk.sla.state import timer_state_at
+from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.events import public_facts
 from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket, TicketEvent
 from pledgedesk.versions.policies import policy_for
@@ -64,11 +67,13 @@ def _timers(ticket: Ticket, *, agent: bool, now: datetime) -> list[s.TimerOut]:
             for t in sorted(ticket.timers.all(), key=lambda t: t.metric)]
 
 
-def ticket_out(ticket: Ticket, *, agent: bool, now: datetime) -> s.TicketOut:
+def ticket_out(ticket: Ticket, *, agent: bool, principal: Principal,
+               now: datetime) -> s.TicketOut:
+    """``principal``'s view of ``ticket`` (one it may see), with what it may do there."""
     prefetch_related_objects([ticket], "timers", "cc")
+    policy = policy_for(ticket.policy_version)  # compiled once per version, no query
     internal = None
     if agent:
-        policy = policy_for(ticket.policy_version)
         internal = s.TicketInternalOut(
             policy=s.PolicyRef(key=policy.key, version=policy.version), plan=ticket.plan,
             assignee=_ref(ticket.assignee), group=_group(ticket.group), tags=ticket.tags,
@@ -88,6 +93,8 @@ def ticket_out(ticket: Ticket, *, agent: bool, now: datetime) -> s.TicketOut:
         escalation_requested_at=ticket.escalation_requested_at,
         received_at=ticket.received_at, updated_at=ticket.updated_at, version=ticket.version,
         timers=_timers(ticket, agent=agent, now=now), internal=internal,
+        abilities=s.AbilitiesOut(**asdict(
+            ticket_abilities(principal=principal, ticket=ticket, policy=policy))),
     )
 
 

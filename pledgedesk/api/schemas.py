@@ -176,6 +176,32 @@ class TicketInternalOut(Out):
     caller_number: str
 
 
+class AbilitiesOut(Out):
+    """What the caller may do on this ticket now: the same answer the portal's and the
+    console's buttons show, from the same rules the endpoints enforce (``tickets.abilities``).
+    ``true`` means the endpoint accepts the action, given valid input and, where it asks for
+    one, the current ``version``; ``false`` means it refuses with a 403 or 409. Repeating an
+    action that is already done (escalation asked for, identity verified) is accepted and
+    changes nothing."""
+
+    reply: bool = Field(description="POST /replies: an agent's public reply; a contact's "
+                        "reply (not on a Closed or held ticket; on Solved it reopens).")
+    reopen: bool = Field(description="POST /reopen: a Solved ticket (RK-7).")
+    escalate: bool = Field(description="POST /escalation: a contact, where the policy offers "
+                           "customer escalation, on a ticket neither Solved, Closed nor "
+                           "held (PR-6).")
+    authorise: bool = Field(description="POST /authorisation: the organisation's primary "
+                            "contact, on a request awaiting authorisation (FG-10).")
+    note: bool = Field(description="POST /notes (agents).")
+    log_call: bool = Field(description="POST /calls (agents; RK-1).")
+    change: bool = Field(description="PATCH the ticket (agents).")
+    set_exclusion: bool = Field(description="POST /exclusions (agents; RK-4).")
+    verify_identity: bool = Field(description="Record an identity verification (agents; "
+                                  "RL-6).")
+    identify_requester: bool = Field(description="Name the caller of a voicemail ticket "
+                                     "(agents; FG-4).")
+
+
 class TicketOut(Out):
     number: int
     subject: str
@@ -196,6 +222,7 @@ class TicketOut(Out):
     version: int
     timers: list[TimerOut]
     internal: TicketInternalOut | None = Field(description="Agents only; null for contacts.")
+    abilities: AbilitiesOut = Field(description="What the caller may do on this ticket now.")
 
 
 class QueueInternalOut(Out):

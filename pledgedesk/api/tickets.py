@@ -44,7 +44,7 @@ class VersionRequired(InvalidInput):
 
 def _detail(caller: Caller, number: int) -> s.TicketOut:
     return render.ticket_out(lookup.ticket(caller, number), agent=caller.is_agent,
-                             now=caller.now)
+                             principal=caller.principal, now=caller.now)
 
 
 def _version(request: HttpRequest, body_version: int | None) -> int | None:
@@ -73,7 +73,8 @@ def ticket_create(request, payload: s.TicketCreateIn):
     # it back, once the one permission check agrees the caller may see it.
     if not ticket_visible(caller.principal, ticket):
         raise NotFound(f"ticket {ticket.number} not found")
-    return Status(201, render.ticket_out(ticket, agent=caller.is_agent, now=caller.now))
+    return Status(201, render.ticket_out(ticket, agent=caller.is_agent,
+                                         principal=caller.principal, now=caller.now))
 
 
 def _default_channel(org: Organisation, caller: Caller) -> str:

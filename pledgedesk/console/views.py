@@ -22,6 +22,7 @@ from pledgedesk.console import forms, selectors
 from pledgedesk.console.history import describe
 from pledgedesk.console.models import AgentPreference
 from pledgedesk.errors import DeskError, NotFound
+from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import attachment_for
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
@@ -237,6 +238,8 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         timers=_timers(found, policy, request.now), history=history,
         priority=policy.priority(found.priority), status=policy.status(found.status),
         compose=compose, update=update, closed=found.status_category == "closed",
+        # The forms shown are the actions the services accept (one selector, every door).
+        abilities=ticket_abilities(principal=request.principal, ticket=found, policy=policy),
         exclusions=[(key, spec, key in found.exclusions)
                     for key, spec in policy.spec.exclusions.items()],
         plans=[(p, policy.spec.plans[p].label if p in policy.spec.plans else p)

@@ -26,6 +26,7 @@ from pledgedesk.errors import DeskError, NotFound
 from pledgedesk.policy import render as policy_render
 from pledgedesk.portal import forms, selectors
 from pledgedesk.portal.offer import organisation_policy, organisation_zone, portal_offer
+from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import attachment_for
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import QueueFilter, ticket_messages, ticket_queue
@@ -228,19 +229,15 @@ def _ticket_context(request, found: Ticket, **extra) -> dict:
     timers = [present.timer_view(t, policy, request.now)
               for t in found.timers.order_by("metric")]
     first = next((t for t in timers if t.metric == "first_response"), None)
-    escalation = policy.spec.escalation
     return _page_context(
         request, policy, ticket=found, conversation=conversation, loose=loose, timers=timers,
         first_response=first,
         first_response_promise=policy_render.promise(
             policy.target("first_response", found.plan, found.priority), policy),
         priority=policy.priority(found.priority), status=policy.status(found.status),
-        can_reply=found.status_category != "closed" and not found.hold,
-        can_reopen=found.status_category == "solved",
-        can_escalate=(escalation is not None and escalation.customer_may_request
-                      and found.status_category not in ("solved", "closed")
-                      and found.escalation_requested_at is None),
-        escalation=escalation,
+        # What the buttons offer is what the services accept: one selector for every door.
+        abilities=ticket_abilities(principal=request.principal, ticket=found, policy=policy),
+        escalation=policy.spec.escalation,
         reply_form=extra.pop("reply_form", None) or forms.ReplyForm(),
         escalation_form=extra.pop("escalation_form", None) or forms.EscalationForm(),
         **extra)

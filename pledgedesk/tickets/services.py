@@ -18,9 +18,10 @@ from django.db import transaction
 
 from pledgedesk.accounts.models import AccessGrant, Agent, AgentGroup, Contact, Organisation
 from pledgedesk.accounts.services import contact_by_phone
-from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput, PermissionDenied
+from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput
 from pledgedesk.policy.compile import Location, Policy
 from pledgedesk.policy.errors import PolicyInputError
+from pledgedesk.tickets import abilities
 from pledgedesk.tickets.models import (
     OPEN_CATEGORIES,
     Message,
@@ -365,12 +366,12 @@ def ticket_customer_reply(
     *, ticket: Ticket, actor: Actor, body: str, now: datetime
 ) -> Message:
     """A customer's message. On Solved it reopens the ticket (RK-7); on a status with
-    ``customer_reply_moves_to`` (Pending) it moves there; Closed is final."""
-    if actor.contact is None:
-        raise PermissionDenied("only a contact can add a customer reply")
+    ``customer_reply_moves_to`` (Pending) it moves there; Closed is final, and a held ticket
+    (FG-10, FG-4) takes no customer reply until it is released."""
     _check_text(body, "body")
     with transaction.atomic():
         ticket = _lock(ticket, None)  # Closed is final: _lock refuses it
+        abilities.refuse(abilities.customer_reply_refusal(actor, ticket))
         policy = policy_for(ticket.policy_version)
         if ticket.status_category == "solved":
             _reopen(ticket, policy, actor, now)
@@ -390,9 +391,7 @@ def ticket_reopen(*, ticket: Ticket, actor: Actor, now: datetime) -> Ticket:
     """Reopen a Solved ticket (RK-7: the customer may reopen; Closed is final)."""
     with transaction.atomic():
         ticket = _lock(ticket, None)
-        if ticket.status_category != "solved":
-            raise Conflict(f"only a solved ticket can be reopened; this one is {ticket.status}",
-                           code="not_solved")
+        abilities.refuse(abilities.reopen_refusal(actor, ticket))
         _reopen(ticket, policy_for(ticket.policy_version), actor, now)
         return _save(ticket, now)
 
@@ -421,11 +420,14 @@ def ticket_set_exclusion(
 
 
 def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now: datetime):
-    """PR-6: the customer asks for escalation inside the ticket; a senior technician reviews
-    it. Recorded once; asking again while a request is open changes nothing."""
+    """PR-6: the customer asks for escalation inside the ticket, where the policy offers it
+    and while the ticket is being worked on; a senior technician reviews it. Recorded once;
+    asking again while a request is open changes nothing."""
     _check_text(reason, "reason")
     with transaction.atomic():
         ticket = _lock(ticket, None)
+        abilities.refuse(abilities.escalation_refusal(
+            actor, ticket, policy_for(ticket.policy_version)))
         if ticket.escalation_requested_at is not None:
             return ticket
         ticket.escalation_requested_at = now
@@ -439,12 +441,7 @@ def ticket_authorise(*, ticket: Ticket, actor: Actor, approve: bool, now: dateti
     contact = actor.contact
     with transaction.atomic():
         ticket = _lock(ticket, None)
-        org = ticket.organisation
-        if contact is None or org is None or contact.pk != org.primary_contact_id:
-            raise PermissionDenied("only the organisation's primary contact can authorise")
-        if ticket.hold != Ticket.Hold.AWAITING_AUTHORISATION:
-            raise Conflict(f"ticket {ticket.number} is not awaiting authorisation",
-                           code="not_held")
+        abilities.refuse(abilities.authorisation_refusal(actor, ticket))
         policy = policy_for(ticket.policy_version)
         grant = (AccessGrant.objects.select_for_update()
                  .filter(contact=ticket.requester, state=AccessGrant.State.PENDING).first())
@@ -569,8 +566,7 @@ def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
         raise Conflict(
             f"ticket {fresh.number} changed since you loaded it (version {expected_version}, "
             f"now {fresh.version}); reload and try again", field="version")
-    if fresh.status_category == "closed":
-        raise Conflict(f"ticket {fresh.number} is closed, which is final", code="ticket_closed")
+    abilities.refuse(abilities.closed_refusal(fresh))
     return fresh
 
 
@@ -595,8 +591,7 @@ def _event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None, n
 
 
 def _require_agent(actor: Actor) -> None:
-    if actor.agent is None:
-        raise PermissionDenied("only an agent can do this")
+    abilities.refuse(abilities.agent_refusal(actor))
 
 
 def _checked(lookup, field_name: str):

@@ -21,6 +21,7 @@ from tests.desk.factories import T0, agent, contact, organisation
 RK = "crm-severity-colours"
 FG = "fax-server-24x7"
 RL = "ecommerce-platform"
+PR = "crm-regional"  # the one seed that offers customer escalation (PR-6)
 NOW = T0 + timedelta(hours=1)  # Monday 10:00 US Central: business hours
 
 
@@ -132,3 +133,18 @@ def world(db, fixed_clock) -> World:
     apis["revoked"] = Api(revoked.raw)
     apis["anonymous"] = Api(None)
     return World(org=org, other_org=other_org, ticket=ticket, people=people, apis=apis)
+
+
+@pytest.fixture
+def pr_world(db, fixed_clock) -> World:
+    """A PR organisation (customer escalation offered, PR-6) with a requester, an
+    Administrator and an agent, and one ticket of the requester's."""
+    org = organisation(PR, timezone="Europe/Berlin", country="DE")
+    people = {"requester": contact(org, login=True, name="Ines Requester"),
+              "administrator": contact(org, role="administrator", login=True),
+              "agent": agent(name="Sam Senior")}
+    ticket = ticket_create(new=NewTicket(
+        organisation=org, requester=people["requester"], subject="Import keeps failing",
+        description="Since Monday", channel="widget"), now=T0)
+    apis = {role: Api(token_for(person.user)) for role, person in people.items()}
+    return World(org=org, other_org=None, ticket=ticket, people=people, apis=apis)

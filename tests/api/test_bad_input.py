@@ -167,8 +167,8 @@ def test_bad_if_match_is_422(world):
     "\u202eevil rtl override",
     "zero\u200bwidth",
 ])
-def test_unicode_round_trips_everywhere(world, text):
-    api = world.api("requester")
+def test_unicode_round_trips_everywhere(pr_world, text):
+    api = pr_world.api("requester")  # PR-6: a policy where the escalation reason is kept
 
     created = api.post("tickets", {"subject": text[:250], "description": text,
                                    "topic": text[:100]}).json()

@@ -33,7 +33,10 @@ ENDPOINTS = [
     ("note", "post", "tickets/{n}/notes", {"body": "Internal"}, expect(201, 403)),
     ("call", "post", "tickets/{n}/calls", {"summary": "Called"}, expect(201, 403)),
     ("messages", "get", "tickets/{n}/messages", None, expect(200, 200)),
-    ("escalation", "post", "tickets/{n}/escalation", {"reason": "Blocking"}, expect(200, 200)),
+    # The world's RK policy offers no customer escalation (PR-6 is the PR seed's promise):
+    # refused for everyone who sees the ticket. tests/desk/test_ability_matrix.py covers the
+    # policies that offer it.
+    ("escalation", "post", "tickets/{n}/escalation", {"reason": "Blocking"}, expect(403, 403)),
     # Not solved: everyone who sees it gets the conflict, nobody else learns it exists.
     ("reopen", "post", "tickets/{n}/reopen", None, expect(409, 409)),
     ("exclusion", "post", "tickets/{n}/exclusions", {"reason": "peak_period"},

@@ -274,7 +274,8 @@ def test_unknown_exclusion_reason_is_422_naming_reason(world):
     assert response.json()["field"] == "reason"
 
 
-def test_pr6_escalation_is_recorded_once(world, fixed_clock):
+def test_pr6_escalation_is_recorded_once(pr_world, fixed_clock):
+    world = pr_world
     n = world.ticket.number
     first = world.api("requester").post(f"tickets/{n}/escalation", {"reason": "Payroll"})
     fixed_clock.advance(hours=1)

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 RK = "crm-severity-colours"
 FG = "fax-server-24x7"
+PR = "crm-regional"
 H = timedelta(hours=1)
 
 
@@ -221,9 +222,13 @@ def test_contacts_cannot_make_agent_changes(rk):
         ticket_note(ticket=ticket, actor=customer, body="sneaky", expected_version=None, now=T0)
 
 
-def test_pr6_escalation_request_is_recorded_once(rk):
-    open_ticket, _, customer = rk
-    ticket = open_ticket()
+def test_pr6_escalation_request_is_recorded_once():
+    org = organisation(PR, timezone="Europe/Berlin", country="DE")
+    requester = contact(org)
+    customer = Actor(channel="widget", contact=requester)
+    ticket = ticket_create(new=NewTicket(organisation=org, requester=requester,
+                                         subject="Import fails", description="x",
+                                         channel="widget"), now=T0)
 
     ticket = ticket_request_escalation(ticket=ticket, actor=customer, reason="Blocking payroll",
                                        now=T0 + H)
