@@ -152,26 +152,45 @@ def _zone(agent, zone: str) -> None:
     AgentPreference.objects.get_or_create(agent=agent, defaults={"timezone": zone})
 
 
-def _organisation(spec: OrgSeed, hashed: str, now: datetime):
-    from pledgedesk.accounts.models import Contact, ContactEmail, Organisation
+# Phone numbers as people type them; stored in E.164 like every other path (FG-4).
+PHONES = {"alice@acme.example": "(312) 555-0147", "paula@northwind.example": "(415) 555-0142",
+          "frank@northwind.example": "415.555.0163", "sofia@shopfront.example": "(416) 555-0121",
+          "ines@initech.example": "030 901820"}
+# FG-4: a voicemail from a number no contact has yet: the console's account look-up.
+UNKNOWN_CALLER = "+12135550187"
+# PR-5: the Enterprise organisation's dedicated account representative (a username in AGENTS).
+REPRESENTATIVES = {"Initech GmbH": "dev"}
 
-    org, _ = Organisation.objects.get_or_create(name=spec.name, defaults={
-        "policy_key": spec.policy, "plans": list(spec.plans), "timezone": spec.timezone,
-        "country": spec.country, "subdivision": spec.subdivision,
-        "created_at": now - timedelta(days=60)})
+
+def _organisation(spec: OrgSeed, hashed: str, now: datetime):
+    """The organisation and its people, made through ``organisation_create`` and
+    ``contact_create`` the first time; found by name and email address afterwards."""
+    from pledgedesk.accounts.models import Agent, Organisation
+    from pledgedesk.accounts.services import (
+        contact_by_email,
+        contact_create,
+        organisation_create,
+    )
+
+    since = now - timedelta(days=60)
+    org = Organisation.objects.filter(name=spec.name).first() or organisation_create(
+        name=spec.name, policy_key=spec.policy, plans=spec.plans, timezone=spec.timezone,
+        country=spec.country, subdivision=spec.subdivision, now=since)
     contacts = []
     for name, email, role in spec.people:
-        user = _user(f"contact-{email}", email, "", hashed=hashed)
-        contact, _ = Contact.objects.get_or_create(user=user, defaults={
-            "organisation": org, "name": name, "authorised": role != "other",
-            "created_at": now - timedelta(days=60)})
-        ContactEmail.objects.get_or_create(contact=contact, defaults={"address": email})
+        contact = contact_by_email(email) or contact_create(
+            organisation=org, name=name, emails=[email],
+            phones=[PHONES[email]] if email in PHONES else [], authorised=role != "other",
+            password_hash=hashed, now=since)
         if role in ("primary", "both") and org.primary_contact_id is None:
             org.primary_contact = contact
         if role in ("admin", "both") and org.administrator_id is None:
             org.administrator = contact
         contacts.append(contact)
-    org.save(update_fields=["primary_contact", "administrator"])
+    username = REPRESENTATIVES.get(spec.name)
+    if username and org.dedicated_representative_id is None:
+        org.dedicated_representative = Agent.objects.get(user__username=username)
+    org.save(update_fields=["primary_contact", "administrator", "dedicated_representative"])
     return org, contacts
 
 
@@ -257,6 +276,12 @@ def _tickets(org, contacts, agents, now: datetime) -> None:
         open_ticket(20 / 60, "urgent", subject="Inbound faxing stopped on the production server")
         # FG-10: someone not on the authorised list: held for the primary contact.
         open_ticket(2, "high", who=contacts[2], subject="Please add a fax line for my team")
+        # FG-4: a voicemail that knows only the caller's number: needs an account look-up.
+        s.ticket_create(new=s.NewTicket(
+            organisation=org, caller_number=UNKNOWN_CALLER, channel="voicemail",
+            subject=f"Voicemail from {UNKNOWN_CALLER}",
+            description="Voicemail: our fax server stopped sending this morning, call back."),
+            now=now - timedelta(hours=1))
     if policy.spec.escalation is not None:  # PR-6
         escalated = open_ticket(26, top, subject="Data import keeps failing")
         agent_reply(escalated, 25, engineer, "open")

@@ -1,5 +1,16 @@
+"""Staff data in Django admin. Organisations and contacts are created through
+``organisation_create`` / ``contact_create`` (phone numbers in E.164, however typed), bans go
+through ``contact_ban`` / ``organisation_ban`` with their role check (RL-7), and a phone number
+added later is normalised by the same ``phone_normalise``: admin is one more door, with no
+rules of its own."""
+
+from __future__ import annotations
+
+from django import forms
 from django.contrib import admin
 
+from pledgedesk import clock
+from pledgedesk.accounts import services
 from pledgedesk.accounts.models import (
     AccessGrant,
     Agent,
@@ -10,6 +21,75 @@ from pledgedesk.accounts.models import (
     ContactPhone,
     Organisation,
 )
+from pledgedesk.errors import DeskError
+
+
+def _put(form: forms.BaseForm, exc: DeskError, names: dict[str, str] | None = None) -> None:
+    """A service's error on the form field it names (``names`` maps service fields to form
+    fields), else on the form."""
+    field = (names or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines()
+            if line.strip()]
+
+
+def _became(obj, created) -> None:
+    """Make admin's unsaved ``obj`` the row the service created, so admin's own steps after
+    save_model (its log entry, the redirect to the change page) work on it."""
+    for field in type(obj)._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(created, field.attname))
+    obj._state.adding, obj._state.db = False, created._state.db
+
+
+def _ban_field() -> forms.CharField:
+    return forms.CharField(
+        label="Ban reason", required=False, max_length=services.MAX_BAN_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="RL-7: a reason bans (new requests are refused and kept); clearing it lifts "
+                  "the ban. Only the support lead may.")
+
+
+class BanFormMixin:
+    """RL-7 in admin: the ``ban`` field sets or lifts the ban through its service; only the
+    support lead (or an administrator) may, the services' own check. ``agent`` is set per
+    request by ``BanAdminMixin``."""
+
+    agent: Agent | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ban"].initial = self.instance.ban_reason
+
+    def clean_ban(self):
+        reason = self.cleaned_data.get("ban", "").strip()
+        if reason != self.instance.ban_reason and not services.may_ban(self.agent):
+            raise forms.ValidationError("Only the support lead may ban or lift a ban.")
+        return reason
+
+
+class BanAdminMixin:
+    # Facts the services set: when it was created, since when it is banned.
+    readonly_fields = ("created_at", "banned_at")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # A subclass per request: the class attribute must not be shared between requests.
+        return type(form.__name__, (form,), {"agent": getattr(request.user, "agent", None)})
+
+    def _save_with_ban(self, request, obj, form, ban, unban) -> None:
+        """The edited fields as admin saves them; the ban only through its service."""
+        super().save_model(request, obj, form, True)
+        reason = form.cleaned_data.get("ban", "")
+        if reason == obj.ban_reason:
+            return
+        agent = getattr(request.user, "agent", None)
+        if reason:
+            ban(obj, by=agent, reason=reason, now=clock.current())
+        else:
+            unban(obj, by=agent)
 
 
 class ContactEmailInline(admin.TabularInline):
@@ -17,26 +97,174 @@ class ContactEmailInline(admin.TabularInline):
     extra = 0
 
 
+class ContactPhoneForm(forms.ModelForm):
+    class Meta:
+        model = ContactPhone
+        fields = ("number",)
+
+    def clean_number(self):
+        """FG-4: stored in E.164, read in the organisation's country when typed without a
+        country code, so the voicemail look-up cannot miss it."""
+        contact = self.instance.contact if self.instance.contact_id else None
+        region = contact.organisation.country if contact else ""
+        try:
+            return services.phone_normalise(self.cleaned_data["number"], region=region)
+        except DeskError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 class ContactPhoneInline(admin.TabularInline):
     model = ContactPhone
+    form = ContactPhoneForm
     extra = 0
 
 
+class OrganisationCreateForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ("name", "policy_key", "plans", "timezone", "country", "subdivision")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.organisation_check(
+                name=data.get("name") or "", policy_key=data.get("policy_key") or "",
+                plans=data.get("plans") or [], timezone=data.get("timezone") or "",
+                now=clock.current())
+        except DeskError as exc:
+            _put(self, exc)
+        return data
+
+
+class OrganisationForm(BanFormMixin, forms.ModelForm):
+    ban = _ban_field()
+
+    class Meta:
+        model = Organisation
+        exclude = ("created_at", "banned_at", "ban_reason")
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(BanAdminMixin, admin.ModelAdmin):
     list_display = ("name", "policy_key", "plans", "timezone", "country", "banned_at")
     search_fields = ("name",)
     raw_id_fields = ("primary_contact", "administrator", "account_manager",
                      "dedicated_representative")
+    form = OrganisationForm
+    add_form = OrganisationCreateForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return list(self.add_form.Meta.fields) if obj is None else super().get_fields(
+            request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self._save_with_ban(
+                request, obj, form,
+                ban=lambda o, **kw: services.organisation_ban(organisation=o, **kw),
+                unban=lambda o, **kw: services.organisation_unban(organisation=o, **kw))
+            return
+        data = form.cleaned_data
+        _became(obj, services.organisation_create(
+            name=data["name"], policy_key=data["policy_key"], plans=data.get("plans") or [],
+            timezone=data.get("timezone") or "", country=data.get("country") or "",
+            subdivision=data.get("subdivision") or "", now=clock.current()))
+
+
+class ContactCreateForm(forms.ModelForm):
+    """A new contact: emails and phone numbers one per line (phones in any common format),
+    and a password if they are to sign in to the portal."""
+
+    emails = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             help_text="One per line; the first is their sign-in name.")
+    phones = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             help_text="One per line, in any common format; stored as "
+                                       "+15551234567.")
+    password = forms.CharField(widget=forms.PasswordInput, required=False,
+                               help_text="Leave empty for a contact who does not sign in.")
+
+    class Meta:
+        model = Contact
+        fields = ("organisation", "name", "authorised")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("organisation") is None:
+            return data
+        try:
+            services.contact_check(
+                organisation=data["organisation"], name=data.get("name") or "",
+                emails=_lines(data.get("emails")), phones=_lines(data.get("phones")),
+                signs_in=bool(data.get("password")))
+        except DeskError as exc:
+            _put(self, exc)
+        return data
+
+
+class ContactForm(BanFormMixin, forms.ModelForm):
+    ban = _ban_field()
+
+    class Meta:
+        model = Contact
+        exclude = ("created_at", "banned_at", "ban_reason")
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(BanAdminMixin, admin.ModelAdmin):
     list_display = ("name", "organisation", "authorised", "banned_at")
     list_select_related = ("organisation",)
-    search_fields = ("name", "emails__address")
+    search_fields = ("name", "emails__address", "phones__number")
     raw_id_fields = ("organisation", "user")
     inlines = [ContactEmailInline, ContactPhoneInline]
+    form = ContactForm
+    add_form = ContactCreateForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["organisation", "name", "authorised", "emails", "phones", "password"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_search_results(self, request, queryset, search_term):
+        """A phone number typed in any format finds its contact (FG-4)."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            number = services.phone_normalise(search_term)
+        except DeskError:
+            return queryset, duplicates
+        return queryset | self.model.objects.filter(phones__number=number), True
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self._save_with_ban(
+                request, obj, form,
+                ban=lambda o, **kw: services.contact_ban(contact=o, **kw),
+                unban=lambda o, **kw: services.contact_unban(contact=o, **kw))
+            return
+        data = form.cleaned_data
+        _became(obj, services.contact_create(
+            organisation=data["organisation"], name=data["name"],
+            emails=_lines(data.get("emails")), phones=_lines(data.get("phones")),
+            authorised=data.get("authorised", False), password=data.get("password") or None,
+            now=clock.current()))
 
 
 @admin.register(AccessGrant)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+import phonenumbers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -30,56 +32,106 @@ from pledgedesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pledgedesk.versions.policies import policy_for, policy_version_current
 
 
-def organisation_create(
-    *, name: str, policy_key: str, plans: Sequence[str] = (), timezone: str = "",
-    country: str = "", subdivision: str = "", now: datetime,
-) -> Organisation:
-    """A customer organisation under a support policy, holding some of its plans."""
+def organisation_check(*, name: str, policy_key: str, plans: Sequence[str] = (),
+                       timezone: str = "", now: datetime) -> None:
+    """What ``organisation_create`` refuses, checked without writing an organisation: the
+    admin form calls it to put each problem on its field before anything is saved."""
     if not name.strip():
         raise InvalidInput("name must not be empty", field="name")
+    if len(name.strip()) > 200:
+        raise InvalidInput("name is longer than 200 characters", field="name")
     policy = policy_for(policy_version_current(policy_key, now=now))
     unknown = [p for p in plans if p not in policy.plan_chains]
     if unknown:
         raise InvalidInput(f"unknown plan {unknown[0]!r}; this policy has "
                            f"{', '.join(policy.plan_chains)}", field="plans")
     _check_zone(timezone)
+
+
+def organisation_create(
+    *, name: str, policy_key: str, plans: Sequence[str] = (), timezone: str = "",
+    country: str = "", subdivision: str = "", now: datetime,
+) -> Organisation:
+    """A customer organisation under a support policy, holding some of its plans. Admin, the
+    demo and importers all create organisations here."""
+    organisation_check(name=name, policy_key=policy_key, plans=plans, timezone=timezone,
+                       now=now)
     return Organisation.objects.create(
         name=name.strip(), policy_key=policy_key, plans=list(plans), timezone=timezone,
-        country=country.upper(), subdivision=subdivision.upper(), created_at=now,
+        country=country.strip().upper(), subdivision=subdivision.strip().upper(),
+        created_at=now,
     )
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """A contact's name, email addresses and E.164 phone numbers, checked and normalised."""
+
+    name: str
+    emails: list[str]
+    phones: list[str]
+
+
+def contact_check(
+    *, organisation: Organisation, name: str, emails: Sequence[str] = (),
+    phones: Sequence[str] = (), signs_in: bool = False,
+) -> ContactDetails:
+    """What ``contact_create`` would store, or the first problem with it, naming its field.
+    Phone numbers typed without a country code are read in the organisation's country."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name must not be empty", field="name")
+    if len(name) > 200:
+        raise InvalidInput("name is longer than 200 characters", field="name")
+    clean_emails = list({_email(e).lower(): _email(e) for e in emails if e.strip()}.values())
+    clean_phones = list(dict.fromkeys(
+        phone_normalise(p, region=organisation.country) for p in phones if p.strip()))
+    if signs_in and not clean_emails:
+        raise InvalidInput("a contact who signs in needs an email address", field="emails")
+    lowered = [e.lower() for e in clean_emails]
+    if lowered and ContactEmail.objects.annotate(lower=Lower("address")).filter(
+            lower__in=lowered).exists():
+        raise Conflict("that email address already belongs to a contact", field="emails")
+    if clean_phones and ContactPhone.objects.filter(number__in=clean_phones).exists():
+        raise Conflict("that phone number already belongs to a contact", field="phones")
+    return ContactDetails(name=name, emails=clean_emails, phones=clean_phones)
 
 
 def contact_create(
     *, organisation: Organisation, name: str, emails: Sequence[str] = (),
     phones: Sequence[str] = (), authorised: bool = False, password: str | None = None,
-    now: datetime,
+    password_hash: str | None = None, now: datetime,
 ) -> Contact:
-    """A person at a customer (staff or importer use). With a password they can sign in to
-    the portal; the first email is their sign-in name. Phone numbers are kept in E.164
-    (+15551234567) so a voicemail's caller id finds them (FG-4)."""
-    if not name.strip():
-        raise InvalidInput("name must not be empty", field="name")
-    clean_emails = [_email(e) for e in emails]
-    clean_phones = [_phone(p) for p in phones]
-    if password is not None and not clean_emails:
-        raise InvalidInput("a contact who signs in needs an email address", field="emails")
+    """A person at a customer (admin, the demo, importers). With a password (or a hash made
+    once by ``make_password``, as the demo does for all its people) they can sign in to the
+    portal; the first email is their sign-in name. Phone numbers are kept in E.164
+    (+15551234567), whatever the format typed, so a voicemail's caller id finds them (FG-4)."""
+    signs_in = password is not None or password_hash is not None
+    details = contact_check(organisation=organisation, name=name, emails=emails,
+                            phones=phones, signs_in=signs_in)
     try:
         with transaction.atomic():
-            user = None
-            if password is not None:
-                user = get_user_model().objects.create_user(
-                    username=clean_emails[0], email=clean_emails[0], password=password)
+            user = _login(details.emails[0], password, password_hash) if signs_in else None
             contact = Contact.objects.create(
-                organisation=organisation, name=name.strip(), user=user, authorised=authorised,
-                created_at=now)
+                organisation=organisation, name=details.name, user=user,
+                authorised=authorised, created_at=now)
             ContactEmail.objects.bulk_create(
-                [ContactEmail(contact=contact, address=e) for e in clean_emails])
+                [ContactEmail(contact=contact, address=e) for e in details.emails])
             ContactPhone.objects.bulk_create(
-                [ContactPhone(contact=contact, number=p) for p in clean_phones])
-    except IntegrityError:
+                [ContactPhone(contact=contact, number=p) for p in details.phones])
+    except IntegrityError:  # a concurrent create took the address or number first
         raise Conflict("that email address or phone number already belongs to a contact",
                        field="emails") from None
     return contact
+
+
+def _login(email: str, password: str | None, password_hash: str | None):
+    model = get_user_model()
+    if password_hash is not None:
+        user = model(username=email, email=email, password=password_hash)
+        user.save()
+        return user
+    return model.objects.create_user(username=email, email=email, password=password)
 
 
 def contact_add(*, organisation: Organisation, by: Contact, name: str, email: str,
@@ -142,21 +194,50 @@ def access_grant_decide(
     return grant
 
 
-def contact_ban(*, contact: Contact, by: Agent, reason: str, now: datetime) -> Contact:
+MAX_BAN_REASON = 2000
+
+
+def may_ban(agent: Agent | None) -> bool:
+    """RL-7: who may ban or lift a ban: the support lead, and administrators. The services
+    below refuse everyone else; pages read this to offer the action only to them."""
+    return agent is not None and agent.active and (
+        agent.has_role(Agent.Role.SUPPORT_LEAD) or agent.has_role(Agent.Role.ADMINISTRATOR))
+
+
+def contact_ban(*, contact: Contact, by: Agent | None, reason: str, now: datetime) -> Contact:
     """RL-7: the support lead bans an abusive requester; new requests are refused."""
-    _require_support_lead(by)
-    if not reason.strip():
-        raise InvalidInput("a ban needs a reason", field="reason")
-    contact.banned_at, contact.ban_reason = now, reason.strip()
-    contact.save(update_fields=["banned_at", "ban_reason"])
-    return contact
+    return _ban(contact, by=by, reason=reason, now=now)
 
 
-def contact_unban(*, contact: Contact, by: Agent) -> Contact:
-    _require_support_lead(by)
-    contact.banned_at, contact.ban_reason = None, ""
-    contact.save(update_fields=["banned_at", "ban_reason"])
-    return contact
+def contact_unban(*, contact: Contact, by: Agent | None) -> Contact:
+    return _ban(contact, by=by, reason=None, now=None)
+
+
+def organisation_ban(*, organisation: Organisation, by: Agent | None, reason: str,
+                     now: datetime) -> Organisation:
+    """RL-7: the support lead refuses a whole organisation (spammers, phishers, scammers);
+    new requests from any of its people are refused."""
+    return _ban(organisation, by=by, reason=reason, now=now)
+
+
+def organisation_unban(*, organisation: Organisation, by: Agent | None) -> Organisation:
+    return _ban(organisation, by=by, reason=None, now=None)
+
+
+def _ban(row, *, by: Agent | None, reason: str | None, now: datetime | None):
+    """Set (``reason`` given) or lift (``reason`` None) the ban on a contact or organisation."""
+    if not may_ban(by):
+        raise PermissionDenied("only the support lead may ban or lift a ban")
+    if reason is not None:
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("a ban needs a reason", field="reason")
+        if len(reason) > MAX_BAN_REASON:
+            raise InvalidInput(f"reason is longer than {MAX_BAN_REASON} characters",
+                               field="reason")
+    row.banned_at, row.ban_reason = (now, reason) if reason is not None else (None, "")
+    row.save(update_fields=["banned_at", "ban_reason"])
+    return row
 
 
 def contact_by_email(address: str) -> Contact | None:
@@ -165,10 +246,10 @@ def contact_by_email(address: str) -> Contact | None:
     return found.contact if found else None
 
 
-def contact_by_phone(number: str) -> Contact | None:
-    """FG-4: the contact a voicemail's caller id belongs to, if any."""
+def contact_by_phone(number: str, *, region: str = "") -> Contact | None:
+    """FG-4: the contact a voicemail's caller id, or a number an agent types, belongs to."""
     try:
-        normalised = _phone(number)
+        normalised = phone_normalise(number, region=region)
     except InvalidInput:
         return None
     found = ContactPhone.objects.select_related("contact__organisation").filter(
@@ -176,14 +257,28 @@ def contact_by_phone(number: str) -> Contact | None:
     return found.contact if found else None
 
 
+# A number typed without its country code is read in its organisation's country; where none
+# is known, as North American: the FG help line's caller ids come that way ("952-252-3620").
+DEFAULT_PHONE_REGION = "US"
+
+
+def phone_normalise(number: str, *, region: str = "") -> str:
+    """``number`` in E.164, typed in any common format: "(952) 555-0100", "952.555.0100",
+    "+1 952 555 0100", "001 952 555 0100" (from Germany). ``region`` is the country (ISO
+    3166 alpha-2) a number without its country code is read in. Google's libphonenumber
+    (``phonenumbers``) decides; a number no country could dial is refused, naming ``phones``."""
+    try:
+        parsed = phonenumbers.parse(number, (region or DEFAULT_PHONE_REGION).upper())
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(f"not a phone number: {number!r}", field="phones")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _require_primary(organisation: Organisation, by: Contact) -> None:
     if by.organisation_id != organisation.pk or organisation.primary_contact_id != by.pk:
         raise PermissionDenied("only the organisation's primary contact manages its personnel")
-
-
-def _require_support_lead(by: Agent) -> None:
-    if not (by.has_role(Agent.Role.SUPPORT_LEAD) or by.has_role(Agent.Role.ADMINISTRATOR)):
-        raise PermissionDenied("only the support lead may ban or lift a ban")
 
 
 def _email(address: str) -> str:
@@ -193,15 +288,6 @@ def _email(address: str) -> str:
     except ValidationError:
         raise InvalidInput(f"not an email address: {address!r}", field="emails") from None
     return address
-
-
-def _phone(number: str) -> str:
-    digits = "".join(ch for ch in number if ch.isdigit())
-    if not 8 <= len(digits) <= 15:
-        raise InvalidInput(f"not a phone number: {number!r}", field="phones")
-    if not number.strip().startswith("+") and len(digits) == 10:
-        digits = "1" + digits  # a bare ten-digit number is North American (FG's help line)
-    return "+" + digits
 
 
 def _check_zone(timezone: str) -> None:

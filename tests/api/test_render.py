@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from pledgedesk.accounts.authorization import Principal
 from pledgedesk.api import render
 from pledgedesk.tickets.models import Message, SlaTimer, TicketEvent
 from pledgedesk.tickets.services import NewTicket, ticket_create
@@ -127,3 +128,31 @@ def test_a_timers_working_is_shown_to_agents_only(world):
     assert (internal.used_seconds, internal.paused_seconds, internal.reason) == (
         600, 120, "Red: within 1 business day")
 
+
+# --- the ticket: the contact's view and the agent's ------------------------------------------
+
+def test_a_contact_sees_no_internal_block_and_an_agent_sees_the_working(world):
+    _, person, engineer, ticket = world
+
+    for_contact = render.ticket_out(ticket, agent=False, principal=Principal(contact=person),
+                                    now=NOW)
+    for_agent = render.ticket_out(ticket, agent=True, principal=Principal(agent=engineer),
+                                  now=NOW)
+
+    assert for_contact.internal is None
+    assert for_agent.internal is not None
+    assert (for_agent.internal.policy.key, for_agent.internal.plan) == (RK, ticket.plan)
+    assert all(timer.internal is None for timer in for_contact.timers)
+    assert all(timer.internal is not None for timer in for_agent.timers)
+    # Everything outside the internal blocks (and what each may do) is the same for both.
+    shared = {"internal": True, "abilities": True, "timers": {"__all__": {"internal"}}}
+    assert for_contact.model_dump(exclude=shared) == for_agent.model_dump(exclude=shared)
+
+
+def test_a_tickets_description_is_stored_text_beside_sanitised_html(world):
+    _, person, _, ticket = world
+
+    out = render.ticket_out(ticket, agent=False, principal=Principal(contact=person), now=NOW)
+
+    assert out.description == "Broken <script>steal()</script><b>now</b>"
+    assert out.description_html == "Broken <b>now</b>"
