@@ -17,6 +17,7 @@ from pledgedesk.sla.state import timer_state_at
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.events import public_facts
 from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket, TicketEvent
+from pledgedesk.tickets.selectors import EscalationContacts, ticket_escalation_contacts
 from pledgedesk.versions.policies import policy_for
 
 SAFE_TAGS = {"a", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "strong",
@@ -82,6 +83,8 @@ def ticket_out(ticket: Ticket, *, agent: bool, principal: Principal,
             identity_verified=ticket.identity_verified, page_on_call=ticket.page_on_call,
             intake_notes=ticket.intake_notes, created_by_agent=_ref(ticket.created_by_agent),
             caller_number=ticket.caller_number,
+            escalation=escalation_out(ticket_escalation_contacts(ticket=ticket,
+                                                                 policy=policy)),
         )
     return s.TicketOut(
         number=ticket.number, subject=ticket.subject, description=ticket.description,
@@ -96,6 +99,17 @@ def ticket_out(ticket: Ticket, *, agent: bool, principal: Principal,
         abilities=s.AbilitiesOut(**asdict(
             ticket_abilities(principal=principal, ticket=ticket, policy=policy))),
     )
+
+
+def escalation_out(contacts: EscalationContacts | None) -> s.EscalationOut | None:
+    """PR-5, PR-6: who an escalated ticket reaches (agents only; queries only for a ticket
+    whose customer asked for escalation)."""
+    if contacts is None:
+        return None
+    return s.EscalationOut(
+        representative=_ref(contacts.representative), team=_group(contacts.team),
+        team_agents=[_ref(a) for a in contacts.team_agents],
+        reaches=[_ref(a) for a in contacts.reaches], reviewer=contacts.reviewer)
 
 
 def queue_page_out(tickets: list[Ticket], next_cursor: str | None, *,

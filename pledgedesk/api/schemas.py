@@ -174,6 +174,9 @@ class TicketInternalOut(Out):
     intake_notes: list[str]
     created_by_agent: Ref | None
     caller_number: str
+    escalation: EscalationOut | None = Field(
+        default=None, description="Who the customer's escalation reaches (PR-5, PR-6); null "
+        "unless escalation was requested.")
 
 
 class AbilitiesOut(Out):
@@ -332,3 +335,37 @@ class InternalErrorOut(ErrorOut):
 # The error responses every operation declares (PATCH adds 428 for a missing version).
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
           413: ErrorOut, 422: ValidationErrorOut, 500: InternalErrorOut}
+
+
+class EscalationOut(Out):
+    """Who an escalated ticket reaches: the organisation's dedicated representative (PR-5)
+    when it has one, else the members of the team the policy escalates to (PR-6)."""
+
+    representative: Ref | None
+    team: GroupRef | None
+    team_agents: list[Ref]
+    reaches: list[Ref]
+    reviewer: str | None = Field(description="The policy's word for who reviews it.")
+
+
+class IdentityIn(In):
+    """RL-6: how the requester's identity was verified."""
+
+    method: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+    version: Id | None = None
+
+
+class RequesterIn(In):
+    """FG-4: the account look-up: name the contact (``requester``), or give a phone number in
+    any common format to find the contact of the ticket's organisation who has it."""
+
+    requester: Id | None = None
+    phone: Annotated[Text, StringConstraints(min_length=1, max_length=40)] | None = None
+    version: Id | None = None
+
+
+class CcIn(In):
+    """RK-2: the contacts copied on the ticket, all of its organisation (replaces the list)."""
+
+    cc: list[Id] = Field(max_length=50)
+    version: Id | None = None

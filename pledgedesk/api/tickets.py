@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from pledgedesk.accounts.authorization import sees_internal_notes, ticket_visible
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
+from pledgedesk.accounts.services import contact_by_phone
 from pledgedesk.api import lookup, render
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import CHANNEL, Caller, caller_of
@@ -22,6 +23,7 @@ from pledgedesk.api.lookup import Number
 from pledgedesk.errors import ErrorCode, InvalidInput, NotFound, PermissionDenied
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
+from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     MAX_PAGE,
     QueueFilter,
@@ -354,3 +356,73 @@ def ticket_events(request, number: Number):
     agent = sees_internal_notes(caller.principal)
     return [render.event_out(e, agent=agent)
             for e in ticket_history(principal=caller.principal, ticket=ticket)]
+
+
+# --- account actions (issue 12: every service has a door) ------------------------------------
+
+
+def _shown(caller: Caller, ticket: Ticket) -> s.TicketOut:
+    """The ticket as the service returned it, for the caller who changed it."""
+    return render.ticket_out(ticket, agent=caller.is_agent, principal=caller.principal,
+                             now=caller.now)
+
+
+@router.post("/tickets/{number}/identity", response={200: s.TicketOut, **ERRORS},
+             summary="Record the requester's identity verification (agents; RL-6)")
+def ticket_identity(request, number: Number, payload: s.IdentityIn):
+    """Before billing or revenue information is released; recorded once, with its method, in
+    the ticket's events (``identity_verified``)."""
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    caller.require_agent("verify an identity")
+    ticket = services.ticket_verify_identity(
+        ticket=ticket, actor=caller.actor, method=payload.method,
+        expected_version=_version(request, payload.version), now=caller.now)
+    return _shown(caller, ticket)
+
+
+@router.post("/tickets/{number}/requester", response={200: s.TicketOut, **ERRORS},
+             summary="Name the caller of a ticket that knows only a number (agents; FG-4)")
+def ticket_requester(request, number: Number, payload: s.RequesterIn):
+    """The account look-up: releases the "needs account look-up" hold. The SLA clocks keep
+    the message's arrival as their start."""
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    caller.require_agent("identify a requester")
+    requester = _looked_up(ticket, payload)
+    ticket = services.ticket_identify_requester(
+        ticket=ticket, actor=caller.actor, requester=requester,
+        expected_version=_version(request, payload.version), now=caller.now)
+    return _shown(caller, ticket)
+
+
+def _looked_up(ticket: Ticket, payload: s.RequesterIn) -> Contact:
+    if (payload.requester is None) == (payload.phone is None):
+        raise InvalidInput("give either requester or phone", field="requester")
+    if payload.requester is not None:
+        found = Contact.objects.filter(pk=payload.requester,
+                                       organisation_id=ticket.organisation_id).first()
+        if found is None:
+            raise InvalidInput(f"no contact {payload.requester} in this ticket's organisation",
+                               field="requester")
+        return found
+    org = ticket.organisation
+    found = contact_by_phone(payload.phone, region=org.country if org else "")
+    if found is None or found.organisation_id != ticket.organisation_id:
+        raise InvalidInput("no contact of this ticket's organisation has that number",
+                           field="phone")
+    return found
+
+
+@router.put("/tickets/{number}/cc", response={200: s.TicketOut, **ERRORS},
+            summary="Set the contacts copied on the ticket (agents; RK-2)")
+def ticket_cc(request, number: Number, payload: s.CcIn):
+    """Copying the organisation's Administrator in clears the "Administrator not included"
+    flag and its exclusion from now on; taking them out sets it again."""
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    caller.require_agent("change who is copied")
+    ticket = services.ticket_set_cc(
+        ticket=ticket, actor=caller.actor, cc=_cc(ticket.organisation, payload.cc),
+        expected_version=_version(request, payload.version), now=caller.now)
+    return _shown(caller, ticket)

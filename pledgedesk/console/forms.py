@@ -50,3 +50,100 @@ class PreferenceForm(DeskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [(z, z) for z in sorted(available_timezones())]
+
+
+# --- the ticket page's account panels (issue 12) ---------------------------------------------
+
+
+class _TicketAction(DeskForm):
+    """A ticket-page action guarded by the version the page was loaded at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    prefix_id = "action"
+
+    def __init__(self, *args, **kwargs):
+        # Several forms on one page carry a version field: their ids must differ.
+        kwargs.setdefault("auto_id", f"{self.prefix_id}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class IdentityForm(_TicketAction):
+    """RL-6: how the requester's identity was verified."""
+
+    prefix_id = "identity"
+    method = forms.CharField(
+        label="How was the identity verified?", max_length=200,
+        help_text="For example: the last four digits of the card on file, or a call back to "
+                  "the number on the account.")
+
+
+def _contact_choices(contacts) -> list[tuple[str, str]]:
+    return [(str(c.pk), c.name) for c in contacts]
+
+
+class LookupForm(_TicketAction):
+    """FG-4: name the caller of a ticket that knows only a phone number."""
+
+    prefix_id = "lookup"
+    contact = forms.ChoiceField(label="Contact", required=False)
+    number = forms.CharField(label="Or find by phone number", required=False, max_length=40,
+                             help_text="Any common format: (952) 555-0100, +1 952 555 0100.")
+
+    def __init__(self, *args, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [("", "Choose a contact"), *_contact_choices(contacts)]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("contact") and not (data.get("number") or "").strip():
+            raise forms.ValidationError("Choose a contact or type a phone number.")
+        return data
+
+
+class CcForm(_TicketAction):
+    """RK-2: who is copied on the ticket."""
+
+    prefix_id = "cc"
+    cc = forms.MultipleChoiceField(label="Copied contacts", required=False,
+                                   widget=forms.SelectMultiple(attrs={"size": 6}))
+
+    def __init__(self, *args, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cc"].choices = _contact_choices(contacts)
+
+
+class TopicForm(_TicketAction):
+    """RK-9, RL-9, PR-8: the topic, from the policy's lists; an out-of-scope one flags the
+    ticket and routes it where the policy says."""
+
+    prefix_id = "topic"
+    topic = forms.ChoiceField(label="Topic", required=False)
+
+    def __init__(self, *args, policy, current: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        covered, outside = policy.topics
+        choices: list = [("", "No topic")]
+        if current and current not in covered + outside:
+            choices.append((current, current))  # set through the API as free text
+        choices.append(("Covered by support", [(t, t) for t in covered]))
+        if outside:
+            choices.append(("Out of scope", [(t, t) for t in outside]))
+        self.fields["topic"].choices = choices
+
+
+BAN_TARGETS = [("requester", "Requester"), ("organisation", "Organisation")]
+
+
+class BanForm(DeskForm):
+    """RL-7: ban the ticket's requester or organisation, with a reason, or lift the ban."""
+
+    target = forms.ChoiceField(choices=BAN_TARGETS, widget=forms.HiddenInput)
+    lift = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, target: str = "requester", **kwargs):
+        kwargs.setdefault("auto_id", f"ban_{target}_%s")
+        kwargs.setdefault("initial", {"target": target})
+        super().__init__(*args, **kwargs)

@@ -3,7 +3,7 @@ bounded lists; tickets themselves are read through ``tickets.selectors``."""
 
 from __future__ import annotations
 
-from pledgedesk.accounts.models import Agent, AgentGroup, Organisation
+from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
 from pledgedesk.versions.policies import policy_for
 from pledgedesk.versions.selectors import policy_versions_all
 
@@ -31,3 +31,22 @@ def assignable() -> tuple[list[Agent], list[AgentGroup]]:
     """Active agents and all groups, by name, for the assignee and group choices."""
     return (list(Agent.objects.filter(active=True).order_by("name")),
             list(AgentGroup.objects.order_by("name")))
+
+
+# The contact choices on a ticket page (CC, account look-up) list this many of the
+# organisation's people by name; anyone beyond is still found by phone number (FG-4).
+CONTACT_CHOICES = 300
+
+
+def organisation_contacts(organisation: Organisation | None) -> list[Contact]:
+    """The organisation's contacts by name, for the ticket page's CC and look-up choices."""
+    if organisation is None:
+        return []
+    return list(organisation.contacts.order_by("name", "id")[:CONTACT_CHOICES])
+
+
+def with_contacts(contacts: list[Contact], more) -> list[Contact]:
+    """``contacts`` and any of ``more`` not among them (the CCs already on a ticket, a
+    look-up's match), so a choice list always offers what the ticket already has."""
+    known = {c.pk for c in contacts}
+    return contacts + [c for c in more if c is not None and c.pk not in known]

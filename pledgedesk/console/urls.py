@@ -18,6 +18,12 @@ urlpatterns = [
     path("tickets/<int:number>/update/", views.update, name="update"),
     path("tickets/<int:number>/assign-me/", views.assign_me, name="assign_me"),
     path("tickets/<int:number>/exclusion/", views.exclusion, name="exclusion"),
+    path("tickets/<int:number>/identity/", views.verify_identity, name="verify_identity"),
+    path("tickets/<int:number>/requester/", views.identify_requester,
+         name="identify_requester"),
+    path("tickets/<int:number>/cc/", views.set_cc, name="set_cc"),
+    path("tickets/<int:number>/topic/", views.set_topic, name="set_topic"),
+    path("tickets/<int:number>/ban/", views.ban, name="ban"),
     path("tickets/<int:number>/attachments/<int:attachment_id>/", views.download,
          name="download"),
 ]

@@ -17,11 +17,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from pledgedesk import clock
+from pledgedesk.accounts import services as accounts
 from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
 from pledgedesk.console import forms, selectors
 from pledgedesk.console.history import describe
 from pledgedesk.console.models import AgentPreference
-from pledgedesk.errors import DeskError, NotFound
+from pledgedesk.errors import DeskError, InvalidInput, NotFound
+from pledgedesk.tickets import selectors as ticket_selectors
+from pledgedesk.tickets import services as ticket_services
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import attachment_for
 from pledgedesk.tickets.models import Ticket
@@ -125,7 +128,8 @@ def _queue_filter(request) -> tuple[QueueFilter, dict]:
     """The queue's filters from the query string; unknown values mean "any"."""
     get = request.GET
     view = get.get("view", "all")
-    chosen = {k: get.get(k, "") for k in ("status", "priority", "organisation", "breaching")}
+    chosen = {k: get.get(k, "") for k in ("status", "priority", "organisation", "breaching",
+                                          "escalated")}
     assignee = {"mine": "me", "unassigned": "unassigned"}.get(view)
     groups = None
     if view == "groups":
@@ -138,6 +142,7 @@ def _queue_filter(request) -> tuple[QueueFilter, dict]:
         status=chosen["status"] or None, priority=chosen["priority"] or None,
         assignee=assignee, groups=groups, organisation=organisation,
         breaching_within=BREACHING_SOON_MINUTES if chosen["breaching"] else None,
+        escalated=True if chosen["escalated"] else None,  # PR-6: escalation requested
     ), {"view": view, **chosen}
 
 
@@ -250,6 +255,7 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         administrator=org_people.get(org.administrator_id) if org else None,
         requester_emails=list(requester.emails.all()) if requester else [],
         requester_phones=list(requester.phones.all()) if requester else [],
+        **_account_panels(request, found, policy, forms_given),
         section="queue")
 
 
@@ -349,6 +355,206 @@ def exclusion(request, number: int):
     except DeskError as exc:
         messages.error(request, exc.message)
     return _redirect_back(number)
+
+
+# --- account panels: identity, look-up, CCs, topic, escalation, bans (issue 12) -------------
+
+
+def _account_panels(request, found: Ticket, policy, given: dict) -> dict:
+    """The ticket page's account panels: RL-6 identity, FG-4 look-up, RK-2 CCs, the topic
+    (RK-9, RL-9, PR-8), who an escalation reaches (PR-5, PR-6) and RL-7 bans."""
+    version = {"version": found.version}
+    copied = list(found.cc.all())
+    contacts = selectors.with_contacts(selectors.organisation_contacts(found.organisation),
+                                       copied)
+    return {
+        "identity_form": given.get("identity") or forms.IdentityForm(initial=version),
+        "identity_asked": policy.spec.intake.verify_identity_for,
+        "identity_event": _identity_event(found),
+        "topic_form": given.get("topic") or forms.TopicForm(
+            policy=policy, current=found.topic, initial={"topic": found.topic, **version}),
+        "cc_people": copied,
+        "cc_form": given.get("cc") or forms.CcForm(
+            contacts=contacts, initial={"cc": [str(c.pk) for c in copied], **version}),
+        "escalation": ticket_selectors.ticket_escalation_contacts(ticket=found, policy=policy),
+        **_lookup_panel(found, contacts, given, version),
+        **_ban_panel(request, given),
+    }
+
+
+def _identity_event(found: Ticket):
+    if not found.identity_verified:
+        return None
+    return (found.events.filter(kind="identity_verified").select_related("actor_agent")
+            .order_by("-at", "-id").first())
+
+
+def _lookup_panel(found: Ticket, contacts, given: dict, version: dict) -> dict:
+    """FG-4: shown while the ticket knows only a caller's number, suggesting the contact of
+    the organisation who has that number now, if any."""
+    if found.requester_id is not None and found.hold != Ticket.Hold.NEEDS_ACCOUNT_LOOKUP:
+        return {}
+    match = _caller_by_number(found, found.caller_number) if found.caller_number else None
+    form = given.get("lookup") or forms.LookupForm(
+        contacts=selectors.with_contacts(contacts, [match]),
+        initial={"contact": str(match.pk) if match else "", "number": found.caller_number,
+                 **version})
+    return {"lookup_form": form, "lookup_match": match}
+
+
+def _caller_by_number(found: Ticket, number: str):
+    org = found.organisation
+    match = accounts.contact_by_phone(number, region=org.country if org else "")
+    return match if match is not None and match.organisation_id == found.organisation_id \
+        else None
+
+
+def _ban_panel(request, given: dict) -> dict:
+    if not accounts.may_ban(request.agent):
+        return {"may_ban": False}
+    return {"may_ban": True,
+            "ban_requester_form": given.get("ban_requester") or forms.BanForm(
+                target="requester"),
+            "ban_organisation_form": given.get("ban_organisation") or forms.BanForm(
+                target="organisation")}
+
+
+def _panel_action(request, found: Ticket, form, act, *, panel: str, done: str):
+    """One panel's POST: a valid form calls one service and goes back to the ticket; else the
+    page again with the problem on the form, with the service's status (403 for a role the
+    action needs, 409 for a stale version or a closed ticket, 422 for bad input)."""
+    status = 400
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except DeskError as exc:
+            _panel_error(request, form, exc)
+            status = exc.status
+        else:
+            messages.success(request, done)
+            return _redirect_back(found.number)
+    return render(request, "console/ticket.html",
+                  _ticket_context(request, found, **{panel: form}), status=status)
+
+
+def _panel_error(request, form, exc: DeskError) -> None:
+    """A service's refusal on the field it names, where the form shows that field; else at
+    the top of the page (a stale version, a role the action needs), which shows even when the
+    panel itself is not offered to this agent."""
+    field = form.fields.get(exc.field) if exc.field else None
+    if field is not None and not field.widget.is_hidden:
+        form.add_error(exc.field, exc.message)
+    else:
+        messages.error(request, exc.message)
+
+
+@require_POST
+@agent_required
+def verify_identity(request, number: int):
+    """RL-6: record how the requester's identity was verified, before billing or revenue
+    information is released; shown on the ticket with who did it and when."""
+    found = _ticket(request, number)
+
+    def act(data):
+        ticket_services.ticket_verify_identity(
+            ticket=found, actor=_actor(request), method=data["method"],
+            expected_version=data["version"], now=request.now)
+
+    return _panel_action(request, found, forms.IdentityForm(request.POST), act,
+                         panel="identity", done=f"Identity verified on #{number}.")
+
+
+@require_POST
+@agent_required
+def identify_requester(request, number: int):
+    """FG-4: the account look-up for a ticket that knows only a caller's number: the agent
+    picks the contact, or types a number to find them by. The SLA clocks keep running from
+    the voicemail's arrival: the policy's help line says the look-up delays the response,
+    not that the promise waits for it."""
+    found = _ticket(request, number)
+    contacts = selectors.organisation_contacts(found.organisation)
+    form = forms.LookupForm(request.POST, contacts=contacts)
+
+    def act(data):
+        by_pk = {str(c.pk): c for c in contacts}
+        requester = by_pk.get(data["contact"]) or _caller_by_number(found, data["number"])
+        if requester is None:
+            raise InvalidInput(f"no contact of this organisation has the number "
+                               f"{data['number']!r}", field="number")
+        ticket_services.ticket_identify_requester(
+            ticket=found, actor=_actor(request), requester=requester,
+            expected_version=data["version"], now=request.now)
+
+    return _panel_action(request, found, form, act, panel="lookup",
+                         done=f"Requester of #{number} identified.")
+
+
+@require_POST
+@agent_required
+def set_cc(request, number: int):
+    """RK-2: who is copied on the ticket; copying the Administrator in clears the flag."""
+    found = _ticket(request, number)
+    contacts = selectors.with_contacts(selectors.organisation_contacts(found.organisation),
+                                       found.cc.all())
+    form = forms.CcForm(request.POST, contacts=contacts)
+
+    def act(data):
+        by_pk = {str(c.pk): c for c in contacts}
+        ticket_services.ticket_set_cc(
+            ticket=found, actor=_actor(request), cc=[by_pk[pk] for pk in data["cc"]],
+            expected_version=data["version"], now=request.now)
+
+    return _panel_action(request, found, form, act, panel="cc",
+                         done=f"Copied contacts of #{number} saved.")
+
+
+@require_POST
+@agent_required
+def set_topic(request, number: int):
+    """RK-9, RL-9, PR-8: the topic from the policy's lists; the service flags an out-of-scope
+    topic and routes it as the policy says."""
+    found = _ticket(request, number)
+    policy = policy_for(found.policy_version)
+    form = forms.TopicForm(request.POST, policy=policy, current=found.topic)
+
+    def act(data):
+        ticket_services.ticket_update(
+            ticket=found, actor=_actor(request),
+            change=ticket_services.Change(topic=data["topic"]),
+            expected_version=data["version"], now=request.now)
+
+    return _panel_action(request, found, form, act, panel="topic",
+                         done=f"Topic of #{number} saved.")
+
+
+@require_POST
+@agent_required
+def ban(request, number: int):
+    """RL-7: ban the ticket's requester or organisation with a reason, or lift the ban. Who
+    may is the service's check (the support lead): anyone else gets 403."""
+    found = _ticket(request, number)
+    target = request.POST.get("target")
+    target = target if target in ("requester", "organisation") else "requester"
+    form = forms.BanForm(request.POST, target=target)
+
+    def act(data):
+        by, lift = request.agent, data["lift"]
+        if target == "organisation" and found.organisation is not None:
+            org = found.organisation
+            if lift:
+                return accounts.organisation_unban(organisation=org, by=by)
+            return accounts.organisation_ban(organisation=org, by=by, reason=data["reason"],
+                                             now=request.now)
+        if found.requester is None:
+            raise InvalidInput(f"ticket #{number} has no {target} to ban", field="target")
+        if lift:
+            return accounts.contact_unban(contact=found.requester, by=by)
+        return accounts.contact_ban(contact=found.requester, by=by, reason=data["reason"],
+                                    now=request.now)
+
+    lifting = form.fields["lift"].to_python(request.POST.get("lift"))
+    done = f"Ban on the {target} lifted." if lifting else f"The {target} is banned."
+    return _panel_action(request, found, form, act, panel=f"ban_{target}", done=done)
 
 
 @require_safe

@@ -125,6 +125,10 @@ class ResolvedTarget:
     cutoff: str | None
     cutoff_timezone: str | None
     source: str
+    # "goal" or "commitment" (the target's ``promise``, else the policy's ``targets_are``): how
+    # the page and SLA reports label it. ``choice``: the team's note when the value is theirs.
+    promise: str = "commitment"
+    choice: str | None = None
 
     @property
     def applies(self) -> bool:

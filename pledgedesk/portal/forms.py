@@ -9,7 +9,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from pledgedesk.accounts.models import ContactEmail
+from pledgedesk.accounts.models import Contact, ContactEmail
 from pledgedesk.portal.offer import Offer
 from pledgedesk.web.uploads import DeskForm, MultipleFileField
 
@@ -46,10 +46,16 @@ class SubmitRequestForm(DeskForm):
                                   max_length=100_000,
                                   help_text="What happened, what you expected, what you tried.")
     priority = forms.ChoiceField(label="Priority", widget=PriorityRadio)
+    topic = forms.ChoiceField(label="Request type", required=False,
+                              help_text="What the request is about, as the support policy "
+                                        "lists it.")
+    copy_administrator = forms.BooleanField(label="Copy our Administrator", required=False)
     attachments = MultipleFileField(label="Attachments",
                                     help_text="Screenshots or logs; up to 10 files.")
 
-    def __init__(self, *args, offer: Offer, **kwargs):
+    def __init__(self, *args, offer: Offer, administrator: Contact | None = None, **kwargs):
+        """``administrator``: the organisation's Administrator when the person submitting is
+        someone else, so they may copy them in (RK-2)."""
         super().__init__(*args, **kwargs)
         self.offer = offer
         field = self.fields["priority"]
@@ -58,6 +64,31 @@ class SubmitRequestForm(DeskForm):
         field.widget.policy_key = offer.policy.key
         field.initial = offer.default if any(
             p.key == offer.default for p in offer.priorities) else None
+        self._topics(offer)
+        self._administrator(offer, administrator)
+
+    def _topics(self, offer: Offer) -> None:
+        """PR-4 request types (the policy's scope); an out-of-scope choice is flagged and
+        routed as the policy says (RK-9, RL-9, PR-8)."""
+        covered, outside = offer.policy.topics
+        choices: list = [("", "Something else, or not sure"),
+                         ("Support covers", [(t, t) for t in covered])]
+        if outside:
+            choices.append(("Outside standard support", [(t, t) for t in outside]))
+        self.fields["topic"].choices = choices
+
+    def _administrator(self, offer: Offer, administrator: Contact | None) -> None:
+        if administrator is None:
+            del self.fields["copy_administrator"]
+            return
+        field = self.fields["copy_administrator"]
+        field.label = f"Copy our Administrator, {administrator.name}"
+        self.administrator = administrator
+        if offer.policy.spec.intake.flag_without_administrator:
+            field.initial = True
+            field.help_text = ("This support team works with your Administrator: a request "
+                               "that does not copy them is flagged, and the time it waits "
+                               "for them does not count against the targets.")
 
 
 class ReplyForm(DeskForm):

@@ -178,7 +178,9 @@ def submit(request):
     the web channel, each with what it means (FG-2, RL-4, FG-3)."""
     org = request.contact.organisation
     offer = portal_offer(org, now=request.now)
-    form = forms.SubmitRequestForm(request.POST or None, request.FILES or None, offer=offer)
+    administrator = _administrator_to_copy(request.contact)
+    form = forms.SubmitRequestForm(request.POST or None, request.FILES or None, offer=offer,
+                                   administrator=administrator)
     if request.method == "POST" and offer.channel is not None and form.is_valid():
         data = form.cleaned_data
         try:
@@ -186,7 +188,9 @@ def submit(request):
                 ticket = ticket_create(new=NewTicket(
                     organisation=org, requester=request.contact, channel=offer.channel,
                     subject=data["subject"], description=data["description"],
-                    priority=data["priority"]), now=request.now)
+                    priority=data["priority"], topic=data["topic"],
+                    cc=[administrator] if data.get("copy_administrator") else []),
+                    now=request.now)
                 first = ticket.messages.order_by("created_at", "id").first()
                 attach(ticket=ticket, actor=_actor(request), files=data["attachments"],
                        message=first, now=request.now)
@@ -199,6 +203,14 @@ def submit(request):
     return render(request, "portal/submit.html",
                   _page_context(request, offer.policy, form=form, offer=offer,
                                 section="submit"), status=status)
+
+
+def _administrator_to_copy(contact):
+    """RK-2: the organisation's Administrator, whom someone else submitting may copy in."""
+    org = contact.organisation
+    if org.administrator_id is None or org.administrator_id == contact.pk:
+        return None
+    return org.administrator
 
 
 def _form_error(form, exc: DeskError) -> None:

@@ -16,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
+from pledgedesk.accounts.models import Agent, AgentGroup
 from pledgedesk.errors import InvalidInput
+from pledgedesk.policy.compile import Policy
 from pledgedesk.sla.state import TimerState
 from pledgedesk.tickets.events import PUBLIC_EVENT_KINDS
 from pledgedesk.tickets.models import (
@@ -242,3 +244,51 @@ def _decode(cursor: str) -> tuple[int, datetime, int]:
         return rank_n, at, pk_n
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned", field="cursor") from None
+
+
+@dataclass(frozen=True)
+class EscalationContacts:
+    """Who an escalated ticket reaches (PR-5, PR-6): the organisation's dedicated account
+    representative when it has one (the Enterprise plan's), else the team the policy escalates
+    the ticket's team to (``teams.<key>.escalates_to``: PR's senior technicians)."""
+
+    representative: Agent | None
+    team: AgentGroup | None
+    team_label: str | None
+    team_agents: list[Agent]
+    reviewer: str | None  # the policy's word for who reviews (``escalation.reviewer``)
+
+    @property
+    def reaches(self) -> list[Agent]:
+        return [self.representative] if self.representative else self.team_agents
+
+
+def ticket_escalation_contacts(*, ticket: Ticket, policy: Policy) -> EscalationContacts | None:
+    """On a ticket whose customer asked for escalation; None otherwise. Internal: only agents'
+    views show it (the API's internal block, the console). Two small queries, only for such a
+    ticket: the representative and the team's active members."""
+    if ticket.escalation_requested_at is None:
+        return None
+    org = ticket.organisation
+    representative = None
+    if org is not None and org.dedicated_representative_id is not None:
+        representative = Agent.objects.filter(pk=org.dedicated_representative_id,
+                                              active=True).first()
+    key = escalation_team(policy, ticket.group.key if ticket.group else None)
+    group = AgentGroup.objects.filter(key=key).first() if key else None
+    members = list(group.agents.filter(active=True).order_by("name")) if group else []
+    offer = policy.spec.escalation
+    return EscalationContacts(
+        representative=representative, team=group,
+        team_label=policy.spec.teams[key].label if key else None, team_agents=members,
+        reviewer=offer.reviewer if offer else None)
+
+
+def escalation_team(policy: Policy, group_key: str | None) -> str | None:
+    """The team key the policy escalates a ticket of team ``group_key`` to. A ticket in no
+    team of the policy is with its front line, the first team the policy lists (our choice:
+    every seed lists its first-line team first)."""
+    teams = policy.spec.teams
+    if group_key not in teams:
+        group_key = next(iter(teams), None)
+    return teams[group_key].escalates_to if group_key else None

@@ -498,6 +498,56 @@ def ticket_verify_identity(
         return _save(ticket, now)
 
 
+def ticket_set_cc(
+    *, ticket: Ticket, actor: Actor, cc: Sequence[Contact], expected_version: int | None,
+    now: datetime,
+) -> Ticket:
+    """RK-2: an agent sets who is copied on the ticket, contacts of its organisation. Copying
+    the Administrator in (or taking them out) moves the "Administrator not included" flag and
+    its exclusion reason from this instant on, as if the ticket had come that way."""
+    _require_agent(actor)
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        wanted = sorted({c.pk: c for c in cc}.values(), key=lambda c: c.pk)
+        stranger = next((c for c in wanted if c.organisation_id != ticket.organisation_id), None)
+        if stranger is not None:
+            raise InvalidInput(f"{stranger.name} is not a contact of this ticket's organisation",
+                               field="cc")
+        before = sorted(ticket.cc.values_list("pk", flat=True))
+        after = [c.pk for c in wanted]
+        if before == after:
+            return ticket
+        ticket.cc.set(wanted)
+        remember_related(ticket, "cc", wanted)
+        _event(ticket, actor, "cc_changed", now, old={"cc": before}, new={"cc": after})
+        _follow_administrator(ticket, policy_for(ticket.policy_version), actor,
+                              cc_before=before, cc_after=after, now=now)
+        return _save(ticket, now)
+
+
+def _follow_administrator(ticket: Ticket, policy: Policy, actor: Actor, *, cc_before: list[int],
+                          cc_after: list[int], now: datetime) -> None:
+    """RK-2 after intake: only a change in whether the Administrator is involved moves the
+    flag, so an exclusion an agent set or cleared by hand is otherwise left alone. A held
+    ticket got no flag at intake (FG-10), so it gets none here."""
+    admin = ticket.organisation.administrator_id if ticket.organisation else None
+    if admin is None or ticket.hold:
+        return
+    was = admin in {ticket.requester_id, *cc_before}
+    now_included = admin in {ticket.requester_id, *cc_after}
+    if was == now_included:
+        return
+    flags = policy.intake_exclusions(administrator_included=now_included,
+                                     organisation_has_administrator=True)
+    ticket.administrator_not_included = bool(flags)
+    reason = policy.spec.intake.without_administrator_exclusion
+    if reason is None or (reason in flags) == (reason in ticket.exclusions):
+        return
+    ticket.exclusions = sorted(set(ticket.exclusions) ^ {reason})
+    kind = "exclusion_set" if reason in flags else "exclusion_cleared"
+    _event(ticket, actor, kind, now, new={"reason": reason})
+
+
 # --- internals -------------------------------------------------------------------------------
 
 
@@ -522,8 +572,11 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
         _event(ticket, actor, "topic_changed", now, old={"topic": ticket.topic},
                new={"topic": change.topic})
         ticket.topic = change.topic
-        ticket.out_of_scope = bool(change.topic) and _out_of_scope(
-            policy, ticket.organisation, change.topic)[0]
+        out, route = _out_of_scope(policy, ticket.organisation, change.topic) \
+            if change.topic else (False, None)
+        ticket.out_of_scope = out
+        if route is not None and change.group is None:
+            _route_topic(ticket, actor, route, now)
     if change.tags is not None and sorted(set(change.tags)) != ticket.tags:
         _event(ticket, actor, "tags_changed", now, old={"tags": ticket.tags},
                new={"tags": sorted(set(change.tags))})
@@ -537,6 +590,16 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
                 _set_status(ticket, policy, actor, change.status, now)
         else:
             _set_status(ticket, policy, actor, change.status, now)
+
+
+def _route_topic(ticket: Ticket, actor: Actor, team: str, now: datetime) -> None:
+    """RK-9: an out-of-scope topic set after intake routes as it would have at intake (to
+    Product Services), unless the agent chose a group in the same change."""
+    group = AgentGroup.objects.filter(key=team).first()
+    if group is not None and group.pk != ticket.group_id:
+        _event(ticket, actor, "group_changed", now, old={"group": ticket.group_id},
+               new={"group": group.key})
+        ticket.group = group
 
 
 def _set_status(ticket: Ticket, policy: Policy, actor: Actor, status: str, now: datetime):

@@ -46,6 +46,11 @@ class Api:
         return self.client.post(_url(path), data, content_type="application/json",
                                 headers=self._headers(headers))
 
+    def put(self, path, body=None, headers=None):
+        return self.client.put(_url(path), json.dumps(body or {}),
+                               content_type="application/json",
+                               headers=self._headers(headers))
+
     def patch(self, path, body=None, headers=None):
         return self.client.patch(_url(path), json.dumps(body or {}),
                                  content_type="application/json",

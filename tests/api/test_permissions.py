@@ -41,6 +41,9 @@ ENDPOINTS = [
     ("reopen", "post", "tickets/{n}/reopen", None, expect(409, 409)),
     ("exclusion", "post", "tickets/{n}/exclusions", {"reason": "peak_period"},
      expect(200, 403)),
+    # Issue 12's account actions: agents only (RL-6, RK-2).
+    ("identity", "post", "tickets/{n}/identity", {"method": "call back"}, expect(200, 403)),
+    ("cc", "put", "tickets/{n}/cc", {"cc": []}, expect(200, 403)),
     ("timers", "get", "tickets/{n}/timers", None, expect(200, 200)),
     ("events", "get", "tickets/{n}/events", None, expect(200, 200)),
     ("attachments", "get", "tickets/{n}/attachments", None, expect(200, 200)),
