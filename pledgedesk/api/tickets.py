@@ -20,6 +20,7 @@ from pledgedesk.api import lookup, render
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import CHANNEL, Caller, caller_of
 from pledgedesk.api.lookup import Number
+from pledgedesk.bounds import Cursor, Minutes
 from pledgedesk.errors import ErrorCode, InvalidInput, NotFound, PermissionDenied
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
@@ -147,10 +148,9 @@ class QueueQuery(Schema):
         = Field(default=None, description="Agents only: an agent id, me or unassigned.")
     organisation: s.Id | None = None
     sla_state: s.SlaState | None = None
-    breaching_within: int | None = Field(default=None, ge=0, le=366 * 24 * 60,
-                                         description="Minutes.")
+    breaching_within: Minutes | None = Field(default=None, description="Minutes.")
     escalated: bool | None = None
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    cursor: Cursor | None = None
     limit: int = Field(default=25, ge=1, le=MAX_PAGE)
 
 

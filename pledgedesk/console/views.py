@@ -48,6 +48,7 @@ from pledgedesk.versions.policies import policy_for
 from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
+from pledgedesk.web.query import ConsoleQueueQuery, TicketNumberQuery, parse_query
 from pledgedesk.web.uploads import attach
 
 PAGE_SIZE = 50
@@ -124,26 +125,20 @@ VIEWS = [("all", "All open"), ("mine", "Mine"), ("groups", "My groups"),
          ("unassigned", "Unassigned")]
 
 
-def _queue_filter(request) -> tuple[QueueFilter, dict]:
-    """The queue's filters from the query string; unknown values mean "any"."""
-    get = request.GET
-    view = get.get("view", "all")
-    chosen = {k: get.get(k, "") for k in ("status", "priority", "organisation", "breaching",
-                                          "escalated")}
-    assignee = {"mine": "me", "unassigned": "unassigned"}.get(view)
+def _queue_filter(request, q: ConsoleQueueQuery) -> tuple[QueueFilter, dict]:
+    """The queue's filters, from the query parsed with the API's bounds (``web.query``)."""
     groups = None
-    if view == "groups":
+    if q.view == "groups":
         groups = tuple(request.agent.groups.values_list("key", flat=True))
-    try:
-        organisation = int(chosen["organisation"]) if chosen["organisation"] else None
-    except ValueError:
-        organisation = None
+    chosen = {"view": q.view, "status": q.status or "", "priority": q.priority or "",
+              "organisation": str(q.organisation or ""), "breaching": "1" if q.breaching else "",
+              "escalated": "1" if q.escalated else ""}
     return QueueFilter(
-        status=chosen["status"] or None, priority=chosen["priority"] or None,
-        assignee=assignee, groups=groups, organisation=organisation,
-        breaching_within=BREACHING_SOON_MINUTES if chosen["breaching"] else None,
-        escalated=True if chosen["escalated"] else None,  # PR-6: escalation requested
-    ), {"view": view, **chosen}
+        status=q.status, priority=q.priority, groups=groups, organisation=q.organisation,
+        assignee={"mine": "me", "unassigned": "unassigned"}.get(q.view),
+        breaching_within=BREACHING_SOON_MINUTES if q.breaching else None,
+        escalated=True if q.escalated else None,  # PR-6: escalation requested
+    ), chosen
 
 
 @require_safe
@@ -151,8 +146,13 @@ def _queue_filter(request) -> tuple[QueueFilter, dict]:
 def queue(request):
     """Priority rank, then time received (RK-8, FG-6), keyset pages, an SLA countdown per
     ticket; htmx polls the rows (the same view, as a fragment) so the page stays live."""
-    filters, chosen = _queue_filter(request)
-    cursor = request.GET.get("cursor") or None
+    parsed = parse_query(request.GET, ConsoleQueueQuery)
+    if "cursor" in parsed.problems:
+        raise Http404("no such page")
+    filters, chosen = _queue_filter(request, parsed.values)
+    cursor = parsed.values.cursor
+    if parsed.problems:  # shown, and the page answers 400: never a 500 from the database
+        messages.error(request, f"Some filters were ignored: {parsed.describe()}.")
     try:
         page = ticket_queue(principal=request.principal, filters=filters, cursor=cursor,
                             limit=PAGE_SIZE, now=request.now)
@@ -168,7 +168,7 @@ def queue(request):
     if not request.headers.get("HX-Request"):
         context.update(selectors.filter_choices())
     return render_page(request, "console/queue.html", context,
-                       partial="console/_queue_rows.html")
+                       partial="console/_queue_rows.html", status=400 if parsed.problems else 200)
 
 
 @require_safe
@@ -574,9 +574,10 @@ def download(request, number: int, attachment_id: int):
 def search(request):
     """Jump to a ticket by number (exact, indexed): no LIKE scans over a million rows."""
     raw = request.GET.get("number", "").strip().lstrip("#")
-    if raw.isdigit() and visible_tickets(request.principal, Ticket.objects.filter(
-            Q(number=int(raw)))).exists():
-        return redirect("console:ticket", number=int(raw))
+    number = parse_query({"number": raw}, TicketNumberQuery).values.number
+    if number is not None and visible_tickets(request.principal, Ticket.objects.filter(
+            Q(number=number))).exists():
+        return redirect("console:ticket", number=number)
     messages.error(request, f"No ticket #{raw}.")
     return redirect("console:queue")
 

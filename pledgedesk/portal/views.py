@@ -43,6 +43,7 @@ from pledgedesk.versions.policies import policy_for, policy_path, policy_version
 from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
+from pledgedesk.web.query import PortalTicketsQuery, parse_query
 from pledgedesk.web.uploads import attach
 
 PAGE_SIZE = 25
@@ -155,12 +156,16 @@ class PasswordResetComplete(auth_views.PasswordResetCompleteView):
 def tickets(request):
     """My tickets; for Administrators and primary contacts, the organisation's (the
     permission function decides), with status and the next promised time."""
-    show = request.GET.get("show", "open")
+    parsed = parse_query(request.GET, PortalTicketsQuery)  # the API's bounds (web.query)
+    if "cursor" in parsed.problems:
+        raise Http404("no such page")
+    show = parsed.values.show
+    if parsed.problems:
+        messages.error(request, f"Part of the address was ignored: {parsed.describe()}.")
     try:
         page = ticket_queue(principal=request.principal,
                             filters=QueueFilter(include_closed=show == "all"),
-                            cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE,
-                            now=request.now)
+                            cursor=parsed.values.cursor, limit=PAGE_SIZE, now=request.now)
     except DeskError:
         raise Http404("no such page") from None
     prefetch_related_objects(page.tickets, "timers", "policy_version")
@@ -168,7 +173,7 @@ def tickets(request):
     context = _page_context(request, rows=rows, page=page, show=show, section="tickets",
                             whole_org=request.principal.sees_whole_organisation)
     return render_page(request, "portal/tickets.html", context,
-                       partial="portal/_ticket_rows.html")
+                       partial="portal/_ticket_rows.html", status=400 if parsed.problems else 200)
 
 
 @require_http_methods(["GET", "POST"])
