@@ -142,8 +142,9 @@ def seed(*, password: str, now: datetime) -> None:
             continue  # PLEDGEDESK_POLICY_DIR points at other policies: no sample for this one
         with transaction.atomic():
             org, contacts = _organisation(spec, hashed, now)
-            if not org.tickets.exists():
-                _tickets(org, contacts, agents, now)
+        # Outside that transaction: each ticket service owns its own (durable) transaction.
+        if not org.tickets.exists():
+            _tickets(org, contacts, agents, now)
 
 
 def _zone(agent, zone: str) -> None:

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from pledgedesk.policy.compile import Location
+
 
 class Bannable(models.Model):
     """Support may refuse an abusive requester or organisation (RL-7); a ban needs a reason."""
@@ -60,6 +62,14 @@ class Organisation(Bannable):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def location(self) -> Location:
+        """Where the organisation is, for calendars in its own zone and holidays (FG-1, PR-3):
+        the one place its zone, country and subdivision become a ``Location``, read by
+        intake (on-call paging), the SLA timers and the pages that show its times."""
+        return Location(timezone=self.timezone or None, country=self.country or None,
+                        subdiv=self.subdivision or None)
 
 
 class Contact(Bannable):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
 from django.contrib.auth import get_user_model
@@ -176,22 +176,54 @@ def contact_set_authorised(*, organisation: Organisation, by: Contact, contact_i
     return contact
 
 
+# How long temporary access lasts once the primary contact confirms it (FG-10). The
+# guidelines give no figure; 30 days is our choice.
+TEMPORARY_ACCESS = timedelta(days=30)
+
+
+def access_grant_request(*, contact: Contact, reason: str, now: datetime) -> AccessGrant:
+    """FG-10: ask the primary contact to confirm temporary access for ``contact``. One open
+    request per contact: a second held ticket joins the first. Its expiry stays provisional
+    until the request is decided (``access_grant_decide`` starts the period)."""
+    grant = access_grant_pending(contact)
+    if grant is None:
+        grant = AccessGrant.objects.create(contact=contact, requested_at=now,
+                                           expires_at=now + TEMPORARY_ACCESS, reason=reason)
+    return grant
+
+
+def access_grant_pending(contact: Contact) -> AccessGrant | None:
+    return (AccessGrant.objects.filter(contact=contact, state=AccessGrant.State.PENDING)
+            .order_by("pk").first())
+
+
 def access_grant_decide(
     *, organisation: Organisation, by: Contact, grant: AccessGrant, approve: bool,
     now: datetime,
 ) -> AccessGrant:
-    """FG-10: the primary contact confirms or rejects a temporary access request."""
+    """FG-10: the primary contact confirms or rejects a temporary access request, once.
+    Confirmed access lasts ``TEMPORARY_ACCESS`` from the decision; a rejected request ends
+    now. ``tickets.services.ticket_authorise`` decides a held ticket's request through this,
+    inside its own transaction."""
     _require_primary(organisation, by)
     with transaction.atomic():
-        grant = AccessGrant.objects.select_for_update().get(pk=grant.pk)
+        grant = (AccessGrant.objects.select_for_update(of=("self",))
+                 .select_related("contact").get(pk=grant.pk))
         if grant.contact.organisation_id != organisation.pk:
             raise NotFound("access request not found")
         if grant.state != AccessGrant.State.PENDING:
             raise Conflict(f"this request was already {grant.state}", field="grant")
         grant.state = AccessGrant.State.CONFIRMED if approve else AccessGrant.State.REJECTED
         grant.decided_at, grant.decided_by = now, by
-        grant.save(update_fields=["state", "decided_at", "decided_by"])
+        grant.expires_at = now + TEMPORARY_ACCESS if approve else now
+        grant.save(update_fields=["state", "decided_at", "decided_by", "expires_at"])
     return grant
+
+
+def access_granted(contact: Contact, *, now: datetime) -> bool:
+    """Whether a confirmed temporary access grant covers ``contact`` at ``now`` (FG-10)."""
+    return AccessGrant.objects.filter(
+        contact=contact, state=AccessGrant.State.CONFIRMED, expires_at__gt=now).exists()
 
 
 MAX_BAN_REASON = 2000

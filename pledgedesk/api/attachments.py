@@ -1,8 +1,9 @@
 """Attachment endpoints: upload to a ticket, list a ticket's, download one.
 
-The upload's declared size is checked before Django reads the multipart body, so an oversized
-upload is refused with a 413 without being spooled to disk; the service checks the real size
-again. Downloads go through the ticket permission check and are always attachments.
+An upload takes one file (``accepts_files``): a body declared longer than that is refused with
+a 413 before it is read, and one whose length is absent or lies stops being read at the limit
+(``web.uploads``); the service checks the real size again. Downloads go through the ticket
+permission check and are always attachments.
 """
 
 from __future__ import annotations
@@ -17,21 +18,19 @@ from pledgedesk.api.auth import caller_of
 from pledgedesk.api.lookup import Number
 from pledgedesk.api.tickets import ERRORS
 from pledgedesk.errors import InvalidInput
+from pledgedesk.tickets import services
 from pledgedesk.tickets.attachments import (
-    TooLarge,
-    attachment_add,
     attachment_for,
     attachment_visible,
-    max_attachment_bytes,
 )
 from pledgedesk.tickets.models import Message, Ticket
 from pledgedesk.tickets.selectors import ticket_messages
 from pledgedesk.web import downloads
+from pledgedesk.web.uploads import accepts_files
 
 router = Router(tags=["attachments"])
 
-# Room for the multipart envelope (boundaries, part headers) around the file itself.
-MULTIPART_OVERHEAD = 16 * 1024
+UPLOAD_FIELD_BYTES = 1024  # beside the file, only ``message``: one id
 
 UPLOAD_SCHEMA = {
     "requestBody": {
@@ -51,17 +50,10 @@ UPLOAD_SCHEMA = {
 
 @router.post("/tickets/{number}/attachments", response={201: s.AttachmentOut, **ERRORS},
              openapi_extra=UPLOAD_SCHEMA, summary="Attach a file (multipart, field 'file')")
+@accepts_files(1, field_bytes=UPLOAD_FIELD_BYTES)
 def attachment_upload(request, number: Number):
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
-    limit = max_attachment_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit + MULTIPART_OVERHEAD:
-        raise TooLarge(f"upload is {declared} bytes; the attachment limit is {limit} bytes",
-                       field="file")
     if not request.content_type.startswith("multipart/form-data"):
         raise InvalidInput("send the file as multipart/form-data in a field named 'file'",
                            field="file")
@@ -73,9 +65,8 @@ def attachment_upload(request, number: Number):
         raise InvalidInput("send exactly one file, in a field named 'file'", field="file")
     upload = files[0]
     message = _own_message(caller, ticket, request.POST.getlist("message"))
-    attachment = attachment_add(ticket=ticket, actor=caller.actor, upload=upload,
-                                filename=upload.name or "", content_type=upload.content_type,
-                                now=caller.now, message=message)
+    [attachment] = services.ticket_attach(ticket=ticket, actor=caller.actor, files=[upload],
+                                          message=message, now=caller.now)
     return Status(201, render.attachment_out(attachment))
 
 

@@ -50,6 +50,12 @@ def _detail(caller: Caller, number: int) -> s.TicketOut:
                              principal=caller.principal, now=caller.now)
 
 
+def _shown(caller: Caller, ticket: Ticket) -> s.TicketOut:
+    """The ticket as the service returned it, for the caller who changed it."""
+    return render.ticket_out(ticket, agent=caller.is_agent, principal=caller.principal,
+                             now=caller.now)
+
+
 def _version(request: HttpRequest, body_version: int | None) -> int | None:
     """The version the client last saw: the body's ``version``, else the If-Match header."""
     if body_version is not None:
@@ -206,9 +212,9 @@ def ticket_patch(request, number: Number, payload: s.TicketPatchIn, response: Ht
         group=_group(payload.group) if payload.group is not None else None,
         topic=payload.topic, tags=payload.tags,
     )
-    services.ticket_update(ticket=ticket, actor=caller.actor, change=change,
-                           expected_version=version, now=caller.now)
-    detail = _detail(caller, number)
+    ticket = services.ticket_update(ticket=ticket, actor=caller.actor, change=change,
+                                    expected_version=version, now=caller.now)
+    detail = _shown(caller, ticket)
     response["ETag"] = f'"{detail.version}"'
     return detail
 
@@ -230,10 +236,11 @@ def _group(key: str) -> AgentGroup:
 # --- conversation ----------------------------------------------------------------------------
 
 
-def _created(caller: Caller, message, number: int) -> Status:
+def _created(caller: Caller, message) -> Status:
+    """The new message and the ticket as the service left it (``message.ticket``)."""
     return Status(201, s.MessageCreatedOut(
         message=render.message_out(message, agent=caller.is_agent),
-        ticket=_detail(caller, number)))
+        ticket=_shown(caller, message.ticket)))
 
 
 @router.post("/tickets/{number}/replies", response={201: s.MessageCreatedOut, **ERRORS},
@@ -253,7 +260,7 @@ def ticket_reply(request, number: Number, payload: s.ReplyIn):
             raise PermissionDenied("only an agent can change the status", field="status")
         message = services.ticket_customer_reply(
             ticket=ticket, actor=caller.actor, body=payload.body, now=caller.now)
-    return _created(caller, message, number)
+    return _created(caller, message)
 
 
 @router.post("/tickets/{number}/notes", response={201: s.MessageCreatedOut, **ERRORS},
@@ -265,7 +272,7 @@ def ticket_note(request, number: Number, payload: s.NoteIn):
     message = services.ticket_note(ticket=ticket, actor=caller.actor, body=payload.body,
                                    expected_version=_version(request, payload.version),
                                    now=caller.now)
-    return _created(caller, message, number)
+    return _created(caller, message)
 
 
 @router.post("/tickets/{number}/calls", response={201: s.MessageCreatedOut, **ERRORS},
@@ -278,7 +285,7 @@ def ticket_call(request, number: Number, payload: s.CallIn):
                                        summary=payload.summary,
                                        expected_version=_version(request, payload.version),
                                        now=caller.now)
-    return _created(caller, message, number)
+    return _created(caller, message)
 
 
 @router.get("/tickets/{number}/messages", response={200: list[s.MessageOut], **ERRORS},
@@ -299,9 +306,9 @@ def ticket_escalation(request, number: Number, payload: s.EscalationIn):
     """Recorded once; asking again while a request is open changes nothing."""
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
-    services.ticket_request_escalation(ticket=ticket, actor=caller.actor,
-                                       reason=payload.reason, now=caller.now)
-    return _detail(caller, number)
+    ticket = services.ticket_request_escalation(ticket=ticket, actor=caller.actor,
+                                                reason=payload.reason, now=caller.now)
+    return _shown(caller, ticket)
 
 
 @router.post("/tickets/{number}/reopen", response={200: s.TicketOut, **ERRORS},
@@ -309,8 +316,8 @@ def ticket_escalation(request, number: Number, payload: s.EscalationIn):
 def ticket_reopen(request, number: Number):
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
-    services.ticket_reopen(ticket=ticket, actor=caller.actor, now=caller.now)
-    return _detail(caller, number)
+    ticket = services.ticket_reopen(ticket=ticket, actor=caller.actor, now=caller.now)
+    return _shown(caller, ticket)
 
 
 @router.post("/tickets/{number}/exclusions", response={200: s.TicketOut, **ERRORS},
@@ -319,11 +326,10 @@ def ticket_exclusion(request, number: Number, payload: s.ExclusionIn):
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
     caller.require_agent("set an exclusion")
-    services.ticket_set_exclusion(ticket=ticket, actor=caller.actor, reason=payload.reason,
-                                  active=payload.active,
-                                  expected_version=_version(request, payload.version),
-                                  now=caller.now)
-    return _detail(caller, number)
+    ticket = services.ticket_set_exclusion(
+        ticket=ticket, actor=caller.actor, reason=payload.reason, active=payload.active,
+        expected_version=_version(request, payload.version), now=caller.now)
+    return _shown(caller, ticket)
 
 
 @router.post("/tickets/{number}/authorisation", response={200: s.TicketOut, **ERRORS},
@@ -331,9 +337,9 @@ def ticket_exclusion(request, number: Number, payload: s.ExclusionIn):
 def ticket_authorisation(request, number: Number, payload: s.AuthorisationIn):
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
-    services.ticket_authorise(ticket=ticket, actor=caller.actor, approve=payload.approve,
-                              now=caller.now)
-    return _detail(caller, number)
+    ticket = services.ticket_authorise(ticket=ticket, actor=caller.actor,
+                                       approve=payload.approve, now=caller.now)
+    return _shown(caller, ticket)
 
 
 # --- SLA and history -------------------------------------------------------------------------
@@ -359,12 +365,6 @@ def ticket_events(request, number: Number):
 
 
 # --- account actions (issue 12: every service has a door) ------------------------------------
-
-
-def _shown(caller: Caller, ticket: Ticket) -> s.TicketOut:
-    """The ticket as the service returned it, for the caller who changed it."""
-    return render.ticket_out(ticket, agent=caller.is_agent, principal=caller.principal,
-                             now=caller.now)
 
 
 @router.post("/tickets/{number}/identity", response={200: s.TicketOut, **ERRORS},

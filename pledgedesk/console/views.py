@@ -8,7 +8,6 @@ from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
-from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -26,7 +25,7 @@ from pledgedesk.errors import DeskError, InvalidInput, NotFound
 from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.tickets import services as ticket_services
 from pledgedesk.tickets.abilities import ticket_abilities
-from pledgedesk.tickets.attachments import attachment_for
+from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     QueueFilter,
@@ -49,7 +48,7 @@ from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.query import ConsoleQueueQuery, TicketNumberQuery, parse_query
-from pledgedesk.web.uploads import attach
+from pledgedesk.web.uploads import accepts_files
 
 PAGE_SIZE = 50
 BREACHING_SOON_MINUTES = 60
@@ -264,30 +263,26 @@ def _redirect_back(number: int):
 
 
 @require_POST
+@accepts_files(MAX_FILES)
 @agent_required
 def compose(request, number: int):
     """A public reply (optionally with a status), an internal note, or a logged call (a first
-    touch, RL-2/FG-7), each with its attachments, in one transaction."""
+    touch, RL-2/FG-7), each with its attachments: one service call, its own transaction."""
     found = _ticket(request, number)
     policy = policy_for(found.policy_version)
     form = forms.ComposeForm(request.POST, request.FILES, policy=policy)
     if form.is_valid():
-        data, actor, now = form.cleaned_data, _actor(request), request.now
+        data = form.cleaned_data
+        given = {"ticket": found, "actor": _actor(request), "files": data["attachments"],
+                 "expected_version": data["version"], "now": request.now}
         try:
-            with transaction.atomic():
-                if data["kind"] == "reply":
-                    change = Change(status=data["status"]) if data["status"] else None
-                    message = ticket_reply(ticket=found, actor=actor, body=data["body"],
-                                           change=change, expected_version=data["version"],
-                                           now=now)
-                elif data["kind"] == "note":
-                    message = ticket_note(ticket=found, actor=actor, body=data["body"],
-                                          expected_version=data["version"], now=now)
-                else:
-                    message = ticket_log_call(ticket=found, actor=actor, summary=data["body"],
-                                              expected_version=data["version"], now=now)
-                attach(ticket=found, actor=actor, files=data["attachments"], message=message,
-                       now=now)
+            if data["kind"] == "reply":
+                ticket_reply(body=data["body"], **given, change=Change(
+                    status=data["status"]) if data["status"] else None)
+            elif data["kind"] == "note":
+                ticket_note(body=data["body"], **given)
+            else:
+                ticket_log_call(summary=data["body"], **given)
         except DeskError as exc:
             form.add_error(None, exc.message)
         else:

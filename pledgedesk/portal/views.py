@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -27,7 +26,7 @@ from pledgedesk.policy import render as policy_render
 from pledgedesk.portal import forms, selectors
 from pledgedesk.portal.offer import organisation_policy, organisation_zone, portal_offer
 from pledgedesk.tickets.abilities import ticket_abilities
-from pledgedesk.tickets.attachments import attachment_for
+from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import QueueFilter, ticket_messages, ticket_queue
 from pledgedesk.tickets.services import (
@@ -44,7 +43,7 @@ from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.query import PortalTicketsQuery, parse_query
-from pledgedesk.web.uploads import attach
+from pledgedesk.web.uploads import accepts_files
 
 PAGE_SIZE = 25
 
@@ -177,6 +176,7 @@ def tickets(request):
 
 
 @require_http_methods(["GET", "POST"])
+@accepts_files(MAX_FILES)
 @contact_required
 def submit(request):
     """Submit a request: the priorities the policy offers this organisation's plan through
@@ -189,16 +189,12 @@ def submit(request):
     if request.method == "POST" and offer.channel is not None and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                ticket = ticket_create(new=NewTicket(
-                    organisation=org, requester=request.contact, channel=offer.channel,
-                    subject=data["subject"], description=data["description"],
-                    priority=data["priority"], topic=data["topic"],
-                    cc=[administrator] if data.get("copy_administrator") else []),
-                    now=request.now)
-                first = ticket.messages.order_by("created_at", "id").first()
-                attach(ticket=ticket, actor=_actor(request), files=data["attachments"],
-                       message=first, now=request.now)
+            ticket = ticket_create(new=NewTicket(
+                organisation=org, requester=request.contact, channel=offer.channel,
+                subject=data["subject"], description=data["description"],
+                priority=data["priority"], topic=data["topic"],
+                cc=[administrator] if data.get("copy_administrator") else []),
+                files=data["attachments"], now=request.now)
         except DeskError as exc:
             _form_error(form, exc)
         else:
@@ -261,17 +257,16 @@ def _ticket_context(request, found: Ticket, **extra) -> dict:
 
 
 @require_POST
+@accepts_files(MAX_FILES)
 @contact_required
 def reply(request, number: int):
     found = _ticket(request, number)
     form = forms.ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                message = ticket_customer_reply(ticket=found, actor=_actor(request),
-                                                body=form.cleaned_data["body"], now=request.now)
-                attach(ticket=found, actor=_actor(request),
-                       files=form.cleaned_data["attachments"], message=message, now=request.now)
+            ticket_customer_reply(ticket=found, actor=_actor(request),
+                                  body=form.cleaned_data["body"],
+                                  files=form.cleaned_data["attachments"], now=request.now)
         except DeskError as exc:
             _form_error(form, exc)
         else:

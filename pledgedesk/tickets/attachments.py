@@ -1,7 +1,10 @@
-"""Attachments: size-limited, content-addressed on disk, served only as downloads.
+"""Attachments: size-limited, stored before the change that records them, served only as
+downloads.
 
-The file's name on disk is derived from the ticket and the SHA-256 of its content
-(``models.attachment_path``), never from the uploaded name, which is user input and is kept
+The services (``tickets.services``) record files through ``files_staged``: each upload is
+written to storage before the change's transaction opens and removed again if the change does
+not commit. The file's name in storage is derived from the SHA-256 of its content and a random
+suffix (``storage_name``), never from the uploaded name, which is user input and is kept
 only as a label. Downloads go through the ticket permission check and are always sent as
 ``Content-Disposition: attachment`` with ``nosniff`` (FreeScout#1359: an SVG served inline runs
 script), so an attachment never renders in the desk's origin.
@@ -11,21 +14,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
 
-from pledgedesk.errors import Conflict, DeskError, ErrorCode, InvalidInput, NotFound
-from pledgedesk.tickets.models import Attachment, Message, Ticket, TicketEvent
-from pledgedesk.tickets.services import Actor
+from pledgedesk.errors import DeskError, ErrorCode, InvalidInput, NotFound
+from pledgedesk.tickets.models import Attachment, Message, Ticket
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 _MIME_PART = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
 _CONTENT_TYPE = re.compile(rf"^{_MIME_PART}/{_MIME_PART}$")
 _SAFE_FALLBACK = "application/octet-stream"
+MAX_FILES = 10  # in one reply, note or request
 
 
 class TooLarge(DeskError):
@@ -43,58 +49,73 @@ def check_attachment_size(size: int) -> None:
         raise TooLarge(f"attachment is {size} bytes; the limit is {limit} bytes", field="file")
 
 
-def attachment_add(
-    *, ticket: Ticket, actor: Actor, upload: File, filename: str, content_type: str,
-    now: datetime, message: Message | None = None,
-) -> Attachment:
-    """Store ``upload`` on ``ticket`` with its digest and record the event.
+def check_file_count(count: int) -> None:
+    if count > MAX_FILES:
+        raise InvalidInput(f"attach at most {MAX_FILES} files at once", field="file")
 
-    With ``message`` (one of this ticket's) the file belongs to that reply or note and is as
-    visible as it is: a file on an internal note is recorded as ``internal_attachment_added``,
-    an internal event contacts never see, so not even its name reaches them.
 
-    Size is checked against ``PLEDGEDESK_MAX_ATTACHMENT_BYTES`` before anything is written;
-    the row, the event and the file are written together or not at all (a file stored before
-    a failed commit is removed again).
-    """
-    if message is not None and message.ticket_id != ticket.pk:
-        raise InvalidInput(f"message {message.pk} is not on ticket {ticket.number}",
-                           field="message")
-    label = clean_filename(filename)
-    size = upload.size if upload.size is not None else 0
-    check_attachment_size(size)
-    if size == 0:
-        raise InvalidInput("the attachment is empty", field="file")
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class StagedFile:
+    """An upload already in storage under ``name``, not yet on any ticket."""
+
+    name: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@contextmanager
+def files_staged(uploads: Sequence[File]) -> Iterator[list[StagedFile]]:
+    """Store ``uploads`` before the change that records them opens its transaction, so the
+    ticket's row lock (and SQLite's one write lock) is held for a few inserts, never while
+    megabytes are written. Whatever ends the ``with`` block with an exception, a failed
+    commit included, removes the files again: a change that did not happen leaves no file."""
+    check_file_count(len(uploads))
+    staged: list[StagedFile] = []
+    try:
+        for upload in uploads:
+            staged.append(_stage(upload))
+        yield staged
+    except BaseException:
+        for done in staged:
+            _storage().delete(done.name)
+        raise
+
+
+def attachment_rows(*, ticket: Ticket, message: Message | None, staged: Sequence[StagedFile],
+                    now: datetime) -> list[Attachment]:
+    """Unsaved rows for ``staged`` files on ``ticket``, each as visible as ``message``."""
+    return [Attachment(ticket=ticket, message=message, file=f.name, filename=f.filename,
+                       content_type=f.content_type, size=f.size, sha256=f.sha256,
+                       created_at=now) for f in staged]
+
+
+def storage_name(sha256: str) -> str:
+    """Never the uploaded name (user input) and never shared: a random suffix keeps two
+    uploads of the same bytes apart, so removing one (a rolled-back change) cannot remove a
+    file another attachment still points at."""
+    return f"{sha256[:2]}/{sha256}-{secrets.token_hex(8)}"
+
+
+def _storage():
+    return Attachment._meta.get_field("file").storage
+
+
+def _stage(upload: File) -> StagedFile:
+    limit, size, digest = max_attachment_bytes(), 0, hashlib.sha256()
     for chunk in upload.chunks():
+        size += len(chunk)
+        if size > limit:  # a file larger than it said stops being read here
+            check_attachment_size(size)
         digest.update(chunk)
+    if size == 0:
+        raise InvalidInput(f"{clean_filename(upload.name or '')} is empty", field="file")
     upload.seek(0)
-    with transaction.atomic():
-        fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if fresh.status_category == "closed":
-            raise Conflict(f"ticket {fresh.number} is closed, which is final",
-                           code=ErrorCode.TICKET_CLOSED)
-        attachment = Attachment(
-            ticket=fresh, message=message, filename=label,
-            content_type=safe_content_type(content_type), size=size,
-            sha256=digest.hexdigest(), created_at=now,
-        )
-        internal = message is not None and message.visibility == Message.Visibility.INTERNAL
-        attachment.file.save(label, upload, save=False)
-        stored = attachment.file.name
-        try:
-            attachment.save()
-            TicketEvent.objects.create(
-                ticket=fresh, at=now,
-                kind="internal_attachment_added" if internal else "attachment_added",
-                actor_agent=actor.agent, actor_contact=actor.contact, channel=actor.channel,
-                new={"attachment": attachment.pk, "filename": label, "size": size,
-                     "message": message.pk if message is not None else None},
-            )
-        except BaseException:
-            attachment.file.storage.delete(stored)
-            raise
-    return attachment
+    name = _storage().save(storage_name(digest.hexdigest()), upload)
+    return StagedFile(name=name, filename=clean_filename(upload.name or ""),
+                      content_type=safe_content_type(getattr(upload, "content_type", "")),
+                      size=size, sha256=digest.hexdigest())
 
 
 def attachment_visible(attachment: Attachment, *, sees_internal: bool) -> bool:

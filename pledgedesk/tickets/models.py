@@ -150,8 +150,10 @@ class Message(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    # Never the uploaded name on disk: it is user input.
-    return f"{instance.ticket_id}/{instance.sha256[:2]}/{instance.sha256}"
+    # Never the uploaded name on disk (user input): the one naming rule the services use.
+    from pledgedesk.tickets.attachments import storage_name
+
+    return storage_name(instance.sha256)
 
 
 class Attachment(models.Model):

@@ -10,20 +10,26 @@ and recomputes the SLA timers, so timers and history never disagree with the tic
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.files.base import File
 from django.db import transaction
 
-from pledgedesk.accounts.models import AccessGrant, Agent, AgentGroup, Contact, Organisation
-from pledgedesk.accounts.services import contact_by_phone
+from pledgedesk.accounts.models import Agent, AgentGroup, Contact
+from pledgedesk.accounts.services import (
+    access_grant_decide,
+    access_grant_pending,
+    access_grant_request,
+)
 from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput
-from pledgedesk.policy.compile import Location, Policy
+from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.errors import PolicyInputError
-from pledgedesk.tickets import abilities
+from pledgedesk.tickets import abilities, attachments, intake
+from pledgedesk.tickets.intake import NewTicket
 from pledgedesk.tickets.models import (
     OPEN_CATEGORIES,
+    Attachment,
     Message,
     Ticket,
     TicketEvent,
@@ -32,11 +38,8 @@ from pledgedesk.tickets.models import (
 )
 from pledgedesk.tickets.numbers import number_next
 from pledgedesk.tickets.timers import timers_first, timers_recompute, timers_save_first
-from pledgedesk.versions.policies import policy_for, policy_version_current
-
-# How long a temporary access grant lasts once the primary contact confirms it (FG-10). The
-# guidelines give no figure; 30 days is our choice.
-TEMPORARY_ACCESS = timedelta(days=30)
+from pledgedesk.versions.models import PolicyVersion
+from pledgedesk.versions.policies import policy_for, policy_in_force
 
 
 @dataclass(frozen=True)
@@ -48,27 +51,13 @@ class Actor:
     contact: Contact | None = None
 
 
-@dataclass(frozen=True)
-class NewTicket:
-    organisation: Organisation
-    subject: str
-    description: str
-    channel: str
-    requester: Contact | None = None
-    priority: str | None = None
-    cc: Sequence[Contact] = ()
-    topic: str = ""
-    tags: Sequence[str] = ()
-    caller_number: str = ""
-    created_by: Agent | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 # --- creating --------------------------------------------------------------------------------
 
 
-def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
-    """Open a ticket under the organisation's current policy, applying its intake rules.
+def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime) -> Ticket:
+    """Open a ticket under the organisation's current policy, applying its intake rules
+    (``intake.intake_decide``), with ``files`` on its description. Returns the ticket with
+    its timers and CCs loaded, ready to show.
 
     - Banned requesters and organisations are refused (RL-7): IntakeRefused, with the refusal
       recorded in TicketRefusal so nothing is lost.
@@ -81,202 +70,87 @@ def ticket_create(*, new: NewTicket, now: datetime) -> Ticket:
     - Title markers route to a team (RK-10); out-of-scope topics are flagged and routed (RK-9).
     - FG-8: ``page_on_call`` when the plan pages for this priority and channel after hours.
     """
-    if new.requester is None and new.caller_number:
-        # FG-4: the account lookup a voicemail needs, done at once when the number is known.
-        caller = contact_by_phone(new.caller_number)
-        if caller is not None and caller.organisation_id == new.organisation.pk:
-            new = replace(new, requester=caller)
-    org, requester = new.organisation, new.requester
-    _check_text(new.subject, "subject", 250)
-    version = policy_version_current(org.policy_key, now=now)
-    policy = policy_for(version)
-    plan = _ticket_plan(policy, org)
-    channel = _checked(lambda: policy.check_channel(new.channel), "channel")
-    if requester is not None and requester.organisation_id != org.pk:
-        raise InvalidInput("the requester belongs to another organisation", field="requester")
-    _refuse_if_banned(new, now=now)
-
-    intake = _checked(
-        lambda: policy.intake(channel=channel, plan=plan, requested=new.priority), "priority"
-    )
-    hold = _hold(policy, new, now=now)
-    flags = _administrator_flags(policy, new) if hold == "" else []
-    group = _route(policy, new, plan)
-    out_of_scope = bool(new.topic) and _out_of_scope(policy, org, new.topic)[0]
-    location = _location(org)
-    page = hold == "" and policy.page_on_call(
-        plan=plan, priority=intake.priority, channel=channel, at=now, location=location
-    )
-    new_status = policy.status_of_category("new")
+    version, policy = policy_in_force(new.organisation.policy_key, now=now)
+    new = intake.intake_caller(new)
+    try:
+        decided = intake.intake_decide(new=new, policy=policy, now=now)
+    except IntakeRefused as refused:
+        TicketRefusal.objects.create(
+            organisation=new.organisation, requester=new.requester, channel=new.channel,
+            subject=new.subject, description=new.description, reason=refused.message, at=now)
+        raise
     # Everything that needs no database is worked out first: the row, its first events, the
-    # description message and the SLA engine's first verdict. The transaction below then only
-    # writes, so the ticket-number row (and SQLite's write lock) is held for a few inserts,
-    # not for the engine's evaluation as well: concurrent creators wait on each other less.
-    ticket = Ticket(
-        policy_version=version,
-        organisation=org,
-        requester=requester,
-        caller_number=new.caller_number,
-        created_by_agent=new.created_by,
-        subject=new.subject,
-        description=new.description,
-        channel=channel,
-        plan=plan,
-        priority=intake.priority,
-        priority_rank=policy.priority(intake.priority).rank,
-        status=new_status,
-        status_category="new",
-        hold=hold,
-        group=group,
-        topic=new.topic,
-        tags=sorted(set(new.tags)),
-        out_of_scope=out_of_scope,
-        administrator_not_included=bool(flags),
-        exclusions=flags,
-        page_on_call=page,
-        intake_notes=list(intake.notes),
-        received_at=now,
-        updated_at=now,
-    )
-    actor = Actor(channel=channel, agent=new.created_by, contact=requester)
-    facts = {
-        "subject": new.subject, "channel": channel, "plan": plan,
-        "priority": intake.priority, "requested_priority": new.priority,
-        "status": new_status, "hold": hold, "opened_by_agent": new.created_by is not None,
-        "group": group.key if group else None, "notes": list(intake.notes),
-    }
-    events = [_new_event(ticket, actor, "created", now, new=facts)]
-    events += [_new_event(ticket, actor, "exclusion_set", now, new={"reason": reason})
-               for reason in flags]
-    if page:
-        events.append(_new_event(ticket, actor, "page_on_call", now,
-                                 new={"priority": intake.priority}))
-    message = Message(
-        ticket=ticket, visibility=Message.Visibility.PUBLIC, channel=channel,
-        author_agent=new.created_by, author_contact=None if new.created_by else requester,
-        body=new.description, created_at=now,
-    ) if new.description else None
+    # description message and the SLA engine's first verdict; the files are stored before
+    # the transaction too. The transaction then only inserts, so the ticket-number row (and
+    # SQLite's write lock) is held for a few inserts: concurrent creators wait less.
+    ticket, events, message = _opening(decided, version, now)
     timers = timers_first(ticket, events, now=now)
-    with transaction.atomic():
+    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
         ticket.number = number_next()
         ticket.save(force_insert=True)
         if new.cc:
             ticket.cc.set(new.cc)
         remember_related(ticket, "cc", sorted(set(new.cc), key=lambda c: c.pk))
-        if hold == Ticket.Hold.AWAITING_AUTHORISATION:
+        if decided.hold == Ticket.Hold.AWAITING_AUTHORISATION:
             # Not an SLA event (the clocks wait for the confirmation), so not in ``timers``.
-            events.append(_access_requested(ticket, actor, requester, now))
+            events.append(_access_requested(ticket, events[0], now))
         TicketEvent.objects.bulk_create(events)
         if message is not None:
             message.save(force_insert=True)
+        _attach(ticket, _actor_of(events[0]), message, staged, now)
         timers_save_first(ticket, timers)
     return ticket
 
 
-def _access_requested(ticket: Ticket, actor: Actor, requester: Contact,
-                      now: datetime) -> TicketEvent:
+def _opening(decided: intake.Intake, version: PolicyVersion, now: datetime,
+             ) -> tuple[Ticket, list[TicketEvent], Message | None]:
+    """The unsaved ticket row, its first events and its description message."""
+    new = decided.new
+    ticket = Ticket(
+        policy_version=version, organisation=new.organisation, requester=new.requester,
+        caller_number=new.caller_number, created_by_agent=new.created_by,
+        subject=new.subject, description=new.description, channel=decided.channel,
+        plan=decided.plan, priority=decided.priority, priority_rank=decided.priority_rank,
+        status=decided.status, status_category="new", hold=decided.hold, group=decided.group,
+        topic=new.topic, tags=sorted(set(new.tags)), out_of_scope=decided.out_of_scope,
+        administrator_not_included=bool(decided.exclusions),
+        exclusions=list(decided.exclusions), page_on_call=decided.page_on_call,
+        intake_notes=list(decided.notes), received_at=now, updated_at=now,
+    )
+    actor = Actor(channel=decided.channel, agent=new.created_by, contact=new.requester)
+    facts = {
+        "subject": new.subject, "channel": decided.channel, "plan": decided.plan,
+        "priority": decided.priority, "requested_priority": new.priority,
+        "status": decided.status, "hold": decided.hold,
+        "opened_by_agent": new.created_by is not None,
+        "group": decided.group.key if decided.group else None, "notes": list(decided.notes),
+    }
+    events = [_new_event(ticket, actor, "created", now, new=facts)]
+    events += [_new_event(ticket, actor, "exclusion_set", now, new={"reason": reason})
+               for reason in decided.exclusions]
+    if decided.page_on_call:
+        events.append(_new_event(ticket, actor, "page_on_call", now,
+                                 new={"priority": decided.priority}))
+    message = Message(
+        ticket=ticket, visibility=Message.Visibility.PUBLIC, channel=decided.channel,
+        author_agent=new.created_by, author_contact=None if new.created_by else new.requester,
+        body=new.description, created_at=now,
+    ) if new.description else None
+    return ticket, events, message
+
+
+def _actor_of(event: TicketEvent) -> Actor:
+    return Actor(channel=event.channel, agent=event.actor_agent, contact=event.actor_contact)
+
+
+def _access_requested(ticket: Ticket, created: TicketEvent, now: datetime) -> TicketEvent:
     """FG-10: ask the primary contact to confirm temporary access for this requester."""
-    grant = AccessGrant.objects.filter(contact=requester, state=AccessGrant.State.PENDING).first()
-    if grant is None:
-        grant = AccessGrant.objects.create(
-            contact=requester, requested_at=now, expires_at=now + TEMPORARY_ACCESS,
-            reason=f"opened ticket {ticket.number}: {ticket.subject}",
-        )
-    return _new_event(ticket, actor, "authorisation_requested", now,
+    grant = access_grant_request(
+        contact=ticket.requester, now=now,
+        reason=f"opened ticket {ticket.number}: {ticket.subject}")
+    return _new_event(ticket, _actor_of(created), "authorisation_requested", now,
                       new={"grant": grant.pk,
                            "primary_contact": ticket.organisation.primary_contact_id})
-
-
-def _ticket_plan(policy: Policy, org: Organisation) -> str:
-    """The plan whose targets the ticket runs on: the first of the organisation's plans the
-    policy knows (organisations list their SLA plan first), else the policy's default."""
-    for plan in org.plans:
-        if plan in policy.plan_chains:
-            return plan
-    return policy.default_plan
-
-
-def _refuse_if_banned(new: NewTicket, *, now: datetime) -> None:
-    requester, org = new.requester, new.organisation
-    reason = None
-    if requester is not None and requester.is_banned:
-        reason = f"requester is banned: {requester.ban_reason}"
-    elif org.is_banned:
-        reason = f"organisation is banned: {org.ban_reason}"
-    if reason is None:
-        return
-    TicketRefusal.objects.create(
-        organisation=org, requester=requester, channel=new.channel, subject=new.subject,
-        description=new.description, reason=reason, at=now,
-    )
-    raise IntakeRefused(reason, field="requester")
-
-
-def may_open_tickets(policy: Policy, contact: Contact, *, now: datetime) -> bool:
-    """Whether ``contact`` passes the policy's "who may open tickets" rule (FG-10, RK-2)."""
-    rule = policy.spec.intake.who_may_open
-    if rule == "any_contact":
-        return True
-    org = contact.organisation
-    if contact.pk in (org.primary_contact_id, org.administrator_id):
-        return True
-    if rule == "administrators":
-        return False
-    if contact.authorised:
-        return True
-    return AccessGrant.objects.filter(
-        contact=contact, state=AccessGrant.State.CONFIRMED, expires_at__gt=now
-    ).exists()
-
-
-def _hold(policy: Policy, new: NewTicket, *, now: datetime) -> str:
-    if new.requester is None:
-        if new.created_by is None and policy.needs_account_lookup(new.channel):
-            return Ticket.Hold.NEEDS_ACCOUNT_LOOKUP  # FG-4: only the caller's number
-        return ""
-    if policy.spec.intake.who_may_open == "any_contact" or new.created_by is not None:
-        return ""
-    if may_open_tickets(policy, new.requester, now=now):
-        return ""
-    if policy.spec.intake.who_may_open == "authorised_personnel":
-        return Ticket.Hold.AWAITING_AUTHORISATION
-    return ""
-
-
-def _administrator_flags(policy: Policy, new: NewTicket) -> list[str]:
-    """RK-2: flag (and exclude from targets) tickets without the Administrator."""
-    admin_id = new.organisation.administrator_id
-    involved = {c.pk for c in new.cc} | ({new.requester.pk} if new.requester else set())
-    return list(policy.intake_exclusions(
-        administrator_included=admin_id in involved,
-        organisation_has_administrator=admin_id is not None,
-    ))
-
-
-def _route(policy: Policy, new: NewTicket, plan: str) -> AgentGroup | None:
-    team = policy.route_title(new.subject)
-    if team is None and new.topic:
-        out, route = _out_of_scope(policy, new.organisation, new.topic)
-        team = route if out else None
-    if team is None:
-        return None
-    return AgentGroup.objects.filter(key=team).first()
-
-
-def _out_of_scope(policy: Policy, org: Organisation, topic: str) -> tuple[bool, str | None]:
-    """Out of scope unless one of the organisation's plans brings it in (RL-9 extra support)."""
-    plans = [p for p in org.plans if p in policy.plan_chains] or [policy.default_plan]
-    verdicts = [policy.out_of_scope_route(topic, plan) for plan in plans]
-    if any(not out for out, _ in verdicts):
-        return False, None
-    return verdicts[0]
-
-
-def _location(org: Organisation | None) -> Location | None:
-    if org is None:
-        return None
-    return Location(timezone=org.timezone or None, country=org.country or None,
-                    subdiv=org.subdivision or None)
 
 
 # --- changing --------------------------------------------------------------------------------
@@ -300,8 +174,8 @@ def ticket_update(
 ) -> Ticket:
     """Apply an agent's change: status, priority (FG-5), assignee, group, topic, tags."""
     _require_agent(actor)
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
         policy = policy_for(ticket.policy_version)
         _apply_change(ticket, policy, actor, change, now)
         return _save(ticket, now)
@@ -309,19 +183,18 @@ def ticket_update(
 
 def ticket_reply(
     *, ticket: Ticket, actor: Actor, body: str, change: Change | None = None,
-    expected_version: int | None, now: datetime,
+    files: Sequence[File] = (), expected_version: int | None, now: datetime,
 ) -> Message:
-    """A public reply by an agent, optionally with a change in the same action: a reply sent
-    with "pending" or "solved" still meets first response (Zammad#3551)."""
+    """A public reply by an agent with its ``files``, optionally with a change in the same
+    action: a reply sent with "pending" or "solved" still meets first response (Zammad#3551).
+    Returns the message with its attachments and ``message.ticket`` as changed, to show."""
     _require_agent(actor)
     _check_text(body, "body")
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        message = Message.objects.create(
-            ticket=ticket, visibility=Message.Visibility.PUBLIC, author_agent=actor.agent,
-            channel=actor.channel, body=body, created_at=now,
-        )
-        _event(ticket, actor, "public_reply", now, new={"message": message.pk})
+    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
+        message = _post(ticket, actor, "public_reply", Message(
+            visibility=Message.Visibility.PUBLIC, author_agent=actor.agent,
+            channel=actor.channel, body=body), staged, now)
         if change is not None:
             _apply_change(ticket, policy_for(ticket.policy_version), actor, change, now)
         _save(ticket, now)
@@ -329,57 +202,54 @@ def ticket_reply(
 
 
 def ticket_note(
-    *, ticket: Ticket, actor: Actor, body: str, expected_version: int | None, now: datetime
+    *, ticket: Ticket, actor: Actor, body: str, files: Sequence[File] = (),
+    expected_version: int | None, now: datetime,
 ) -> Message:
-    """An internal note: agents only, never shown to contacts, never a first response."""
+    """An internal note with its ``files``: agents only, never shown to contacts (nor are
+    its files), never a first response."""
     _require_agent(actor)
     _check_text(body, "body")
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        message = Message.objects.create(
-            ticket=ticket, visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
-            channel=actor.channel, body=body, created_at=now,
-        )
-        _event(ticket, actor, "internal_note", now, new={"message": message.pk})
+    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
+        message = _post(ticket, actor, "internal_note", Message(
+            visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
+            channel=actor.channel, body=body), staged, now)
         _save(ticket, now)
     return message
 
 
 def ticket_log_call(
-    *, ticket: Ticket, actor: Actor, summary: str, expected_version: int | None, now: datetime
+    *, ticket: Ticket, actor: Actor, summary: str, files: Sequence[File] = (),
+    expected_version: int | None, now: datetime,
 ) -> Message:
     """A call or screen share with the customer (RK-1), logged: a first touch (RL-2, FG-7)."""
     _require_agent(actor)
     _check_text(summary, "summary")
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
-        message = Message.objects.create(
-            ticket=ticket, visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
-            channel="phone", body=summary, created_at=now,
-        )
-        _event(ticket, actor, "call_logged", now, new={"message": message.pk})
+    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
+        message = _post(ticket, actor, "call_logged", Message(
+            visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
+            channel="phone", body=summary), staged, now)
         _save(ticket, now)
     return message
 
 
 def ticket_customer_reply(
-    *, ticket: Ticket, actor: Actor, body: str, now: datetime
+    *, ticket: Ticket, actor: Actor, body: str, files: Sequence[File] = (), now: datetime
 ) -> Message:
-    """A customer's message. On Solved it reopens the ticket (RK-7); on a status with
-    ``customer_reply_moves_to`` (Pending) it moves there; Closed is final, and a held ticket
-    (FG-10, FG-4) takes no customer reply until it is released."""
+    """A customer's message with its ``files``. On Solved it reopens the ticket (RK-7); on a
+    status with ``customer_reply_moves_to`` (Pending) it moves there; Closed is final, and a
+    held ticket (FG-10, FG-4) takes no customer reply until it is released."""
     _check_text(body, "body")
-    with transaction.atomic():
-        ticket = _lock(ticket, None)  # Closed is final: _lock refuses it
+    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, None, now)  # Closed is final: _lock refuses it
         abilities.refuse(abilities.customer_reply_refusal(actor, ticket))
         policy = policy_for(ticket.policy_version)
         if ticket.status_category == "solved":
             _reopen(ticket, policy, actor, now)
-        message = Message.objects.create(
-            ticket=ticket, visibility=Message.Visibility.PUBLIC, author_contact=actor.contact,
-            channel=actor.channel, body=body, created_at=now,
-        )
-        _event(ticket, actor, "customer_reply", now, new={"message": message.pk})
+        message = _post(ticket, actor, "customer_reply", Message(
+            visibility=Message.Visibility.PUBLIC, author_contact=actor.contact,
+            channel=actor.channel, body=body), staged, now)
         moves_to = policy.status(ticket.status).customer_reply_moves_to
         if moves_to is not None:
             _set_status(ticket, policy, actor, moves_to, now)
@@ -387,10 +257,28 @@ def ticket_customer_reply(
     return message
 
 
+def ticket_attach(
+    *, ticket: Ticket, actor: Actor, files: Sequence[File], message: Message | None = None,
+    expected_version: int | None = None, now: datetime,
+) -> list[Attachment]:
+    """``files`` added to the ticket by themselves, or to ``message`` (one of its replies or
+    notes, whose visibility they take), locked, recorded and versioned like any change."""
+    if not files:
+        raise InvalidInput("send at least one file", field="file")
+    if message is not None and message.ticket_id != ticket.pk:
+        raise InvalidInput(f"message {message.pk} is not on ticket {ticket.number}",
+                           field="message")
+    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
+        rows = _attach(ticket, actor, message, staged, now)
+        _save(ticket, now)
+    return rows
+
+
 def ticket_reopen(*, ticket: Ticket, actor: Actor, now: datetime) -> Ticket:
     """Reopen a Solved ticket (RK-7: the customer may reopen; Closed is final)."""
-    with transaction.atomic():
-        ticket = _lock(ticket, None)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, None, now)
         abilities.refuse(abilities.reopen_refusal(actor, ticket))
         _reopen(ticket, policy_for(ticket.policy_version), actor, now)
         return _save(ticket, now)
@@ -402,8 +290,8 @@ def ticket_set_exclusion(
 ) -> Ticket:
     """Set or clear an exclusion reason that takes the ticket out of a target (RK-4)."""
     _require_agent(actor)
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
         policy = policy_for(ticket.policy_version)
         if reason not in policy.exclusion_reasons:
             raise InvalidInput(
@@ -424,8 +312,8 @@ def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now:
     and while the ticket is being worked on; a senior technician reviews it. Recorded once;
     asking again while a request is open changes nothing."""
     _check_text(reason, "reason")
-    with transaction.atomic():
-        ticket = _lock(ticket, None)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, None, now)
         abilities.refuse(abilities.escalation_refusal(
             actor, ticket, policy_for(ticket.policy_version)))
         if ticket.escalation_requested_at is not None:
@@ -438,19 +326,14 @@ def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now:
 def ticket_authorise(*, ticket: Ticket, actor: Actor, approve: bool, now: datetime) -> Ticket:
     """The primary contact confirms or rejects a held request (FG-10). Confirming grants the
     requester temporary access and starts the ticket's clocks now; rejecting closes it, kept."""
-    contact = actor.contact
-    with transaction.atomic():
-        ticket = _lock(ticket, None)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, None, now)
         abilities.refuse(abilities.authorisation_refusal(actor, ticket))
         policy = policy_for(ticket.policy_version)
-        grant = (AccessGrant.objects.select_for_update()
-                 .filter(contact=ticket.requester, state=AccessGrant.State.PENDING).first())
-        if grant is not None:
-            grant.state = (AccessGrant.State.CONFIRMED if approve
-                           else AccessGrant.State.REJECTED)
-            grant.decided_at, grant.decided_by = now, contact
-            grant.expires_at = now + TEMPORARY_ACCESS
-            grant.save(update_fields=["state", "decided_at", "decided_by", "expires_at"])
+        grant = access_grant_pending(ticket.requester)
+        if grant is not None:  # the request intake made when it held the ticket
+            access_grant_decide(organisation=ticket.organisation, by=actor.contact,
+                                grant=grant, approve=approve, now=now)
         ticket.hold = ""
         if approve:
             ticket.received_at = now
@@ -468,8 +351,8 @@ def ticket_identify_requester(
 ) -> Ticket:
     """FG-4: an agent's account lookup names the caller of a voicemail ticket; work can start."""
     _require_agent(actor)
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
         if requester.organisation_id != ticket.organisation_id:
             raise InvalidInput("the requester belongs to another organisation",
                                field="requester")
@@ -489,8 +372,8 @@ def ticket_verify_identity(
     information is released, and how."""
     _require_agent(actor)
     _check_text(method, "method")
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
         if ticket.identity_verified:
             return ticket
         ticket.identity_verified = True
@@ -506,8 +389,8 @@ def ticket_set_cc(
     the Administrator in (or taking them out) moves the "Administrator not included" flag and
     its exclusion reason from this instant on, as if the ticket had come that way."""
     _require_agent(actor)
-    with transaction.atomic():
-        ticket = _lock(ticket, expected_version)
+    with transaction.atomic(durable=True):
+        ticket, now = _lock(ticket, expected_version, now)
         wanted = sorted({c.pk: c for c in cc}.values(), key=lambda c: c.pk)
         stranger = next((c for c in wanted if c.organisation_id != ticket.organisation_id), None)
         if stranger is not None:
@@ -551,6 +434,33 @@ def _follow_administrator(ticket: Ticket, policy: Policy, actor: Actor, *, cc_be
 # --- internals -------------------------------------------------------------------------------
 
 
+def _post(ticket: Ticket, actor: Actor, kind: str, message: Message,
+          staged: Sequence[attachments.StagedFile], now: datetime) -> Message:
+    """Add ``message`` (unsaved) to ``ticket`` with its event and its files."""
+    message.ticket, message.created_at = ticket, now
+    message.save(force_insert=True)
+    _event(ticket, actor, kind, now, new={"message": message.pk})
+    _attach(ticket, actor, message, staged, now)
+    return message
+
+
+def _attach(ticket: Ticket, actor: Actor, message: Message | None,
+            staged: Sequence[attachments.StagedFile], now: datetime) -> list[Attachment]:
+    """Record files already in storage on ``ticket``, each with its own event. A file on an
+    internal note is as internal as the note: its event is ``internal_attachment_added``,
+    which contacts never see, so not even its name reaches them."""
+    rows = Attachment.objects.bulk_create(attachments.attachment_rows(
+        ticket=ticket, message=message, staged=staged, now=now))
+    internal = message is not None and message.visibility == Message.Visibility.INTERNAL
+    TicketEvent.objects.bulk_create([_new_event(
+        ticket, actor, "internal_attachment_added" if internal else "attachment_added", now,
+        new={"attachment": row.pk, "filename": row.filename, "size": row.size,
+             "message": message.pk if message is not None else None}) for row in rows])
+    if message is not None:
+        remember_related(message, "attachments", rows)
+    return rows
+
+
 def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
                   now: datetime) -> None:
     if change.priority is not None and change.priority != ticket.priority:
@@ -572,7 +482,7 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
         _event(ticket, actor, "topic_changed", now, old={"topic": ticket.topic},
                new={"topic": change.topic})
         ticket.topic = change.topic
-        out, route = _out_of_scope(policy, ticket.organisation, change.topic) \
+        out, route = intake.out_of_scope(policy, ticket.organisation, change.topic) \
             if change.topic else (False, None)
         ticket.out_of_scope = out
         if route is not None and change.group is None:
@@ -621,23 +531,35 @@ def _reopen(ticket: Ticket, policy: Policy, actor: Actor, now: datetime) -> None
     ticket.status, ticket.status_category = status, "open"
 
 
-def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
-    """Re-read the ticket under a row lock; a stale expected version is a Conflict."""
+def _lock(ticket: Ticket, expected_version: int | None,
+          now: datetime) -> tuple[Ticket, datetime]:
+    """Re-read the ticket under a row lock, with what showing it needs; a stale expected
+    version is a Conflict. Returns it with the instant the change is recorded at.
+
+    That instant is ``now``, or the ticket's last change when that is later. The caller read
+    its clock before it waited for the lock, so a writer that queued behind a later one would
+    record events earlier than those before them (issue 13: up to 60 ms back on SQLite under
+    load). Every change moves ``updated_at`` to its own instant under this lock, so taking the
+    later of the two keeps each ticket's history in the same order by id and by instant."""
     fresh = (Ticket.objects.select_for_update(of=("self",))
-             .select_related("policy_version", "organisation").get(pk=ticket.pk))
+             .select_related("policy_version", "organisation", "requester", "assignee",
+                             "group", "created_by_agent")
+             .get(pk=ticket.pk))
     if expected_version is not None and fresh.version != expected_version:
         raise Conflict(
             f"ticket {fresh.number} changed since you loaded it (version {expected_version}, "
             f"now {fresh.version}); reload and try again", field="version")
     abilities.refuse(abilities.closed_refusal(fresh))
-    return fresh
+    return fresh, max(now, fresh.updated_at)
 
 
 def _save(ticket: Ticket, now: datetime) -> Ticket:
+    """Bump the version, stamp the change and recompute the timers, left loaded on the
+    ticket so a door shows what this change returned without reading it again."""
     ticket.version += 1
     ticket.updated_at = now
     ticket.save()
-    timers_recompute(ticket, now=now)
+    remember_related(ticket, "timers", timers_recompute(ticket, now=now))
     return ticket
 
 

@@ -79,6 +79,14 @@ def policy_for(version: PolicyVersion) -> Policy:
     return _compile(version.key, version.digest, version.source)
 
 
+def policy_in_force(key: str, *, now: datetime) -> tuple[PolicyVersion, Policy]:
+    """The policy ``key`` as it stands at ``now``: its recorded version (what a new ticket
+    keeps) and that version compiled. The one way every door and service asks "which policy
+    does this organisation run under now" (an organisation's is its ``policy_key``)."""
+    version = policy_version_current(key, now=now)
+    return version, policy_for(version)
+
+
 @lru_cache(maxsize=64)
 def _compile(key: str, digest: str, source: str) -> Policy:
     try:

@@ -28,7 +28,7 @@ def test_upload_stores_digest_and_a_path_not_derived_from_the_name(world):
     assert body["size"] == len(content)
     assert body["filename"] == "passwd"
     stored = Attachment.objects.get(pk=body["id"])
-    assert stored.file.name.startswith(f"{world.ticket.pk}/{digest[:2]}/{digest}")
+    assert stored.file.name.startswith(f"{digest[:2]}/{digest}-")
     assert ".." not in stored.file.name and "passwd" not in stored.file.name
     event = TicketEvent.objects.get(ticket=world.ticket, kind="attachment_added")
     assert event.actor_contact == world.people["requester"]

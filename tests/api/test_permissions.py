@@ -28,7 +28,8 @@ def expect(agent: int, contact: int) -> dict[str, int]:
 # (name, method, path under /api/v1/ with {n} for the ticket number, body, expected)
 ENDPOINTS = [
     ("detail", "get", "tickets/{n}", None, expect(200, 200)),
-    ("patch", "patch", "tickets/{n}", {"priority": "red", "version": 1}, expect(200, 403)),
+    # Version 2: the fixture's upload is a change like any other (issue 12).
+    ("patch", "patch", "tickets/{n}", {"priority": "red", "version": 2}, expect(200, 403)),
     ("reply", "post", "tickets/{n}/replies", {"body": "Hello"}, expect(201, 201)),
     ("note", "post", "tickets/{n}/notes", {"body": "Internal"}, expect(201, 403)),
     ("call", "post", "tickets/{n}/calls", {"summary": "Called"}, expect(201, 403)),

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from pledgedesk.tickets.attachments import attachment_add
 from pledgedesk.tickets.services import (
     Change,
     ticket_note,
@@ -180,12 +179,9 @@ def test_an_internal_notes_attachment_is_not_found_from_the_portal(client, acme,
     org, _, bob = acme
     ticket = open_ticket(org, bob)
     note = ticket_note(ticket=ticket, actor=as_agent(agent()), body="log",
+                       files=[SimpleUploadedFile("internal.log", b"secret")],
                        expected_version=None, now=NOW)
-    attachment = attachment_add(ticket=ticket, actor=as_agent(agent()),
-                                upload=SimpleUploadedFile("internal.log", b"secret"),
-                                filename="internal.log", content_type="text/plain", now=NOW)
-    attachment.message = note
-    attachment.save()
+    [attachment] = note.attachments.all()
     client.force_login(bob.user)
 
     page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
