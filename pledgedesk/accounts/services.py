@@ -148,16 +148,24 @@ def contact_add(*, organisation: Organisation, by: Contact, name: str, email: st
         validate_email(email)
     except ValidationError:
         raise InvalidInput(f"not an email address: {email!r}", field="email") from None
-    with transaction.atomic():
+    taken = InvalidInput(f"{email} already belongs to a contact", field="email")
+    try:
+        with transaction.atomic():
+            if ContactEmail.objects.filter(address__iexact=email).exists():
+                raise taken
+            user = get_user_model().objects.create_user(
+                username=f"contact-{secrets.token_hex(8)}", email=email)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            contact = Contact.objects.create(organisation=organisation, name=name, user=user,
+                                             authorised=True, created_at=now)
+            ContactEmail.objects.create(contact=contact, address=email)
+    except IntegrityError:
+        # Someone added the same address between the check and the insert (two sessions of
+        # one primary contact, say): the unique index refused it, the same refusal as above.
         if ContactEmail.objects.filter(address__iexact=email).exists():
-            raise InvalidInput(f"{email} already belongs to a contact", field="email")
-        user = get_user_model().objects.create_user(
-            username=f"contact-{secrets.token_hex(8)}", email=email)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        contact = Contact.objects.create(organisation=organisation, name=name, user=user,
-                                         authorised=True, created_at=now)
-        ContactEmail.objects.create(contact=contact, address=email)
+            raise taken from None
+        raise
     return contact
 
 
