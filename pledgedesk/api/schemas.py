@@ -199,10 +199,10 @@ class AbilitiesOut(Out):
     log_call: bool = Field(description="POST /calls (agents; RK-1).")
     change: bool = Field(description="PATCH the ticket (agents).")
     set_exclusion: bool = Field(description="POST /exclusions (agents; RK-4).")
-    verify_identity: bool = Field(description="Record an identity verification (agents; "
-                                  "RL-6).")
-    identify_requester: bool = Field(description="Name the caller of a voicemail ticket "
-                                     "(agents; FG-4).")
+    verify_identity: bool = Field(description="POST /identity (agents; RL-6).")
+    identify_requester: bool = Field(description="POST /requester: name the caller of a "
+                                     "ticket that knows only a number (agents; FG-4).")
+    set_cc: bool = Field(description="PUT /cc (agents; RK-2).")
 
 
 class TicketOut(Out):

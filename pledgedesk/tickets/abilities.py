@@ -79,7 +79,8 @@ def agent_refusal(who: Someone) -> PermissionDenied | None:
 
 def agent_action_refusal(who: Someone, ticket: Ticket) -> DeskError | None:
     """A public reply, internal note, logged call, change, exclusion, identity verification
-    (RL-6) or account look-up (FG-4): any agent, on any ticket that is not closed."""
+    (RL-6), account look-up (FG-4) or the CCs (RK-2): any agent, on any ticket that is not
+    closed."""
     return agent_refusal(who) or closed_refusal(ticket)
 
 
@@ -166,6 +167,7 @@ class Abilities:
     set_exclusion: bool
     verify_identity: bool
     identify_requester: bool
+    set_cc: bool
 
 
 def ticket_abilities(*, principal: Someone, ticket: Ticket, policy: Policy) -> Abilities:
@@ -182,5 +184,5 @@ def ticket_abilities(*, principal: Someone, ticket: Ticket, policy: Policy) -> A
         escalate=escalation_refusal(principal, ticket, policy) is None,
         authorise=authorisation_refusal(principal, ticket) is None,
         note=agent_may, log_call=agent_may, change=agent_may, set_exclusion=agent_may,
-        verify_identity=agent_may, identify_requester=agent_may,
+        verify_identity=agent_may, identify_requester=agent_may, set_cc=agent_may,
     )

@@ -12,7 +12,7 @@ from pledgedesk.tickets.models import TicketEvent
 pytestmark = pytest.mark.django_db
 
 ACTIONS = {"reply", "reopen", "escalate", "authorise", "note", "log_call", "change",
-           "set_exclusion", "verify_identity", "identify_requester"}
+           "set_exclusion", "verify_identity", "identify_requester", "set_cc"}
 
 
 def test_escalation_under_a_policy_without_it_is_refused_naming_why(world):

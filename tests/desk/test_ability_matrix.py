@@ -55,12 +55,14 @@ pytestmark = pytest.mark.django_db
 
 POLICIES = sorted(p.stem for p in Path(settings.PLEDGEDESK_POLICY_DIR).glob("*.toml"))
 CONTACTS = ("requester", "cc", "primary", "administrator")
-AGENTS = tuple(Agent.Role.values)
+# An agent of each role, keyed apart from the contacts ("administrator" is both a contact's
+# role in an organisation and an agent's role).
+AGENTS = tuple(f"agent {role}" for role in Agent.Role.values)
 # Who goes through every action at every door: one of each way of seeing the ticket (its
 # requester, the organisation's two roles that see all of its tickets) and an agent.
-EVERY_ACTION = {"requester", "primary", "administrator", "engineer"}
+EVERY_ACTION = {"requester", "primary", "administrator", "agent engineer"}
 AGENT_ACTIONS = ("note", "log_call", "change", "set_exclusion", "verify_identity",
-                 "identify_requester")
+                 "identify_requester", "set_cc")
 NOW = T0 + timedelta(hours=2)
 CALLER = "+13125550187"  # a voicemail from a number no contact has (FG-4)
 
@@ -129,7 +131,7 @@ def _desk(key: str, state: str) -> Desk:
         # FG-10: a request from someone not on the authorised list is held by intake.
         "requester": contact(org, login=True, authorised=state != "held"),
         "colleague": contact(org, login=True, authorised=True),
-        **{role: agent(roles=(role,)) for role in AGENTS},
+        **{f"agent {role}": agent(roles=(role,)) for role in Agent.Role.values},
     }
     if state == "lookup":  # FG-4: only the caller's number is known
         channel = _lookup_channel(policy.spec.channels.offered())
@@ -142,7 +144,8 @@ def _desk(key: str, state: str) -> Desk:
                           description="Since this morning")
     ticket = s.ticket_create(new=new, now=T0)
     if state in ("solved", "closed"):
-        s.ticket_update(ticket=ticket, actor=s.Actor(channel="web", agent=people["engineer"]),
+        engineer = s.Actor(channel="web", agent=people["agent engineer"])
+        s.ticket_update(ticket=ticket, actor=engineer,
                         change=s.Change(status=policy.status_of_category(state)),
                         expected_version=None, now=T0 + timedelta(hours=1))
     desk = Desk(policy=policy_for(ticket.policy_version), ticket=ticket, people=people)
@@ -199,6 +202,7 @@ def service_calls(desk: Desk, actor: s.Actor) -> dict[str, Callable[[], object]]
         "verify_identity": lambda: s.ticket_verify_identity(method="call-back", **versioned),
         "identify_requester": lambda: s.ticket_identify_requester(
             requester=desk.people["requester"], **versioned),
+        "set_cc": lambda: s.ticket_set_cc(cc=[desk.people["administrator"]], **versioned),
     }
     if policy.exclusion_reasons:  # with none, no request to set one is valid input
         calls["set_exclusion"] = lambda: s.ticket_set_exclusion(
@@ -224,6 +228,12 @@ def api_calls(desk: Desk, api: Api, is_agent: bool) -> dict[str, tuple[Callable,
             "log_call": (lambda: api.post(f"tickets/{n}/calls", {"summary": "Rang"}), 201),
             "change": (lambda: api.patch(f"tickets/{n}", {"tags": ["matrix"],
                                                           "version": version}), 200),
+            "verify_identity": (lambda: api.post(f"tickets/{n}/identity",
+                                                 {"method": "call-back"}), 200),
+            "identify_requester": (lambda: api.post(f"tickets/{n}/requester", {
+                "requester": desk.people["requester"].pk}), 200),
+            "set_cc": (lambda: api.put(f"tickets/{n}/cc",
+                                       {"cc": [desk.people["administrator"].pk]}), 200),
         }
         if reasons:
             calls["set_exclusion"] = (lambda: api.post(f"tickets/{n}/exclusions",
@@ -270,6 +280,7 @@ def console_doors(desk: Desk, client: Client) -> dict[str, tuple[bool, bool | No
         "reply": (_shown(html, reverse("console:compose", args=[n])), replied),
         "change": (_shown(html, reverse("console:update", args=[n])), None),
         "set_exclusion": (_shown(html, reverse("console:exclusion", args=[n])), None),
+        "set_cc": (_shown(html, reverse("console:set_cc", args=[n])), None),
     }
 
 
