@@ -6,6 +6,14 @@ each, ``FILE:key.path: message``, on stdout like a linter's report); 2 bad comma
 (unknown priority, plan or channel, a missing ``--timezone``/``--country``, a malformed
 instant: one line on stderr).
 
+What the deployment serves (issue 21): ``check`` and ``render`` take ``--mailbox ADDRESS`` (an
+address whose mail the desk reads), ``--phone NUMBER`` (a number whose calls reach it) and
+``--serve FEATURE`` (widget, chat, knowledge_base, votes, paging, hour_banks), each repeatable.
+Without them the deployment is the desk as built today: the portal and the API. ``check`` prints
+one ``FILE:key.path: warning: message`` line for every promise that deployment cannot keep
+(exactly what the page leaves out) and still exits 0, so a file can be checked before its
+mailbox or phone line exists; ``render`` shows the page that deployment would serve.
+
 It sits above the pure layers it drives (calendar, policy, and the SLA engine that
 ``simulate`` runs), not inside ``pledgedesk.policy``, which must not import the SLA engine.
 """
@@ -19,6 +27,7 @@ from datetime import datetime
 
 from pledgedesk.calendar import CalendarError
 from pledgedesk.policy.compile import Location, Policy
+from pledgedesk.policy.deployment import FEATURES, Deployment, lacks
 from pledgedesk.policy.errors import PolicyError, PolicyInputError
 from pledgedesk.policy.loader import load_policy
 from pledgedesk.policy.render import render
@@ -32,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate a policy file")
     check.add_argument("file")
+    _deployment_options(check)
     sim = sub.add_parser("simulate", help="the targets a ticket opened at an instant gets")
     sim.add_argument("file")
     sim.add_argument("--opened", required=True, help="ISO 8601 instant with a UTC offset")
@@ -43,7 +53,36 @@ def _parser() -> argparse.ArgumentParser:
     ren = sub.add_parser("render", help="the customer-facing support policy page")
     ren.add_argument("file")
     ren.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    _deployment_options(ren)
     return parser
+
+
+def _deployment_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "what the deployment serves", "without these: the desk as built, the portal and API")
+    group.add_argument("--mailbox", action="append", default=[], metavar="ADDRESS",
+                       help="an address whose mail the desk reads (repeatable)")
+    group.add_argument("--phone", action="append", default=[], metavar="NUMBER",
+                       help="a number whose calls reach the desk (repeatable)")
+    group.add_argument("--serve", action="append", default=[], choices=FEATURES,
+                       metavar="FEATURE", help=f"a feature it has: {', '.join(FEATURES)} "
+                                               "(repeatable)")
+
+
+def _serves(args: argparse.Namespace) -> Deployment:
+    return Deployment(mailboxes=frozenset(args.mailbox), phone_numbers=frozenset(args.phone),
+                      **dict.fromkeys(args.serve, True))
+
+
+def _check(args: argparse.Namespace, policy: Policy) -> int:
+    found = lacks(policy.spec, _serves(args))
+    for path, message in found:
+        print(f"{args.file}:{path}: warning: {message}")
+    line = summary(policy, args.file)
+    if found:
+        line += f" {len(found)} warning(s) about what this deployment serves."
+    print(line)
+    return 0
 
 
 def summary(policy: Policy, file: str) -> str:
@@ -100,11 +139,10 @@ def main(argv: list[str]) -> int:
     if policy is None:
         return 1
     if args.command == "check":
-        print(summary(policy, args.file))
-        return 0
+        return _check(args, policy)
     if args.command == "simulate":
         return _simulate(args, policy)
-    print(render(policy, args.format), end="")
+    print(render(policy, args.format, _serves(args)), end="")
     return 0
 
 

@@ -135,6 +135,10 @@ class ResolvedTarget:
         return self.kind != "none"
 
     @property
+    def is_goal(self) -> bool:
+        return self.promise == "goal"
+
+    @property
     def is_range(self) -> bool:
         return self.kind in ("business", "business_days") and self.goal != self.limit
 
@@ -347,7 +351,7 @@ def _recipe(name: str, spec) -> CalendarRecipe:
 
 
 def _resolve(metric: str, plan: str, priority: str, target: Target, default_calendar: str,
-             source: str) -> ResolvedTarget:
+             source: str, targets_are: str = "commitments") -> ResolvedTarget:
     goal = limit = None
     if target.business is not None:
         goal, limit = target.business
@@ -357,7 +361,8 @@ def _resolve(metric: str, plan: str, priority: str, target: Target, default_cale
         metric=metric, plan=plan, priority=priority, kind=target.kind,
         calendar=None if target.none else (target.calendar or default_calendar),
         goal=goal, limit=limit, cutoff=target.cutoff, cutoff_timezone=target.cutoff_timezone,
-        source=source)
+        source=source, promise=target.promise or targets_are.removesuffix("s"),
+        choice=target.choice)
 
 
 def plan_chain(spec: PolicyFile, plan: str) -> tuple[str, ...]:
@@ -382,7 +387,8 @@ def compile_policy(spec: PolicyFile, key: str) -> Policy:
                         break
                 target, source = found or (mspec.targets[priority], "policy default")
                 targets[(metric, plan, priority)] = _resolve(
-                    metric, plan, priority, target, mspec.calendar, source)
+                    metric, plan, priority, target, mspec.calendar, source,
+                    spec.policy.targets_are)
     return Policy(
         key=key, spec=spec,
         calendars=MappingProxyType({n: _recipe(n, c) for n, c in spec.calendars.items()}),

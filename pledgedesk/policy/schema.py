@@ -23,12 +23,19 @@ CHANNEL_KEYS = ("portal", "email", "voicemail", "hotline", "chat", "widget", "ap
 METRIC_KEYS = ("assignment", "first_response", "follow_up", "resolution")
 STATUS_CATEGORIES = ("new", "open", "pending", "on_hold", "solved", "closed")
 ORGANISATION = "organisation"
+# What a deployment may lack (``pledgedesk.policy.deployment``): a plan ``needs`` them.
+FEATURE_KEYS = ("widget", "chat", "knowledge_base", "votes", "paging", "hour_banks")
 
 MetricKey = Literal["assignment", "first_response", "follow_up", "resolution"]
 ChannelKey = Literal["portal", "email", "voicemail", "hotline", "chat", "widget", "api"]
 Key = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")]
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Text = Annotated[str, Field(min_length=1)]
+Feature = Literal["widget", "chat", "knowledge_base", "votes", "paging", "hour_banks"]
+# ``choice``: shown to customers as a numbered note, in their language, wherever a value is the
+# support team's own choice rather than the source document's word (issue 21). ``note`` stays
+# for the file's authors and is never shown.
+Choice = Annotated[str | None, Field(default=None, min_length=1)]
 
 
 class Model(BaseModel):
@@ -45,6 +52,7 @@ class Resource(Model):
     label: Text
     url: str | None = None
     description: str | None = None
+    votes: bool = False  # RL-12: each article asks "Was this article helpful?"
 
 
 # The one order the queue works in (RK-8, RT-4, FG-6): its keyset index is (priority rank,
@@ -57,7 +65,7 @@ class PolicyMeta(Model):
     name: Text
     version: Text
     effective: date
-    contact: Text
+    contact: str | None = None
     summary: Text
     hours_calendar: Key
     queue_order: tuple[Literal["priority", "received"], ...] = QUEUE_ORDER
@@ -65,7 +73,9 @@ class PolicyMeta(Model):
     targets_note: str | None = None
     agents_may_make_exceptions: bool = False
     changes_announced_on: tuple[Text, ...] = ()
+    reserves_right_to_change: bool = False      # PR-9
     resources: tuple[Resource, ...] = ()
+    terms: tuple[Text, ...] = ()                # RL: no refunds, storage charges; FG: nights
 
     @field_validator("queue_order")
     @classmethod
@@ -92,6 +102,8 @@ class HolidaySet(Model):
     exclude: tuple[Text, ...] = ()
     categories: tuple[Text, ...] = ("public",)
     observed: bool = True
+    label: str | None = None  # what customers call the set: "Canadian national holidays"
+    choice: Choice
     note: str | None = None
 
     @model_validator(mode="after")
@@ -129,6 +141,10 @@ class CalendarSpec(Model):
     weekly: dict[str, tuple[str, ...]] = {}
     holidays: HolidaySet | None = None
     closed: tuple[date, ...] = ()
+    # False: a calendar that only counts time for targets (PR-2's whole business days), which
+    # the page never lists as hours someone is at work.
+    staffed: bool = True
+    choice: Choice
     note: str | None = None
 
     @field_validator("weekly")
@@ -167,6 +183,7 @@ class PrioritySpec(Model):
     description: Text
     default: bool = False
     plans: tuple[Key, ...] | None = None
+    choice: Choice
 
 
 class ChannelSpec(Model):
@@ -175,7 +192,7 @@ class ChannelSpec(Model):
     what a request through it carries (RK-1, FG-2)."""
 
     label: Text
-    description: Text
+    description: str = ""
     address: str | None = None
     sets_priority: bool = True
     priority: Key | None = None
@@ -185,6 +202,7 @@ class ChannelSpec(Model):
 
 
 class Channels(Model):
+    no_phone_support: bool = False  # RK-1: "We do not provide phone support"
     portal: ChannelSpec | None = None
     email: ChannelSpec | None = None
     voicemail: ChannelSpec | None = None
@@ -211,6 +229,10 @@ class Target(Model):
     cutoff_timezone: str | None = None
     none: bool = False
     calendar: Key | None = None
+    # A goal is what the team aims for ("every effort", "typically", "strive"); a commitment is
+    # what it guarantees. Left out: the policy's ``targets_are``.
+    promise: Literal["goal", "commitment"] | None = None
+    choice: Choice
     note: str | None = None
 
     @field_validator("business", mode="before")
@@ -282,6 +304,8 @@ class PlanSpec(Model):
     targets: MetricTargets = MetricTargets()
     paging: PagingSpec | None = None
     benefits: tuple[Text, ...] = ()
+    contact: str | None = None  # PR-5: where to ask about the plan
+    needs: tuple[Feature, ...] = ()  # the page leaves the plan out on a desk without them
     note: str | None = None
 
 
@@ -312,6 +336,7 @@ class StatusSpec(Model):
     category: Literal["new", "open", "pending", "on_hold", "solved", "closed"]
     pauses: tuple[MetricKey, ...] = ()
     customer_reply_moves_to: Key | None = None
+    choice: Choice
 
 
 class ExclusionSpec(Model):
@@ -334,7 +359,7 @@ class TitleMarker(Model):
 
 class IntakeSpec(Model):
     who_may_open: Literal["any_contact", "administrators", "authorised_personnel"]
-    description: Text
+    description: str | None = None
     flag_without_administrator: bool = False
     without_administrator_exclusion: Key | None = None
     no_administrator_exclusion: Key | None = None
@@ -347,6 +372,10 @@ class IntakeSpec(Model):
     title_markers: tuple[TitleMarker, ...] = ()
     feature_requests_to: Key | None = None
     calls_logged: bool = False
+    requirements: tuple[Text, ...] = ()      # RT: onboarding training is required
+    discretion_of: str | None = None         # RL-7: who decides bans and refusals
+    agents_may_change_priority: bool = False  # FG-5
+    submit_any_time: bool = False            # FG: tickets may be submitted 24 hours a day
 
 
 class OutOfScope(Model):
@@ -367,6 +396,7 @@ class ScopeSpec(Model):
     description: Text
     in_scope: tuple[Text, ...]
     out_of_scope: tuple[OutOfScope, ...] = ()
+    not_responsible_for: tuple[Text, ...] = ()  # RL: what support is never responsible for
     courtesy: CourtesySpec | None = None
 
 
@@ -393,6 +423,14 @@ class EscalationSpec(Model):
     description: Text
 
 
+class DefectSpec(Model):
+    """RK-5: a suspected defect goes to ``team``; without a workaround the ticket goes to
+    ``without_workaround_status`` while the defect is escalated, and the customer is told."""
+
+    team: Key
+    without_workaround_status: Key
+
+
 class PolicyFile(Model):
     policy: PolicyMeta
     calendars: dict[Key, CalendarSpec]
@@ -406,3 +444,4 @@ class PolicyFile(Model):
     scope: ScopeSpec
     teams: dict[Key, TeamSpec] = {}
     escalation: EscalationSpec | None = None
+    defects: DefectSpec | None = None

@@ -29,6 +29,7 @@ def cross_check(spec: PolicyFile) -> Found:
     _metrics(spec, found)
     _statuses(spec, found)
     _intake_scope_teams(spec, found)
+    _defects_and_resources(spec, found)
     return found
 
 
@@ -41,7 +42,11 @@ def _known(found: Found, path: str, value: str | None, known, what: str) -> bool
 
 
 def _calendars(spec: PolicyFile, found: Found) -> None:
-    _known(found, "policy.hours_calendar", spec.policy.hours_calendar, spec.calendars, "calendar")
+    hours = spec.policy.hours_calendar
+    if (_known(found, "policy.hours_calendar", hours, spec.calendars, "calendar")
+            and not spec.calendars[hours].staffed):
+        found.append(("policy.hours_calendar", f"calendar {hours!r} has staffed = false: the "
+                                               "hours the page shows must be staffed"))
     for name, cal in spec.calendars.items():
         path = f"calendars.{name}"
         if cal.timezone != ORGANISATION:
@@ -101,6 +106,10 @@ def _priorities(spec: PolicyFile, found: Found) -> None:
 
 def _plans(spec: PolicyFile, found: Found) -> None:
     _defaults(found, "plans", spec.plans, "plan")
+    for key, plan in spec.plans.items():
+        if plan.default and plan.needs:
+            found.append((f"plans.{key}.needs", "the default plan is what every customer has: "
+                                                "it cannot need a feature"))
     links: dict[str, str | None] = {}
     for key, plan in spec.plans.items():
         ok = _known(found, f"plans.{key}.extends", plan.extends, spec.plans, "plan")
@@ -136,6 +145,11 @@ def _channels(spec: PolicyFile, found: Found) -> None:
     offered = spec.channels.offered()
     if not offered:
         found.append(("channels", "the policy offers no channel"))
+    if spec.channels.no_phone_support:
+        for key in ("voicemail", "hotline"):
+            if key in offered:
+                found.append((f"channels.{key}", "no_phone_support = true, yet a phone "
+                                                 "channel is offered"))
     for key, channel in offered.items():
         p = f"channels.{key}"
         _known(found, f"{p}.priority", channel.priority, spec.priorities, "priority")
@@ -222,3 +236,18 @@ def _intake_scope_teams(spec: PolicyFile, found: Found) -> None:
         ok = _known(found, f"teams.{key}.escalates_to", team.escalates_to, spec.teams, "team")
         links[key] = team.escalates_to if ok else None
     _cycles(found, "teams", "escalates_to", links)
+
+
+def _defects_and_resources(spec: PolicyFile, found: Found) -> None:
+    defects = spec.defects
+    if defects is not None:
+        _known(found, "defects.team", defects.team, spec.teams, "team")
+        status = defects.without_workaround_status
+        if (_known(found, "defects.without_workaround_status", status, spec.statuses, "status")
+                and spec.statuses[status].category != "on_hold"):
+            found.append(("defects.without_workaround_status",
+                          f"status {status!r} is not an on_hold status"))
+    for i, resource in enumerate(spec.policy.resources):
+        if resource.votes and resource.kind != "knowledge_base":
+            found.append((f"policy.resources.{i}.votes",
+                          "votes are for knowledge base articles only"))

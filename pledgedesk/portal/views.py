@@ -415,7 +415,8 @@ def policy(request, key: str | None = None):
             raise Http404("no such policy") from None
     contact = principal.contact
     return render(request, "portal/policy.html", {
-        "blocks": policy_render.document(compiled), "policy": compiled, "contact": contact,
+        "blocks": policy_render.document(compiled, settings.PLEDGEDESK_SERVES),
+        "policy": compiled, "contact": contact,
         "section": "policy", "is_primary": contact is not None
         and contact.organisation.primary_contact_id == contact.pk})
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from pledgedesk import bounds as _bounds
 from pledgedesk import config as _config
+from pledgedesk.policy.deployment import Deployment as _Deployment
 
 try:
     CONFIG = _config.load()
@@ -15,6 +16,11 @@ except _config.ConfigError as exc:
 
 DATA_DIR = CONFIG.data_dir
 PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
+# What this deployment serves (issue 21): the policy page offers a channel or feature only when
+# it is here. The desk has the portal and the API; mail intake (a mailbox per address), the
+# widget, call intake (a number per line), chat, the knowledge base and its votes, paging and
+# hour banks do not exist yet, and the issues that build them switch their part on here.
+PLEDGEDESK_SERVES = _Deployment(portal=True, api=True)
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)

@@ -24,9 +24,12 @@ def simulate(capsys, *args):
 
 @pytest.mark.parametrize("name", SEEDS)
 def test_check_accepts_every_seed_policy(capsys, name):
-    assert main(["check", str(POLICIES / f"{name}.toml")]) == 0
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and ": OK. " in out
+    file = str(POLICIES / f"{name}.toml")
+    assert main(["check", file]) == 0
+    *warnings, summary = capsys.readouterr().out.splitlines()
+    assert summary.startswith(f"{file}: OK. ")
+    # What the desk as built (portal and API) cannot serve: warnings, never problems.
+    assert all(line.startswith(f"{file}:") and ": warning: " in line for line in warnings)
 
 
 @pytest.mark.parametrize(("old", "new", "line"), [

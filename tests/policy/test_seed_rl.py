@@ -97,4 +97,4 @@ def test_rl_11_agents_may_make_recorded_exceptions():
 def test_rl_12_knowledge_base_articles_carry_helpful_votes():
     (kb,) = rl().spec.policy.resources
     assert kb.kind == "knowledge_base"
-    assert "helpful" in kb.description
+    assert kb.votes
