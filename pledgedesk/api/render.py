@@ -58,7 +58,7 @@ def timer_out(timer: SlaTimer, *, agent: bool, now: datetime) -> s.TimerOut:
             reason=timer.reason,
         )
     state = timer_state_at(stored_state=timer.state, due_at=timer.due_at,
-                           warn_at=timer.warn_at, now=now)
+                           late_at=timer.late_at, warn_at=timer.warn_at, now=now)
     return s.TimerOut(metric=timer.metric, state=state, due_at=timer.due_at,
                       goal_at=timer.goal_at, met_at=timer.met_at, internal=internal)
 

@@ -40,5 +40,6 @@ def breaching(request, filters: Query[BreachingQuery]):
     return [s.BreachingOut(ticket=t.ticket.number, subject=t.ticket.subject,
                            priority=t.ticket.priority, metric=t.metric,
                            state=timer_state_at(stored_state=t.state, due_at=t.due_at,
-                                                warn_at=t.warn_at, now=caller.now),
+                                                late_at=t.late_at, warn_at=t.warn_at,
+                                                now=caller.now),
                            due_at=t.due_at, warn_at=t.warn_at) for t in timers]

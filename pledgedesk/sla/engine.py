@@ -34,7 +34,12 @@ so nothing escalates the moment it arrives (django-helpdesk#8).
 
 A clock is breached when its used time exceeds T (strictly; met exactly at the due instant is
 met). ``breached_by_minutes`` is that excess in business minutes, rounded up, never negative and
-never calendar time (frappe PR#3354, PR#3297).
+never calendar time (frappe PR#3354, PR#3297). ``late_at`` is the instant after which the used
+time exceeds T: the start of the first business stretch at or after ``due`` (``due`` itself
+inside open hours; the next opening when ``due`` is a closing time, so an assignment due Friday
+17:00 is late only once Monday 08:00 has passed, or Tuesday's after a Monday holiday, and one
+made on Saturday is met). Readers between the ticket's changes compare with ``late_at``, never
+with ``due`` (``sla.state.timer_state_at``).
 
 States (``TimerState``): ``running``, ``paused`` only when the clock really is in a ``pause``
 segment at ``now`` (frappe#1554), ``met``, ``breached`` (late, met or not), ``excluded`` (an
@@ -147,6 +152,7 @@ class Timer:
     state: TimerState
     reason: str
     due: datetime | None = None
+    late_at: datetime | None = None
     goal: datetime | None = None
     warn_at: datetime | None = None
     started_at: datetime | None = None
@@ -432,6 +438,23 @@ def _reach(amount: timedelta, runs: list[tuple[datetime, datetime | None]], cal:
     return None
 
 
+def _late(amount: timedelta, runs: list[tuple[datetime, datetime | None]], cal: Calendar,
+          due: datetime | None) -> datetime | None:
+    """The instant after which the used time exceeds ``amount`` (see module docstring): the
+    first business instant at or after ``due`` in the run where the excess begins. That run
+    starts after ``due`` when the used time reached ``amount`` exactly as an earlier run
+    ended (a clock paused right at its limit and resumed later is late only after it
+    resumes). Without such a run (paused at the limit) it is the next opening after ``due``."""
+    if due is None:
+        return None
+    used = ZERO
+    for a, b in runs:
+        if b is None or used + cal.between(a, b) > amount:
+            return cal.next_open(max(due, a))
+        used += cal.between(a, b)
+    return cal.next_open(due)
+
+
 def _describe(history: _History, metric: str, priority: str, target) -> str:
     parts = [f"plan {history.plan}", f"priority {priority}"]
     if target is not None and target.calendar:
@@ -496,7 +519,8 @@ def _measure(history: _History, metric: str, clock: _Clock, location: Location,
     else:
         state = TimerState.RUNNING
     return Timer(
-        metric, state, reason=reason, due=due, goal=goal, warn_at=warn_at,
+        metric, state, reason=reason, due=due, late_at=_late(target.limit, runs, cal, due),
+        goal=goal, warn_at=warn_at,
         started_at=clock.start, met_at=met_at, business_used=used, business_paused=paused,
         remaining=None if state in (TimerState.MET, TimerState.BREACHED,
                                     TimerState.NOT_APPLICABLE) else max(target.limit - used,

@@ -7,9 +7,11 @@ the portal, the API and the queue's filters all ask this function (the filters t
 built to match it, in ``tickets.selectors``), so they cannot disagree; the stored state is a
 cache that the worker's sweep refreshes.
 
-Boundaries follow the engine: a clock is breached only once the time used *exceeds* the
-target ("met exactly at the due instant is met"), so at the due instant itself a timer is not
-yet breached; the warning starts at the warning instant itself.
+Boundaries follow the engine: a clock is breached only once the business time used *exceeds*
+the target ("met exactly at the due instant is met"), which happens strictly after the engine's
+``late_at``: the due instant itself when it falls in open hours, the next opening when it falls
+at a closing time (due Friday 17:00, late only after Monday 08:00: an assignment on Saturday is
+on time). The warning starts at the warning instant itself.
 
 Only ``running`` changes with time. The other stored states are facts the engine decided from
 the history (a met, paused, excluded or not-applicable clock does not move until the next
@@ -23,16 +25,18 @@ from datetime import datetime
 from pledgedesk.sla.engine import TimerState
 
 
-def timer_state_at(*, stored_state: str, due_at: datetime | None, warn_at: datetime | None,
-                   now: datetime) -> TimerState:
+def timer_state_at(*, stored_state: str, due_at: datetime | None, late_at: datetime | None,
+                   warn_at: datetime | None, now: datetime) -> TimerState:
     """The state of a timer stored as ``stored_state`` with these instants, seen at ``now``.
 
-    ``running`` becomes ``breached`` strictly after ``due_at`` and ``warning`` from
+    ``running`` becomes ``breached`` strictly after ``late_at`` (``due_at`` when ``late_at``
+    is None: a timer built without the engine's late instant) and ``warning`` from
     ``warn_at`` on; a running timer without a due instant stays ``running``."""
     state = TimerState(stored_state)
-    if state is not TimerState.RUNNING or due_at is None:
+    late = late_at if late_at is not None else due_at
+    if state is not TimerState.RUNNING or late is None:
         return state
-    if now > due_at:
+    if now > late:
         return TimerState.BREACHED
     if warn_at is not None and now >= warn_at:
         return TimerState.WARNING

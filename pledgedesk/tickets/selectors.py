@@ -57,8 +57,9 @@ class QueueFilter:
     (an agent's own groups). ``assignee`` is an agent id, ``"me"`` or
     ``"unassigned"``; ``sla_state`` keeps tickets with a timer in that state at ``now``
     (``sla.timer_state_at``: ``breached``, ``warning``, ``running``, ...);
-    ``breaching_within`` keeps tickets with a timer due within that many minutes, including
-    timers already breached and not met unless ``include_breached`` is false."""
+    ``breaching_within`` keeps tickets with a timer that breaches within that many minutes
+    (past its ``late_at``), including timers already breached and not met unless
+    ``include_breached`` is false."""
 
     status: str | None = None
     include_closed: bool = False
@@ -144,9 +145,10 @@ def _filtered(tickets: QuerySet, principal: Principal, f: QueueFilter, now: date
 
 def timer_state_is(state: str, now: datetime) -> Q:
     """``SlaTimer`` rows whose ``sla.timer_state_at(...)`` at ``now`` is ``state``, as SQL: a
-    stored ``running`` row is breached strictly after ``due_at``, a warning from ``warn_at``
-    on; other stored states are what they say. ``tests/desk/test_timer_state_sql.py`` holds
-    the two to the same answer on every boundary."""
+    stored ``running`` row is breached strictly after ``late_at`` (set whenever ``due_at`` is:
+    the ``sla_timer_late_with_due`` constraint), a warning from ``warn_at`` on; other stored
+    states are what they say. ``tests/desk/test_timer_state_sql.py`` holds the two to the same
+    answer on every boundary."""
     try:
         state = TimerState(state)
     except ValueError:
@@ -154,44 +156,47 @@ def timer_state_is(state: str, now: datetime) -> Q:
                            field="sla_state") from None
     running = Q(state=TimerState.RUNNING)
     if state is TimerState.BREACHED:
-        return Q(state=state) | (running & Q(due_at__lt=now))
+        return Q(state=state) | (running & Q(late_at__lt=now))
     if state is TimerState.WARNING:
-        return running & Q(due_at__gte=now, warn_at__lte=now)
+        return running & Q(late_at__gte=now, warn_at__lte=now)
     if state is TimerState.RUNNING:
-        return running & (Q(due_at__isnull=True) | Q(due_at__gte=now) & (
+        return running & (Q(late_at__isnull=True) | Q(late_at__gte=now) & (
             Q(warn_at__isnull=True) | Q(warn_at__gt=now)))
     return Q(state=state)
 
 
 def _breaching(now: datetime, soon: datetime, *, include_breached: bool) -> Q:
-    """Timers due by ``soon`` and not yet met: running (or warning) ones due from ``now`` to
-    ``soon``, and with ``include_breached`` those already breached at ``now``, whether the
-    row still says ``running`` (past due since the last change) or ``breached`` (breached
-    before it). Without ``include_breached`` this is a range on the partial index over running
-    timers' due instants."""
+    """Timers not met that breach by ``soon``: running (or warning) ones whose ``late_at``
+    falls from ``now`` to ``soon`` (the instant they breach if nothing changes: a timer due at
+    Friday's close breaches after Monday's opening, and is listed in the hour before it), and
+    with ``include_breached`` those already breached at ``now``, whether the row still says
+    ``running`` (late since the last change) or ``breached`` (breached before it).
+
+    Both are ranges on the partial index ``sla_timer_unmet_late`` (late_at over unmet running
+    or breached rows): its condition is repeated here with the state list as literals, so
+    that SQLite sees the query implies it (running rows are never met, so it filters nothing
+    out)."""
+    unmet = Q(met_at__isnull=True) & _LiteralIn("state", (TimerState.RUNNING,
+                                                          TimerState.BREACHED))
     if not include_breached:
-        return Q(state=TimerState.RUNNING, due_at__gte=now, due_at__lte=soon)
-    # Rows stored as breached are outside that index. Written so that a partial index on
-    # due_at over unmet running or breached timers serves it as one range (the state list is
-    # literal so that SQLite matches such an index's condition).
-    return (Q(met_at__isnull=True, due_at__isnull=False)
-            & _LiteralIn("state", (TimerState.RUNNING, TimerState.BREACHED))
-            & (Q(state=TimerState.BREACHED) | Q(due_at__lte=soon)))
+        return unmet & Q(state=TimerState.RUNNING, late_at__gte=now, late_at__lte=soon)
+    return unmet & Q(late_at__isnull=False) & (
+        Q(state=TimerState.BREACHED) | Q(late_at__lte=soon))
 
 
 def timers_breaching(*, principal: Principal, now: datetime, within: timedelta,
                      include_breached: bool = True) -> QuerySet:
-    """Timers of open tickets due by ``now + within`` and not met, soonest due first: with
-    ``include_breached`` (the default) those already breached lead, most overdue first."""
+    """Timers of open tickets not met that breach by ``now + within``, soonest first: with
+    ``include_breached`` (the default) those already breached lead, longest late first."""
     timers = SlaTimer.objects.filter(
         _breaching(now, now + within, include_breached=include_breached),
         _LiteralIn("ticket__status_category", OPEN_CATEGORIES))
     visible = visible_tickets(principal, Ticket.objects.all())
     # Only when visibility narrows anything (not for agents): a no-op "IN (every ticket)"
-    # makes SQLite drive the query from the ticket ids instead of the due-instant index.
+    # makes SQLite drive the query from the ticket ids instead of the late-instant index.
     if visible.query.has_filters():
         timers = timers.filter(ticket__in=visible.values("pk"))
-    return timers.select_related("ticket").order_by("due_at")
+    return timers.select_related("ticket").order_by("late_at")
 
 
 def ticket_messages(*, principal: Principal, ticket: Ticket) -> QuerySet:

@@ -125,6 +125,7 @@ def _row(ticket: Ticket, timer: sla.Timer) -> SlaTimer:
         metric=timer.metric,
         state=str(timer.state),
         due_at=timer.due,
+        late_at=timer.late_at,
         goal_at=timer.goal,
         warn_at=timer.warn_at,
         met_at=timer.met_at,

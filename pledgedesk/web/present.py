@@ -97,10 +97,10 @@ def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
     """A stored ``SlaTimer`` seen at ``now``, in the state ``sla.timer_state_at`` gives it
     (the same rule the API and the queue's filters use), whatever the row last said."""
     state = str(timer_state_at(stored_state=timer.state, due_at=timer.due_at,
-                               warn_at=timer.warn_at, now=now))
+                               late_at=timer.late_at, warn_at=timer.warn_at, now=now))
     summary = {
-        "running": f"due in {duration(timer.due_at - now)}" if timer.due_at else "running",
-        "warning": f"due in {duration(timer.due_at - now)}" if timer.due_at else "",
+        "running": _countdown(timer, now) if timer.due_at else "running",
+        "warning": _countdown(timer, now) if timer.due_at else "",
         "breached": _breached(timer, now),
         "paused": "paused",
         "met": "met",
@@ -116,9 +116,18 @@ def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
     )
 
 
+def _countdown(timer, now: datetime) -> str:
+    """Time to the due instant; once that has passed at a closing time, the clock is not late
+    until business time resumes (``sla.state``), so say how long until then."""
+    late_at = timer.late_at or timer.due_at
+    if timer.due_at > now or late_at <= timer.due_at:
+        return f"due in {duration(timer.due_at - now)}"
+    return f"due; late in {duration(late_at - now)}"
+
+
 def _breached(timer, now: datetime) -> str:
     if timer.state == "running" and timer.due_at is not None:
-        return f"breached {duration(now - timer.due_at)} ago"
+        return f"breached {duration(now - (timer.late_at or timer.due_at))} ago"
     if timer.breached_by_minutes:
         return f"breached by {duration(timer.breached_by_minutes * 60)} business time"
     return "breached"

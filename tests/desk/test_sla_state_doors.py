@@ -75,18 +75,19 @@ def desk(settings):
 
 def expected_states(ticket, now) -> dict[str, str]:
     return {t.metric: str(timer_state_at(stored_state=t.state, due_at=t.due_at,
-                                         warn_at=t.warn_at, now=now))
+                                         late_at=t.late_at, warn_at=t.warn_at, now=now))
             for t in SlaTimer.objects.filter(ticket=ticket)}
 
 
 def expected_breaching(ticket, now, minutes) -> dict[str, str]:
-    """Unmet timers breached at ``now``, or running / warning and due within ``minutes``."""
+    """Unmet timers breached at ``now``, or running / warning and late (past ``late_at``)
+    within ``minutes``."""
     out = {}
     for t in SlaTimer.objects.filter(ticket=ticket, met_at__isnull=True):
         state = str(timer_state_at(stored_state=t.state, due_at=t.due_at,
-                                   warn_at=t.warn_at, now=now))
+                                   late_at=t.late_at, warn_at=t.warn_at, now=now))
         if state == "breached" or (state in ("running", "warning")
-                                   and t.due_at <= now + timedelta(minutes=minutes)):
+                                   and t.late_at <= now + timedelta(minutes=minutes)):
             out[t.metric] = state
     return out
 

@@ -1,9 +1,9 @@
 """The queue's SLA filters are SQL written to agree with ``sla.timer_state_at`` (issue 12).
 
 Stored timer rows of every kind (each stored state, with and without due and warning instants,
-met or not) are read at instants on and around their boundaries; for each instant the rows the
-SQL selects must be exactly the rows the pure function puts in that state. Runs on SQLite and
-PostgreSQL like the rest of the suite."""
+late at the due instant or at a later opening, met or not) are read at instants on and around
+their boundaries; for each instant the rows the SQL selects must be exactly the rows the pure
+function puts in that state. Runs on SQLite and PostgreSQL like the rest of the suite."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ from tests.pages import FG, NOW, open_ticket, organisation, person, staff
 pytestmark = pytest.mark.django_db
 
 DUE = NOW + timedelta(hours=2)
+LATE = DUE + timedelta(hours=15)  # due at a closing time: late after the next opening
 WARN = DUE - timedelta(minutes=15)
 MET = NOW + timedelta(minutes=5)
 US = timedelta(microseconds=1)
-INSTANTS = [NOW, WARN - US, WARN, WARN + US, DUE - US, DUE, DUE + US, DUE + timedelta(days=3)]
+INSTANTS = [NOW, WARN - US, WARN, WARN + US, DUE - US, DUE, DUE + US, LATE - US, LATE,
+            LATE + US, DUE + timedelta(days=3)]
 STORED = ["running", "paused", "met", "breached", "excluded", "not_applicable"]
 
 
@@ -37,19 +39,20 @@ def timers():
     ticket = open_ticket(org, person(org, role="primary"), priority="medium")
     SlaTimer.objects.filter(ticket=ticket).delete()
     rows = []
-    combos = itertools.product(STORED, (None, DUE), (None, WARN), (None, MET))
-    for n, (state, due, warn, met) in enumerate(combos):
+    dues = ((None, None), (DUE, DUE), (DUE, LATE))  # (due_at, late_at)
+    combos = itertools.product(STORED, dues, (None, WARN), (None, MET))
+    for n, (state, (due, late), warn, met) in enumerate(combos):
         if state == "running" and met is not None:
             continue  # the engine never stores a running clock as met
         rows.append(SlaTimer(ticket=ticket, metric=f"m{n}", state=state, due_at=due,
-                             warn_at=warn, met_at=met))
+                             late_at=late, warn_at=warn, met_at=met))
     SlaTimer.objects.bulk_create(rows)
     return list(SlaTimer.objects.filter(ticket=ticket))
 
 
 def state_at(timer, now):
     return timer_state_at(stored_state=timer.state, due_at=timer.due_at,
-                          warn_at=timer.warn_at, now=now)
+                          late_at=timer.late_at, warn_at=timer.warn_at, now=now)
 
 
 @pytest.mark.parametrize("state", list(TimerState))
@@ -71,15 +74,15 @@ def test_every_row_is_in_exactly_one_state_at_every_instant(timers):
 
 
 def expected_breaching(timers, now, within, include_breached):
-    """Unmet timers running or warning and due by ``now + within``; with ``include_breached``
-    also those breached at ``now`` and not met."""
+    """Unmet timers running or warning and late (``late_at``) by ``now + within``; with
+    ``include_breached`` also those breached at ``now`` and not met."""
     out = set()
     for t in timers:
         state = state_at(t, now)
-        due_soon = state in ("running", "warning") and t.due_at is not None \
-            and t.due_at <= now + within
+        due_soon = state in ("running", "warning") and t.late_at is not None \
+            and t.late_at <= now + within
         late = include_breached and state == "breached" and t.met_at is None \
-            and t.due_at is not None
+            and t.late_at is not None
         if due_soon or late:
             out.add(t.pk)
     return out
@@ -90,7 +93,7 @@ def test_breaching_selects_unmet_timers_due_soon_and_those_already_breached(
         timers, include_breached):
     me = Principal(agent=staff())
     for now in INSTANTS:
-        for within in (timedelta(0), timedelta(minutes=30)):
+        for within in (timedelta(0), timedelta(minutes=30), timedelta(hours=16)):
             found = timers_breaching(principal=me, now=now, within=within,
                                      include_breached=include_breached)
 

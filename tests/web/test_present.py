@@ -210,9 +210,9 @@ def test_a_customer_watches_the_first_response_while_an_agent_watches_the_breach
     SlaTimer.objects.filter(ticket=opened).delete()
     SlaTimer.objects.bulk_create([
         SlaTimer(ticket=opened, metric="first_response", state="running",
-                 due_at=NOW + timedelta(hours=2)),
+                 due_at=NOW + timedelta(hours=2), late_at=NOW + timedelta(hours=2)),
         SlaTimer(ticket=opened, metric="resolution", state="running",
-                 due_at=NOW - timedelta(hours=1)),
+                 due_at=NOW - timedelta(hours=1), late_at=NOW - timedelta(hours=1)),
     ])
     tickets = list(Ticket.objects.filter(pk=opened.pk).select_related("policy_version")
                    .prefetch_related("timers"))
