@@ -7,12 +7,13 @@ The console's ticket page, the portal's ticket page, the API's ticket detail, th
 warning 15 minutes before) and must all agree with ``sla.timer_state_at``. Among them the demo's
 situation: the assignment 1 d 5 h past due while its stored row still says ``running``. A second
 ticket had a note written after its assignment was due, so its stored row says ``breached``:
-both rows must read the same."""
+both rows must read the same. A third, opened 30 minutes before Friday's close, is due at the
+close and, as the engine counts business time, on time all weekend: every door says so."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -157,6 +158,75 @@ def test_the_demo_situation_the_assignment_is_breached_everywhere(desk):
     assert {"ticket": n, "metric": "assignment", "state": "breached"}.items() <= next(
         t for t in listed if t["ticket"] == n and t["metric"] == "assignment").items()
     assert [t for t in not_due_yet if t["ticket"] == n] == []
+
+
+FRIDAY = datetime(2026, 1, 9, 22, 30, tzinfo=UTC)  # Friday 16:30 Central, 30 min before close
+SATURDAY = datetime(2026, 1, 10, 18, 0, tzinfo=UTC)  # Saturday noon Central
+MONDAY_OPEN = datetime(2026, 1, 12, 14, 0, tzinfo=UTC)  # Monday 08:00 Central
+
+
+def door_states(doors, n) -> dict[str, dict[str, str]]:
+    """What each door says about ticket ``n``'s timers now."""
+    detail = doors["api"].get(f"/api/v1/tickets/{n}").json()
+    return {"console": page_states(doors["console"], f"/console/tickets/{n}/"),
+            "portal": page_states(doors["portal"], f"/portal/tickets/{n}/"),
+            "api": {t["metric"]: t["state"] for t in detail["timers"]}}
+
+
+def breaching_lists(doors, n) -> dict[str, object]:
+    listed = doors["api"].get("/api/v1/timers/breaching", {"within": WITHIN}).json()
+    return {"endpoint": {t["metric"]: t["state"] for t in listed if t["ticket"] == n},
+            "filter": n in api_numbers(doors["api"], breaching_within=WITHIN),
+            "breached": n in api_numbers(doors["api"], sla_state="breached"),
+            "running": n in api_numbers(doors["api"], sla_state="running")}
+
+
+def test_an_assignment_due_at_friday_close_is_running_at_every_door_all_weekend(desk):
+    """FG Medium at Friday 16:30 Central: the assignment is due at 17:00, the close. Business
+    time does not run over the weekend, so the engine has it running (on time) until Monday
+    08:00 has passed; every door and filter says the same, not "breached" since Friday 17:00."""
+    clock, _maria, (monday_ticket, _), doors = desk
+    clock.at = FRIDAY
+    ticket = open_ticket(monday_ticket.organisation, monday_ticket.requester, at=FRIDAY,
+                         priority="medium", subject="Fax queue frozen")
+    n = ticket.number
+    running = {"assignment": "running", "first_response": "running"}
+
+    for now in (FRIDAY + timedelta(minutes=30, seconds=1), SATURDAY, MONDAY_OPEN):
+        clock.at = now
+        assert door_states(doors, n) == {"console": running, "portal": running,
+                                         "api": running}, now
+        lists = breaching_lists(doors, n)
+        # Breaching within the hour only from Monday 07:00 on: it breaches after 08:00.
+        soon = now >= MONDAY_OPEN - timedelta(minutes=WITHIN)
+        assert lists == {"endpoint": {"assignment": "running"} if soon else {},
+                         "filter": soon, "breached": False, "running": True}, now
+
+    clock.at = MONDAY_OPEN + S
+    late = {"assignment": "breached", "first_response": "running"}
+    assert door_states(doors, n) == {"console": late, "portal": late, "api": late}
+    assert breaching_lists(doors, n) == {"endpoint": {"assignment": "breached"},
+                                         "filter": True, "breached": True, "running": True}
+
+
+def test_an_assignment_on_saturday_meets_the_target_due_at_friday_close(desk):
+    clock, maria, (monday_ticket, _), doors = desk
+    clock.at = FRIDAY
+    ticket = open_ticket(monday_ticket.organisation, monday_ticket.requester, at=FRIDAY,
+                         priority="medium", subject="Fax queue frozen")
+    n = ticket.number
+    clock.at = SATURDAY
+
+    assigned = doors["api"].patch(f"/api/v1/tickets/{n}",
+                                  {"assignee": maria.pk, "version": ticket.version},
+                                  content_type="application/json")
+
+    assert assigned.status_code == 200, assigned.content
+    assert {t["metric"]: t["state"] for t in assigned.json()["timers"]}["assignment"] == "met"
+    clock.at = MONDAY_OPEN + timedelta(days=1)
+    assert {name: states["assignment"] for name, states in door_states(doors, n).items()} \
+        == {"console": "met", "portal": "met", "api": "met"}
+    assert breaching_lists(doors, n)["endpoint"].get("assignment") is None
 
 
 def test_the_breaching_flag_is_documented_in_the_openapi_schema(desk):
