@@ -60,7 +60,8 @@ def timer_out(timer: SlaTimer, *, agent: bool, now: datetime) -> s.TimerOut:
     state = timer_state_at(stored_state=timer.state, due_at=timer.due_at,
                            late_at=timer.late_at, warn_at=timer.warn_at, now=now)
     return s.TimerOut(metric=timer.metric, state=state, due_at=timer.due_at,
-                      goal_at=timer.goal_at, met_at=timer.met_at, internal=internal)
+                      late_at=timer.late_at, goal_at=timer.goal_at, met_at=timer.met_at,
+                      internal=internal)
 
 
 def _timers(ticket: Ticket, *, agent: bool, now: datetime) -> list[s.TimerOut]:

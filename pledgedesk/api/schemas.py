@@ -148,8 +148,12 @@ class TimerInternalOut(Out):
 class TimerOut(Out):
     metric: str
     state: SlaState = Field(description="The state at the request's instant: a running timer "
-                            "is a warning from its warn_at on and breached after its due_at.")
+                            "is a warning from its warn_at on and breached after its late_at.")
     due_at: Instant | None = Field(description="The promised limit; null when none runs.")
+    late_at: Instant | None = Field(description="When a running timer breaches if nothing "
+                                    "changes: right after this instant. The due instant, or "
+                                    "the next opening when that is a closing time (business "
+                                    "time does not run while closed).")
     goal_at: Instant | None = Field(description="The goal inside a range target (RK-3).")
     met_at: Instant | None
     internal: TimerInternalOut | None = None
@@ -301,6 +305,8 @@ class BreachingOut(Out):
     state: SlaState = Field(description="running, warning or breached at the request's "
                             "instant.")
     due_at: Instant
+    late_at: Instant = Field(description="Breached right after this instant (the list's "
+                             "order): the due instant, or the next opening after it.")
     warn_at: Instant | None
 
 

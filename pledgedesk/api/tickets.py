@@ -154,7 +154,13 @@ class QueueQuery(Schema):
         = Field(default=None, description="Agents only: an agent id, me or unassigned.")
     organisation: s.Id | None = None
     sla_state: s.SlaState | None = None
-    breaching_within: Minutes | None = Field(default=None, description="Minutes.")
+    breaching_within: Minutes | None = Field(
+        default=None, description="Minutes: tickets with a timer not met that breaches within "
+        "them (after its business time runs out), or has already breached (see "
+        "include_breached).")
+    include_breached: bool = Field(
+        default=True, description="With breaching_within: also keep tickets whose timer has "
+        "already breached and is not met; false keeps only those not yet breached.")
     escalated: bool | None = None
     cursor: Cursor | None = None
     limit: int = Field(default=25, ge=1, le=MAX_PAGE)
@@ -175,7 +181,8 @@ def ticket_list(request, filters: Query[QueueQuery]):
             status=filters.status, include_closed=filters.include_closed,
             priority=filters.priority, group=filters.group, assignee=filters.assignee,
             organisation=filters.organisation, sla_state=filters.sla_state,
-            breaching_within=filters.breaching_within, escalated=filters.escalated,
+            breaching_within=filters.breaching_within,
+            include_breached=filters.include_breached, escalated=filters.escalated,
         ),
         cursor=filters.cursor or None, limit=filters.limit, now=caller.now,
     )

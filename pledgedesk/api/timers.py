@@ -19,19 +19,21 @@ router = Router(tags=["timers"])
 class BreachingQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    within: int = Field(default=60, ge=1, le=366 * 24 * 60, description="Minutes from now.")
+    within: int = Field(default=60, ge=1, le=366 * 24 * 60,
+                        description="Minutes from now: timers that breach by then (late_at).")
     include_breached: bool = Field(
         default=True, description="Also list timers already breached and not met (they come "
-        "first, most overdue first); false lists only timers not yet due.")
+        "first, longest late first); false lists only timers not yet breached.")
     limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE)
 
 
 @router.get("/timers/breaching", response={200: list[s.BreachingOut], **ERRORS},
-            summary="Timers of open tickets due within the next minutes or already breached "
-                    "(agents)")
+            summary="Timers of open tickets breaching within the next minutes or already "
+                    "breached (agents)")
 def breaching(request, filters: Query[BreachingQuery]):
-    """Soonest due first. ``state`` is the timer's state now (``running``, ``warning`` or
-    ``breached``), as the ticket's own timers and the queue's ``sla_state`` filter say."""
+    """Soonest to breach first (``late_at``). ``state`` is the timer's state now
+    (``running``, ``warning`` or ``breached``), as the ticket's own timers and the queue's
+    ``sla_state`` filter say."""
     caller = caller_of(request)
     caller.require_agent("list breaching timers")
     timers = timers_breaching(principal=caller.principal, now=caller.now,
@@ -42,4 +44,5 @@ def breaching(request, filters: Query[BreachingQuery]):
                            state=timer_state_at(stored_state=t.state, due_at=t.due_at,
                                                 late_at=t.late_at, warn_at=t.warn_at,
                                                 now=caller.now),
-                           due_at=t.due_at, warn_at=t.warn_at) for t in timers]
+                           due_at=t.due_at, late_at=t.late_at, warn_at=t.warn_at)
+            for t in timers]

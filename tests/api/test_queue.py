@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import math
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
+from pledgedesk.tickets.models import SlaTimer
 from pledgedesk.tickets.services import Actor, Change, NewTicket, ticket_create, ticket_update
 from tests.api.conftest import NOW
 from tests.desk.factories import T0, agent
@@ -88,14 +91,46 @@ def test_sla_filters(world, fixed_clock):
     assert none_soon == []
 
 
+def first_late(ticket):
+    return SlaTimer.objects.filter(ticket=ticket, met_at__isnull=True,
+                                   late_at__isnull=False).order_by("late_at")[0].late_at
+
+
+def test_breaching_within_keeps_breached_tickets_unless_asked_not_to(world, fixed_clock):
+    """Like /timers/breaching: a ticket whose timer has already breached is kept by default
+    and left out with include_breached=false; one breaching within the window is kept by
+    both."""
+    (late,) = open_tickets(world, ["red"])
+    fixed_clock.at = first_late(late) + timedelta(seconds=1)
+    (fresh,) = open_tickets(world, ["red"], start=fixed_clock.at)
+    within = math.ceil((first_late(fresh) - fixed_clock.at).total_seconds() / 60)
+    api = world.api("agent")
+
+    kept = numbers(api.get("tickets", {"breaching_within": within}))
+    not_late = numbers(api.get("tickets", {"breaching_within": within,
+                                           "include_breached": "false"}))
+
+    assert {late.number, fresh.number} <= set(kept)
+    assert fresh.number in not_late
+    assert late.number not in not_late
+
+
+def test_the_queue_documents_its_include_breached_flag():
+    schema = Client().get("/api/v1/openapi.json").json()
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/tickets"]["get"]["parameters"]}
+
+    assert params["include_breached"]["schema"]["default"] is True
+    assert "breached" in params["include_breached"]["description"]
+
+
 def test_breaching_timers_for_agents(world):
     (red,) = open_tickets(world, ["red"])
 
     timers = world.api("agent").get("timers/breaching", {"within": 60 * 24 * 7}).json()
 
     assert red.number in {t["ticket"] for t in timers}
-    due = [t["due_at"] for t in timers]
-    assert due == sorted(due)
+    late = [t["late_at"] for t in timers]
+    assert late == sorted(late)
 
 
 def test_contacts_cannot_filter_by_internal_fields(world):

@@ -191,6 +191,10 @@ def test_an_assignment_due_at_friday_close_is_running_at_every_door_all_weekend(
                          priority="medium", subject="Fax queue frozen")
     n = ticket.number
     running = {"assignment": "running", "first_response": "running"}
+    detail = doors["api"].get(f"/api/v1/tickets/{n}").json()
+    assignment = next(t for t in detail["timers"] if t["metric"] == "assignment")
+    assert (assignment["due_at"], assignment["late_at"]) == (
+        "2026-01-09T23:00:00+00:00", MONDAY_OPEN.isoformat())
 
     for now in (FRIDAY + timedelta(minutes=30, seconds=1), SATURDAY, MONDAY_OPEN):
         clock.at = now
