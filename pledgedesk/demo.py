@@ -207,12 +207,12 @@ def _tickets(org, contacts, agents, now: datetime) -> None:
     special cases: a warning countdown, a held request (FG-10), an escalation (PR-6), an
     exclusion (RK-4) and a priority with no resolution target."""
     from pledgedesk.policy.compile import Policy
-    from pledgedesk.portal.offer import WEB_CHANNELS, organisation_policy
+    from pledgedesk.portal.offer import organisation_policy
     from pledgedesk.tickets import services as s
+    from pledgedesk.tickets.intake import door_channel
 
     policy: Policy = organisation_policy(org, now=now)
-    offered = policy.spec.channels.offered()
-    channel = next((c for c in WEB_CHANNELS if c in offered), "email")
+    channel = door_channel(policy, "web") or "email"
     prios = [p.key for p in policy.priorities
              if policy.priority_allowed(org.plans[0], p.key)]
     requester, other = contacts[0], contacts[1]

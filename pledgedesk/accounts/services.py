@@ -29,7 +29,7 @@ from pledgedesk.accounts.models import (
     Organisation,
 )
 from pledgedesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from pledgedesk.versions.policies import policy_for, policy_version_current
+from pledgedesk.versions.policies import policy_in_force
 
 
 def organisation_check(*, name: str, policy_key: str, plans: Sequence[str] = (),
@@ -40,7 +40,7 @@ def organisation_check(*, name: str, policy_key: str, plans: Sequence[str] = (),
         raise InvalidInput("name must not be empty", field="name")
     if len(name.strip()) > 200:
         raise InvalidInput("name is longer than 200 characters", field="name")
-    policy = policy_for(policy_version_current(policy_key, now=now))
+    _, policy = policy_in_force(policy_key, now=now)
     unknown = [p for p in plans if p not in policy.plan_chains]
     if unknown:
         raise InvalidInput(f"unknown plan {unknown[0]!r}; this policy has "

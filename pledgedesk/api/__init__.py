@@ -28,6 +28,7 @@ internals (warnings, business seconds used/paused, reasons) or internal events. 
 ``internal`` blocks, which are ``null`` for contacts, and in agent-only event kinds.
 
 Text comes back exactly as stored; clients must escape it, or render the ``*_html`` fields,
-sanitised with nh3 (a small tag set; links keep only ``href`` with safe schemes and get
-``rel="noopener noreferrer nofollow"``).
+sanitised by the same allow-list as the portal and console pages (``pledgedesk.sanitise``:
+formatting, lists, code, quotes, headings and tables; links keep only ``href`` with safe
+schemes and get ``rel="noopener noreferrer nofollow"``).
 """

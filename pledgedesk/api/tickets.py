@@ -18,12 +18,13 @@ from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
 from pledgedesk.accounts.services import contact_by_phone
 from pledgedesk.api import lookup, render
 from pledgedesk.api import schemas as s
-from pledgedesk.api.auth import CHANNEL, Caller, caller_of
+from pledgedesk.api.auth import Caller, caller_of
 from pledgedesk.api.lookup import Number
 from pledgedesk.bounds import Cursor, Minutes
 from pledgedesk.errors import ErrorCode, InvalidInput, NotFound, PermissionDenied
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
+from pledgedesk.tickets.intake import door_channel
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     MAX_PAGE,
@@ -32,7 +33,7 @@ from pledgedesk.tickets.selectors import (
     ticket_messages,
     ticket_queue,
 )
-from pledgedesk.versions.policies import policy_for, policy_version_current
+from pledgedesk.versions.policies import policy_in_force
 
 router = Router(tags=["tickets"])
 
@@ -48,12 +49,6 @@ class VersionRequired(InvalidInput):
 def _detail(caller: Caller, number: int) -> s.TicketOut:
     return render.ticket_out(lookup.ticket(caller, number), agent=caller.is_agent,
                              principal=caller.principal, now=caller.now)
-
-
-def _shown(caller: Caller, ticket: Ticket) -> s.TicketOut:
-    """The ticket as the service returned it, for the caller who changed it."""
-    return render.ticket_out(ticket, agent=caller.is_agent, principal=caller.principal,
-                             now=caller.now)
 
 
 def _version(request: HttpRequest, body_version: int | None) -> int | None:
@@ -87,8 +82,14 @@ def ticket_create(request, payload: s.TicketCreateIn):
 
 
 def _default_channel(org: Organisation, caller: Caller) -> str:
-    policy = policy_for(policy_version_current(org.policy_key, now=caller.now))
-    return CHANNEL if CHANNEL in policy.spec.channels.offered() else "portal"
+    """The channel of the API door under the organisation's policy (``intake.door_channel``:
+    the policy's api channel, else its web one)."""
+    _, policy = policy_in_force(org.policy_key, now=caller.now)
+    channel = door_channel(policy, "api")
+    if channel is None:
+        raise InvalidInput(f"support policy {policy.key!r} takes no requests through the API",
+                           field="channel")
+    return channel
 
 
 def _cc(org: Organisation, ids: list[int]) -> list[Contact]:
@@ -372,6 +373,12 @@ def ticket_events(request, number: Number):
 
 
 # --- account actions (issue 12: every service has a door) ------------------------------------
+
+
+def _shown(caller: Caller, ticket: Ticket) -> s.TicketOut:
+    """The ticket as the service returned it, for the caller who changed it."""
+    return render.ticket_out(ticket, agent=caller.is_agent, principal=caller.principal,
+                             now=caller.now)
 
 
 @router.post("/tickets/{number}/identity", response={200: s.TicketOut, **ERRORS},

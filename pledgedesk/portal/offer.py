@@ -1,6 +1,9 @@
 """What the portal offers an organisation's people, read from its support policy: the door a
 web request comes through, the priorities they may choose with what each means, the zone
-times are shown in, and the promise a new ticket gets (FG-2, RL-4, FG-3)."""
+times are shown in, and the promise a new ticket gets (FG-2, RL-4, FG-3).
+
+The rules behind it are intake's (``tickets.intake``: the channel of the web door, the plan a
+ticket runs on) and the versions registry's (the policy in force), never a copy of them."""
 
 from __future__ import annotations
 
@@ -9,12 +12,8 @@ from datetime import datetime
 
 from pledgedesk.accounts.models import Organisation
 from pledgedesk.policy.compile import Policy, Priority
-from pledgedesk.policy.schema import ORGANISATION
-from pledgedesk.versions.policies import policy_for, policy_version_current
-
-# The portal is the policy's "portal" channel; a policy that takes web requests only through
-# its in-product widget (PR-1) gets them through that.
-WEB_CHANNELS = ("portal", "widget")
+from pledgedesk.tickets.intake import door_channel, ticket_plan
+from pledgedesk.versions.policies import policy_in_force
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,14 @@ class Offer:
 
 
 def organisation_policy(org: Organisation, *, now: datetime) -> Policy:
-    return policy_for(policy_version_current(org.policy_key, now=now))
-
-
-def ticket_plan(policy: Policy, org: Organisation) -> str:
-    """The plan a new ticket runs on: the first of the organisation's plans the policy knows,
-    else its default (the rule ``ticket_create`` applies)."""
-    return next((p for p in org.plans if p in policy.plan_chains), policy.default_plan)
+    return policy_in_force(org.policy_key, now=now)[1]
 
 
 def portal_offer(org: Organisation, *, now: datetime) -> Offer:
     policy = organisation_policy(org, now=now)
     plan = ticket_plan(policy, org)
     offered = policy.spec.channels.offered()
-    channel = next((c for c in WEB_CHANNELS if c in offered), None)
+    channel = door_channel(policy, "web")
     default = policy.default_priority
     if channel is None:
         return Offer(policy, plan, None, (), default,
@@ -60,12 +53,12 @@ def portal_offer(org: Organisation, *, now: datetime) -> Offer:
 
 
 def organisation_zone(org: Organisation, policy: Policy | None = None) -> str:
-    """The zone the portal shows times in: the organisation's own, else the zone of the
-    policy's support hours, else UTC."""
-    if org.timezone:
-        return org.timezone
+    """The zone the portal shows times in: the organisation's own (``Organisation.location``,
+    what its calendars run in), else the zone of the policy's support hours, else UTC."""
+    if org.location.timezone:
+        return org.location.timezone
     if policy is not None:
-        tz = policy.spec.calendars[policy.spec.policy.hours_calendar].timezone
-        if tz != ORGANISATION:
-            return tz
+        hours = policy.calendars[policy.spec.policy.hours_calendar]
+        if not hours.needs_timezone:
+            return hours.timezone
     return "UTC"

@@ -38,7 +38,7 @@ from pledgedesk.tickets.services import (
     ticket_reopen,
     ticket_request_escalation,
 )
-from pledgedesk.versions.policies import policy_for, policy_path, policy_version_current
+from pledgedesk.versions.policies import policy_for, policy_in_force, policy_path
 from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
@@ -422,4 +422,4 @@ def policy(request, key: str | None = None):
 
 
 def _published(key: str, now):
-    return policy_for(policy_version_current(key, now=now))
+    return policy_in_force(key, now=now)[1]

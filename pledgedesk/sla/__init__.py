@@ -1,6 +1,6 @@
 """SLA clocks as a pure function of a ticket's event history (see ``engine``'s docstring)."""
 
-from pledgedesk.sla.engine import Ticket, Timer, TimerState, evaluate
+from pledgedesk.sla.engine import Ticket, Timer, TimerState, evaluate, status_after_customer_reply
 from pledgedesk.sla.events import (
     AgentReply,
     Assigned,
@@ -34,5 +34,6 @@ __all__ = [
     "Timer",
     "TimerState",
     "evaluate",
+    "status_after_customer_reply",
     "timer_state_at",
 ]

@@ -71,7 +71,8 @@ follow_up (RL-3, PR-10)
     when no cycle is running (none yet, the last one met, or the current one paused): what the
     customer said needs an update (Zammad#1322); a reply while a cycle is running does not push
     its due instant later. A customer reply on a status with ``customer_reply_moves_to`` moves
-    the ticket to that status (Pending -> Open), the same move the ticket service makes.
+    the ticket to that status (Pending -> Open): ``status_after_customer_reply``, the one rule
+    the ticket service also asks before it stores the move.
     The timer reports the current cycle; ``previous_breaches`` counts earlier late cycles.
 resolution (RK-3, RT-1)
     Starts at creation and runs while the ticket is not solved or closed, not in a pausing
@@ -347,9 +348,7 @@ def _apply(history: _History, event: Event) -> bool:
         return _touch(history, at)
     elif isinstance(event, CustomerReply):
         restart = _customer_spoke(history, at)
-        moves_to = policy.status(history.status).customer_reply_moves_to
-        if moves_to is not None:
-            history.status = moves_to
+        history.status = status_after_customer_reply(policy, history.status)
         return restart
     elif isinstance(event, Reopened):
         if history.category == "closed":
@@ -370,6 +369,16 @@ def _apply(history: _History, event: Event) -> bool:
     elif not isinstance(event, InternalNote):
         raise PolicyInputError(f"unknown event {event!r}")
     return False
+
+
+def status_after_customer_reply(policy: Policy, status: str) -> str:
+    """The status a customer's message leaves a ticket in: its status's
+    ``customer_reply_moves_to`` (Pending -> Open), else the same status.
+
+    The engine must derive every status from the history alone (a replay, a simulation, a
+    history written before the service recorded the move as its own event), and the ticket
+    service must store the status it shows; both ask here, so they cannot disagree."""
+    return policy.status(status).customer_reply_moves_to or status
 
 
 def _customer_spoke(history: _History, at: datetime) -> bool:

@@ -16,16 +16,18 @@ from datetime import datetime
 from django.core.files.base import File
 from django.db import transaction
 
+from pledgedesk import sla
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact
 from pledgedesk.accounts.services import (
     access_grant_decide,
     access_grant_pending,
     access_grant_request,
 )
-from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput
+from pledgedesk.errors import Conflict, ErrorCode, IntakeRefused, InvalidInput
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.errors import PolicyInputError
 from pledgedesk.tickets import abilities, attachments, intake
+from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.intake import NewTicket
 from pledgedesk.tickets.models import (
     OPEN_CATEGORIES,
@@ -125,11 +127,11 @@ def _opening(decided: intake.Intake, version: PolicyVersion, now: datetime,
         "opened_by_agent": new.created_by is not None,
         "group": decided.group.key if decided.group else None, "notes": list(decided.notes),
     }
-    events = [_new_event(ticket, actor, "created", now, new=facts)]
-    events += [_new_event(ticket, actor, "exclusion_set", now, new={"reason": reason})
+    events = [_new_event(ticket, actor, EventKind.CREATED, now, new=facts)]
+    events += [_new_event(ticket, actor, EventKind.EXCLUSION_SET, now, new={"reason": reason})
                for reason in decided.exclusions]
     if decided.page_on_call:
-        events.append(_new_event(ticket, actor, "page_on_call", now,
+        events.append(_new_event(ticket, actor, EventKind.PAGE_ON_CALL, now,
                                  new={"priority": decided.priority}))
     message = Message(
         ticket=ticket, visibility=Message.Visibility.PUBLIC, channel=decided.channel,
@@ -148,7 +150,7 @@ def _access_requested(ticket: Ticket, created: TicketEvent, now: datetime) -> Ti
     grant = access_grant_request(
         contact=ticket.requester, now=now,
         reason=f"opened ticket {ticket.number}: {ticket.subject}")
-    return _new_event(ticket, _actor_of(created), "authorisation_requested", now,
+    return _new_event(ticket, _actor_of(created), EventKind.AUTHORISATION_REQUESTED, now,
                       new={"grant": grant.pk,
                            "primary_contact": ticket.organisation.primary_contact_id})
 
@@ -192,7 +194,7 @@ def ticket_reply(
     _check_text(body, "body")
     with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
         ticket, now = _lock(ticket, expected_version, now)
-        message = _post(ticket, actor, "public_reply", Message(
+        message = _post(ticket, actor, EventKind.PUBLIC_REPLY, Message(
             visibility=Message.Visibility.PUBLIC, author_agent=actor.agent,
             channel=actor.channel, body=body), staged, now)
         if change is not None:
@@ -211,7 +213,7 @@ def ticket_note(
     _check_text(body, "body")
     with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
         ticket, now = _lock(ticket, expected_version, now)
-        message = _post(ticket, actor, "internal_note", Message(
+        message = _post(ticket, actor, EventKind.INTERNAL_NOTE, Message(
             visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
             channel=actor.channel, body=body), staged, now)
         _save(ticket, now)
@@ -227,7 +229,7 @@ def ticket_log_call(
     _check_text(summary, "summary")
     with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
         ticket, now = _lock(ticket, expected_version, now)
-        message = _post(ticket, actor, "call_logged", Message(
+        message = _post(ticket, actor, EventKind.CALL_LOGGED, Message(
             visibility=Message.Visibility.INTERNAL, author_agent=actor.agent,
             channel="phone", body=summary), staged, now)
         _save(ticket, now)
@@ -247,12 +249,12 @@ def ticket_customer_reply(
         policy = policy_for(ticket.policy_version)
         if ticket.status_category == "solved":
             _reopen(ticket, policy, actor, now)
-        message = _post(ticket, actor, "customer_reply", Message(
+        message = _post(ticket, actor, EventKind.CUSTOMER_REPLY, Message(
             visibility=Message.Visibility.PUBLIC, author_contact=actor.contact,
             channel=actor.channel, body=body), staged, now)
-        moves_to = policy.status(ticket.status).customer_reply_moves_to
-        if moves_to is not None:
-            _set_status(ticket, policy, actor, moves_to, now)
+        # The SLA engine's rule, recorded here as the status change it is (no-op if none).
+        _set_status(ticket, policy, actor, sla.status_after_customer_reply(policy, ticket.status),
+                    now)
         _save(ticket, now)
     return message
 
@@ -302,7 +304,7 @@ def ticket_set_exclusion(
             return ticket
         current.symmetric_difference_update({reason})
         ticket.exclusions = sorted(current)
-        kind = "exclusion_set" if active else "exclusion_cleared"
+        kind = EventKind.EXCLUSION_SET if active else EventKind.EXCLUSION_CLEARED
         _event(ticket, actor, kind, now, new={"reason": reason})
         return _save(ticket, now)
 
@@ -319,7 +321,7 @@ def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now:
         if ticket.escalation_requested_at is not None:
             return ticket
         ticket.escalation_requested_at = now
-        _event(ticket, actor, "escalation_requested", now, new={"reason": reason})
+        _event(ticket, actor, EventKind.ESCALATION_REQUESTED, now, new={"reason": reason})
         return _save(ticket, now)
 
 
@@ -337,10 +339,10 @@ def ticket_authorise(*, ticket: Ticket, actor: Actor, approve: bool, now: dateti
         ticket.hold = ""
         if approve:
             ticket.received_at = now
-            created = ticket.events.get(kind="created").new
-            _event(ticket, actor, "authorised", now, new={**created, "hold": ""})
+            created = ticket.events.get(kind=EventKind.CREATED).new
+            _event(ticket, actor, EventKind.AUTHORISED, now, new={**created, "hold": ""})
         else:
-            _event(ticket, actor, "authorisation_rejected", now, new={})
+            _event(ticket, actor, EventKind.AUTHORISATION_REJECTED, now, new={})
             _set_status(ticket, policy, actor, policy.status_of_category("closed"), now)
         return _save(ticket, now)
 
@@ -356,7 +358,7 @@ def ticket_identify_requester(
         if requester.organisation_id != ticket.organisation_id:
             raise InvalidInput("the requester belongs to another organisation",
                                field="requester")
-        _event(ticket, actor, "requester_identified", now,
+        _event(ticket, actor, EventKind.REQUESTER_IDENTIFIED, now,
                old={"requester": ticket.requester_id, "hold": ticket.hold},
                new={"requester": requester.pk, "hold": ""})
         ticket.requester = requester
@@ -377,7 +379,7 @@ def ticket_verify_identity(
         if ticket.identity_verified:
             return ticket
         ticket.identity_verified = True
-        _event(ticket, actor, "identity_verified", now, new={"method": method})
+        _event(ticket, actor, EventKind.IDENTITY_VERIFIED, now, new={"method": method})
         return _save(ticket, now)
 
 
@@ -402,7 +404,7 @@ def ticket_set_cc(
             return ticket
         ticket.cc.set(wanted)
         remember_related(ticket, "cc", wanted)
-        _event(ticket, actor, "cc_changed", now, old={"cc": before}, new={"cc": after})
+        _event(ticket, actor, EventKind.CC_CHANGED, now, old={"cc": before}, new={"cc": after})
         _follow_administrator(ticket, policy_for(ticket.policy_version), actor,
                               cc_before=before, cc_after=after, now=now)
         return _save(ticket, now)
@@ -427,14 +429,14 @@ def _follow_administrator(ticket: Ticket, policy: Policy, actor: Actor, *, cc_be
     if reason is None or (reason in flags) == (reason in ticket.exclusions):
         return
     ticket.exclusions = sorted(set(ticket.exclusions) ^ {reason})
-    kind = "exclusion_set" if reason in flags else "exclusion_cleared"
+    kind = EventKind.EXCLUSION_SET if reason in flags else EventKind.EXCLUSION_CLEARED
     _event(ticket, actor, kind, now, new={"reason": reason})
 
 
 # --- internals -------------------------------------------------------------------------------
 
 
-def _post(ticket: Ticket, actor: Actor, kind: str, message: Message,
+def _post(ticket: Ticket, actor: Actor, kind: EventKind, message: Message,
           staged: Sequence[attachments.StagedFile], now: datetime) -> Message:
     """Add ``message`` (unsaved) to ``ticket`` with its event and its files."""
     message.ticket, message.created_at = ticket, now
@@ -452,8 +454,9 @@ def _attach(ticket: Ticket, actor: Actor, message: Message | None,
     rows = Attachment.objects.bulk_create(attachments.attachment_rows(
         ticket=ticket, message=message, staged=staged, now=now))
     internal = message is not None and message.visibility == Message.Visibility.INTERNAL
+    kind = EventKind.INTERNAL_ATTACHMENT_ADDED if internal else EventKind.ATTACHMENT_ADDED
     TicketEvent.objects.bulk_create([_new_event(
-        ticket, actor, "internal_attachment_added" if internal else "attachment_added", now,
+        ticket, actor, kind, now,
         new={"attachment": row.pk, "filename": row.filename, "size": row.size,
              "message": message.pk if message is not None else None}) for row in rows])
     if message is not None:
@@ -465,21 +468,21 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
                   now: datetime) -> None:
     if change.priority is not None and change.priority != ticket.priority:
         rank = _checked(lambda: policy.priority(change.priority), "priority").rank
-        _event(ticket, actor, "priority_changed", now,
+        _event(ticket, actor, EventKind.PRIORITY_CHANGED, now,
                old={"priority": ticket.priority}, new={"priority": change.priority})
         ticket.priority, ticket.priority_rank = change.priority, rank
     if change.unassign or (change.assignee is not None
                            and change.assignee.pk != ticket.assignee_id):
         new = None if change.unassign else change.assignee
-        _event(ticket, actor, "assigned", now, old={"assignee": ticket.assignee_id},
+        _event(ticket, actor, EventKind.ASSIGNED, now, old={"assignee": ticket.assignee_id},
                new={"assignee": new.pk if new else None})
         ticket.assignee = new
     if change.group is not None and change.group.pk != ticket.group_id:
-        _event(ticket, actor, "group_changed", now, old={"group": ticket.group_id},
+        _event(ticket, actor, EventKind.GROUP_CHANGED, now, old={"group": ticket.group_id},
                new={"group": change.group.key})
         ticket.group = change.group
     if change.topic is not None and change.topic != ticket.topic:
-        _event(ticket, actor, "topic_changed", now, old={"topic": ticket.topic},
+        _event(ticket, actor, EventKind.TOPIC_CHANGED, now, old={"topic": ticket.topic},
                new={"topic": change.topic})
         ticket.topic = change.topic
         out, route = intake.out_of_scope(policy, ticket.organisation, change.topic) \
@@ -488,7 +491,7 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
         if route is not None and change.group is None:
             _route_topic(ticket, actor, route, now)
     if change.tags is not None and sorted(set(change.tags)) != ticket.tags:
-        _event(ticket, actor, "tags_changed", now, old={"tags": ticket.tags},
+        _event(ticket, actor, EventKind.TAGS_CHANGED, now, old={"tags": ticket.tags},
                new={"tags": sorted(set(change.tags))})
         ticket.tags = sorted(set(change.tags))
     if change.status is not None and change.status != ticket.status:
@@ -507,7 +510,7 @@ def _route_topic(ticket: Ticket, actor: Actor, team: str, now: datetime) -> None
     Product Services), unless the agent chose a group in the same change."""
     group = AgentGroup.objects.filter(key=team).first()
     if group is not None and group.pk != ticket.group_id:
-        _event(ticket, actor, "group_changed", now, old={"group": ticket.group_id},
+        _event(ticket, actor, EventKind.GROUP_CHANGED, now, old={"group": ticket.group_id},
                new={"group": group.key})
         ticket.group = group
 
@@ -517,8 +520,8 @@ def _set_status(ticket: Ticket, policy: Policy, actor: Actor, status: str, now: 
         return
     if ticket.hold and policy.status(status).category != "closed":
         raise Conflict(f"ticket {ticket.number} is held ({ticket.hold}); resolve that first",
-                       code="ticket_held")
-    _event(ticket, actor, "status_changed", now, old={"status": ticket.status},
+                       code=ErrorCode.TICKET_HELD)
+    _event(ticket, actor, EventKind.STATUS_CHANGED, now, old={"status": ticket.status},
            new={"status": status})
     ticket.status = status
     ticket.status_category = policy.status(status).category
@@ -526,7 +529,7 @@ def _set_status(ticket: Ticket, policy: Policy, actor: Actor, status: str, now: 
 
 def _reopen(ticket: Ticket, policy: Policy, actor: Actor, now: datetime) -> None:
     status = policy.status_of_category("open")
-    _event(ticket, actor, "reopened", now, old={"status": ticket.status},
+    _event(ticket, actor, EventKind.REOPENED, now, old={"status": ticket.status},
            new={"status": status})
     ticket.status, ticket.status_category = status, "open"
 
@@ -563,15 +566,17 @@ def _save(ticket: Ticket, now: datetime) -> Ticket:
     return ticket
 
 
-def _new_event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None,
+def _new_event(ticket: Ticket, actor: Actor, kind: EventKind, at: datetime, *, old=None,
                new=None) -> TicketEvent:
+    # EventKind(kind): a kind no one classified as public or internal is never written.
     return TicketEvent(
-        ticket=ticket, at=at, kind=kind, actor_agent=actor.agent, actor_contact=actor.contact,
-        channel=actor.channel, old=old, new=new,
+        ticket=ticket, at=at, kind=EventKind(kind), actor_agent=actor.agent,
+        actor_contact=actor.contact, channel=actor.channel, old=old, new=new,
     )
 
 
-def _event(ticket: Ticket, actor: Actor, kind: str, at: datetime, *, old=None, new=None):
+def _event(ticket: Ticket, actor: Actor, kind: EventKind, at: datetime, *, old=None,
+           new=None):
     _new_event(ticket, actor, kind, at, old=old, new=new).save()
 
 

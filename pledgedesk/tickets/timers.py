@@ -7,6 +7,7 @@ rows always agree with the ticket's history under the policy version it was open
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from datetime import datetime
 
 from pledgedesk import sla
@@ -105,11 +106,7 @@ def _verdict(ticket: Ticket, events: list[TicketEvent], now: datetime) -> list[S
             for metric in policy.metric_keys
         }
     else:
-        where = sla.Ticket(
-            timezone=(org.timezone or None) if org else None,
-            country=(org.country or None) if org else None,
-            subdiv=(org.subdivision or None) if org else None,
-        )
+        where = sla.Ticket(**asdict(org.location)) if org else sla.Ticket()
         try:
             timers = sla.evaluate(policy, where, history, now)
         except PolicyInputError as exc:
