@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "pledgedesk.versions",
     "pledgedesk.accounts",
     "pledgedesk.tickets",
+    "pledgedesk.channels",
     "pledgedesk.web",
     "pledgedesk.portal",
     "pledgedesk.console",

@@ -1,0 +1,70 @@
+"""Inbound mail as it arrived, before and after intake read it.
+
+The raw bytes are written first, in their own transaction, by every way in (IMAP fetch, the
+MTA pipe, files); parsing and intake happen afterwards and may be repeated, so a message that
+breaks the parser, or meets a bug in intake, waits in quarantine for a fix instead of being
+lost (uvdesk mailbox#46, FreeScout#5591).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from pledgedesk.tickets.models import Message, Ticket
+
+
+class InboundMessage(models.Model):
+    class State(models.TextChoices):
+        RECEIVED = "received"  # stored, not processed yet
+        PROCESSING = "processing"  # intake started; a crash leaves it here, for a person
+        CREATED = "created"
+        APPENDED = "appended"
+        IGNORED = "ignored"  # automatic mail: recorded, no ticket
+        BOUNCE = "bounce"
+        REFUSED = "refused"  # the policy refused the sender (RL-7 ban); kept here
+        QUARANTINED = "quarantined"  # failed or unknown sender: waits for a person
+
+    raw = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    message_id = models.CharField(max_length=255)  # the header's, or made from the content
+    mailbox = models.CharField(max_length=255)  # where it first came from ("imap://.../INBOX")
+    received_at = models.DateTimeField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    reason = models.TextField(blank=True)  # why it was quarantined or ignored
+    sender = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    ticket_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # The same message through two mailboxes or two fetchers is stored once; a reused
+            # Message-ID with other content is a different message (FreeScout#4748, #1350).
+            models.UniqueConstraint(fields=["message_id", "sha256"], name="inbound_once"),
+        ]
+        indexes = [
+            # Threading: a reply's In-Reply-To/References against this ticket's messages.
+            models.Index(fields=["message_id"], name="inbound_message_id",
+                         condition=models.Q(ticket__isnull=False)),
+            models.Index(fields=["state", "received_at"], name="inbound_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.state})"
+
+
+class MailboxCursor(models.Model):
+    """One fetched mailbox: its lease (one fetcher at a time) and where fetching got to."""
+
+    mailbox = models.CharField(max_length=255, unique=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    holder = models.CharField(max_length=64, blank=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_fetch_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.mailbox
