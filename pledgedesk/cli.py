@@ -4,6 +4,7 @@
     pledgedesk serve [--host H] [--port N] [--workers N]   migrate, then run gunicorn
     pledgedesk demo  [--host H] [--port N]                 serve, with sample data and a login
     pledgedesk policy check|simulate|render ...            the support policy file tools
+    pledgedesk mail ingest FILE|- ... | mail fetch         take in email (one JSON line each)
     pledgedesk manage <django command> ...                 any Django management command
 
 Bad input (a bad environment variable, a port in use, an unreachable database) ends with one
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_server_options(demo)
     demo.set_defaults(handler=_demo)
 
+    _add_mail(commands)
     commands.add_parser("policy", help="check, simulate or render a support policy file")
     commands.add_parser("manage", help="run a Django management command")
     return parser
@@ -81,6 +83,31 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=_positive, default=2, help="web worker processes (default 2)"
     )
+
+
+def _add_mail(commands) -> None:
+    mail = commands.add_parser("mail", help="take in email: a message file or pipe, or IMAP")
+    mail_commands = mail.add_subparsers(dest="mail_command", metavar="MAIL_COMMAND",
+                                        required=True)
+    ingest = mail_commands.add_parser("ingest", help="store and process messages (- is stdin)")
+    ingest.add_argument("sources", nargs="+", metavar="FILE|-")
+    fetch = mail_commands.add_parser("fetch", help="fetch unseen mail from PLEDGEDESK_IMAP_URL")
+    fetch.add_argument("--move-to", metavar="FOLDER", help="move fetched mail there (default: "
+                       "flag it seen)")
+    mail.set_defaults(handler=_mail)
+
+
+def _mail(args: argparse.Namespace) -> int:
+    pd_config.imap()  # a bad PLEDGEDESK_IMAP_URL is one line, before any work
+    _setup_django()
+    from pledgedesk.channels import commands as mail_commands
+
+    try:
+        if args.mail_command == "ingest":
+            return mail_commands.ingest(args.sources)
+        return mail_commands.fetch(move_to=args.move_to)
+    except mail_commands.MailCommandError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _port(text: str) -> int:

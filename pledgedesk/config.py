@@ -47,6 +47,10 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     message is written as a file under ``<data dir>/mail`` so a demo user can read the link.
 ``PLEDGEDESK_FROM_EMAIL``
     The From address of outgoing mail. Default: ``pledgedesk@localhost``.
+``PLEDGEDESK_IMAP_URL``
+    The mailbox ``pledgedesk mail fetch`` reads: ``imap://user:pass@host:port/FOLDER`` (plain,
+    port 143), ``imap+tls://`` (STARTTLS, 143) or ``imaps://`` (implicit TLS, 993); user,
+    password and folder are percent-decoded; the folder defaults to ``INBOX``. Default: none.
 """
 
 from __future__ import annotations
@@ -346,3 +350,50 @@ def _email(env: Mapping[str, str], data_dir: Path) -> EmailConfig:
         host=parts.hostname, port=port, user=unquote(parts.username or ""),
         password=unquote(parts.password or ""), use_tls=starttls, use_ssl=implicit_tls,
     )
+
+
+# scheme -> (default port, STARTTLS, implicit TLS)
+IMAP_SCHEMES = {"imap": (143, False, False), "imap+tls": (143, True, False),
+                "imaps": (993, False, True)}
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    """The mailbox ``pledgedesk mail fetch`` reads (``PLEDGEDESK_IMAP_URL``)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    folder: str = "INBOX"
+    starttls: bool = False
+    ssl: bool = False
+
+    @property
+    def name(self) -> str:
+        """How stored messages name their mailbox: never with the password."""
+        scheme = "imaps" if self.ssl else "imap"
+        return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+def imap(environ: Mapping[str, str] | None = None) -> ImapConfig | None:
+    """``PLEDGEDESK_IMAP_URL`` read and checked; None when unset."""
+    env = os.environ if environ is None else environ
+    url = env.get("PLEDGEDESK_IMAP_URL", "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        default_port, starttls, ssl = IMAP_SCHEMES[scheme]
+        port = parts.port or default_port
+    except (KeyError, ValueError):
+        raise ConfigError("PLEDGEDESK_IMAP_URL: expected imap://user:pass@host:port/FOLDER "
+                          "(or imap+tls://, imaps://) with a port between 1 and 65535") from None
+    if not parts.hostname or not parts.username or parts.password is None:
+        raise ConfigError("PLEDGEDESK_IMAP_URL: the URL needs a host, a user and a password, "
+                          "e.g. imap://desk:secret@mail:143/INBOX")
+    return ImapConfig(host=parts.hostname, port=port, user=unquote(parts.username),
+                      password=unquote(parts.password),
+                      folder=unquote(parts.path.strip("/")) or "INBOX",
+                      starttls=starttls, ssl=ssl)

@@ -1,0 +1,160 @@
+"""channels.fetch against a real IMAP server (Dovecot): messages delivered with IMAP APPEND
+are stored raw, then marked seen, then processed; nothing is lost when storing fails, and
+two fetchers never work one mailbox at once."""
+
+import itertools
+import json
+from datetime import timedelta
+
+import pytest
+from imap_tools import AND, MailBoxUnencrypted
+
+from pledgedesk import cli
+from pledgedesk.channels import fetch as fetch_module
+from pledgedesk.channels.fetch import MailboxBusy, mailbox_fetch
+from pledgedesk.channels.models import InboundMessage, MailboxCursor
+from pledgedesk.config import imap as imap_config
+from pledgedesk.tickets.models import Ticket
+from tests.channels import dovecot
+from tests.channels.mails import mail, reply_to
+from tests.desk.factories import T0, contact, organisation
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+_folders = itertools.count(1)
+
+
+@pytest.fixture
+def folder(imap_server):
+    """A folder of its own for each test, so no test sees another's mail."""
+    name = f"T{next(_folders)}"
+    with _box(imap_server) as box:
+        box.folder.create(name)
+    return name
+
+
+def _box(server, folder="INBOX"):
+    return MailBoxUnencrypted("127.0.0.1", server.port).login(
+        dovecot.USER, dovecot.PASSWORD, initial_folder=folder)
+
+
+def _config(server, folder):
+    return imap_config({"PLEDGEDESK_IMAP_URL": server.url.replace("/INBOX", f"/{folder}")})
+
+
+def _deliver(server, folder, *messages):
+    with _box(server) as box:
+        for raw in messages:
+            box.append(raw, folder, flag_set=())
+
+
+def _unseen(server, folder) -> int:
+    with _box(server, folder) as box:
+        return len(box.uids(AND(seen=False)))
+
+
+def _clock(start=T0):
+    ticks = itertools.count()
+    return lambda: start + timedelta(seconds=next(ticks))
+
+
+def test_fetch_stores_marks_seen_and_processes(imap_server, folder):
+    org = organisation("crm-severity-colours")
+    ann = contact(org)
+    sender = ann.emails.first().address
+    first = mail(sender=sender, message_id="<f1@x>", subject="Printer on fire")
+    _deliver(imap_server, folder, first,
+             mail(sender=sender, message_id="<auto@x>", headers={"Auto-Submitted": "auto-replied"}))
+
+    result = mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
+
+    assert (result.stored, result.duplicates) == (2, 0)
+    assert sorted(o.outcome for o in result.outcomes) == ["created", "ignored"]
+    assert _unseen(imap_server, folder) == 0
+    row = InboundMessage.objects.get(message_id="f1@x")
+    assert bytes(row.raw) == first  # the server's exact bytes
+    assert row.mailbox == f"imap://desk@127.0.0.1:{imap_server.port}/{folder}"
+    cursor = MailboxCursor.objects.get(mailbox=row.mailbox)
+    assert cursor.uidvalidity and cursor.locked_until is None
+
+    # A reply arrives later; the same message delivered twice is stored once.
+    _deliver(imap_server, folder, reply_to("<f1@x>", sender=sender, message_id="<f2@x>"), first)
+    again = mailbox_fetch(imap=_config(imap_server, folder), now=_clock(T0 + timedelta(hours=1)))
+
+    assert (again.stored, again.duplicates) == (1, 1)
+    assert [o.outcome for o in again.outcomes] == ["appended"]
+    assert Ticket.objects.count() == 1
+
+
+def test_a_message_that_could_not_be_stored_stays_unseen_and_is_fetched_next_time(
+        imap_server, folder, monkeypatch):
+    org = organisation("crm-severity-colours")
+    sender = contact(org).emails.first().address
+    _deliver(imap_server, folder, *[mail(sender=sender, message_id=f"<n{i}@x>",
+                                         subject=f"Request {i}") for i in range(3)])
+    real_store, calls = fetch_module.inbound_store, itertools.count()
+
+    def store_fails_on_the_second(**kwargs):
+        if next(calls) == 1:
+            raise ConnectionError("database went away")
+        return real_store(**kwargs)
+
+    monkeypatch.setattr(fetch_module, "inbound_store", store_fails_on_the_second)
+    with pytest.raises(ConnectionError):
+        mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
+    assert _unseen(imap_server, folder) == 2  # only the stored one was marked seen
+    assert InboundMessage.objects.count() == 1
+
+    monkeypatch.undo()
+    result = mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
+    assert result.stored == 2
+    assert Ticket.objects.count() == 3  # the first one, left unprocessed, was picked up too
+    assert _unseen(imap_server, folder) == 0
+
+
+def test_a_second_fetcher_is_refused_while_the_first_holds_the_lease(imap_server, folder):
+    _deliver(imap_server, folder, mail(message_id="<busy@x>"))
+    config = _config(imap_server, folder)
+    MailboxCursor.objects.create(mailbox=config.name, locked_until=T0 + timedelta(minutes=5),
+                                 holder="other")
+
+    with pytest.raises(MailboxBusy):
+        mailbox_fetch(imap=config, now=_clock())
+    assert _unseen(imap_server, folder) == 1 and InboundMessage.objects.count() == 0
+
+    # A crashed fetcher's lease runs out: later, the mailbox is fetched.
+    assert mailbox_fetch(imap=config, now=_clock(T0 + timedelta(minutes=6))).stored == 1
+
+
+def test_move_to_a_folder_after_storing(imap_server, folder):
+    with _box(imap_server) as box:
+        box.folder.create(f"{folder}-done")
+    _deliver(imap_server, folder, mail(message_id="<mv@x>"))
+
+    mailbox_fetch(imap=_config(imap_server, folder), now=_clock(), move_to=f"{folder}-done")
+
+    with _box(imap_server, folder) as box:
+        assert box.uids() == []
+    with _box(imap_server, f"{folder}-done") as box:
+        assert len(box.uids()) == 1
+
+
+def test_the_mail_fetch_command(imap_server, folder, monkeypatch, capsys):
+    org = organisation("crm-severity-colours")
+    sender = contact(org).emails.first().address
+    _deliver(imap_server, folder, mail(sender=sender, message_id="<cmd@x>"))
+    monkeypatch.setenv("PLEDGEDESK_IMAP_URL", imap_server.url.replace("/INBOX", f"/{folder}"))
+
+    assert cli.main(["mail", "fetch"]) == 0
+
+    [line] = capsys.readouterr().out.splitlines()
+    printed = json.loads(line)
+    assert printed["outcome"] == "created" and printed["ticket"] is not None
+
+
+def test_a_wrong_password_is_one_line(imap_server, monkeypatch, capsys):
+    monkeypatch.setenv("PLEDGEDESK_IMAP_URL",
+                       f"imap://desk:wrong@127.0.0.1:{imap_server.port}/INBOX")
+    assert cli.main(["mail", "fetch"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pledgedesk: PLEDGEDESK_IMAP_URL: cannot fetch from imap://desk@")
+    assert "wrong" not in err and len(err.splitlines()) == 1
