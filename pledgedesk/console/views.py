@@ -26,6 +26,7 @@ from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.tickets import services as ticket_services
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
+from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     QueueFilter,
@@ -380,7 +381,7 @@ def _account_panels(request, found: Ticket, policy, given: dict) -> dict:
 def _identity_event(found: Ticket):
     if not found.identity_verified:
         return None
-    return (found.events.filter(kind="identity_verified").select_related("actor_agent")
+    return (found.events.filter(kind=EventKind.IDENTITY_VERIFIED).select_related("actor_agent")
             .order_by("-at", "-id").first())
 
 

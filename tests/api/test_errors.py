@@ -4,15 +4,16 @@ an ``ErrorCode`` member, no module invents a code string, every 422 lists its pr
 
 from __future__ import annotations
 
+import ast
 import importlib
 import logging
-import pkgutil
 from pathlib import Path
 
 import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import OperationalError
 from django.test import Client
+from django.urls import get_resolver
 
 import pledgedesk
 from pledgedesk.errors import DeskError, ErrorCode, InvalidInput
@@ -24,10 +25,10 @@ SECRET = "password=hunter2 host=db.internal.example"
 
 
 def _all_modules():
-    for info in pkgutil.walk_packages([str(ROOT)], prefix="pledgedesk."):
-        if ".migrations" in info.name or info.name.endswith(("wsgi", "asgi", "__main__")):
-            continue
-        importlib.import_module(info.name)
+    """Everything a request, a command or the demo can reach: every error class they raise."""
+    get_resolver().url_patterns  # noqa: B018 (imports every view, and so every service)
+    for name in ("pledgedesk.cli", "pledgedesk.demo"):
+        importlib.import_module(name)
 
 
 def _subclasses(cls):
@@ -52,6 +53,38 @@ def test_an_unregistered_code_is_refused_where_it_is_written():
         type("Invented", (DeskError,), {"code": "something_new"})
     with pytest.raises(ValueError, match="not a valid ErrorCode"):
         InvalidInput("x", code="something_new")
+
+
+def _code_literals(path: Path, family: set[str]):
+    """``code="..."`` given to an error of the desk's family, and ``code = "..."`` in a
+    class of that family: a code written as a string where it is raised."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            callee = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            for keyword in node.keywords:
+                if (callee in family and keyword.arg == "code"
+                        and isinstance(keyword.value, ast.Constant)):
+                    yield node.lineno
+        elif isinstance(node, ast.ClassDef) and node.name in family:
+            for stmt in node.body:
+                if (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
+                        and any(isinstance(t, ast.Name) and t.id == "code"
+                                for t in stmt.targets)):
+                    yield stmt.lineno
+
+
+def test_no_module_writes_an_error_code_as_a_string():
+    # (Django's own ValidationError codes and the pure calendar package's CalendarError codes
+    # are other families.)
+    _all_modules()
+    family = {cls.__name__ for cls in (DeskError, *_subclasses(DeskError))}
+
+    offenders = [f"{path.relative_to(ROOT.parent)}:{line}"
+                 for path in sorted(ROOT.rglob("*.py")) if "migrations" not in path.parts
+                 for line in _code_literals(path, family)]
+
+    assert offenders == []
 
 
 def test_a_services_422_lists_its_problem_like_a_schema_422(world):

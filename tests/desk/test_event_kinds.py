@@ -4,11 +4,16 @@ API's event rendering, the SLA engine's input and the console's sentences all fo
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
+import pledgedesk
 from pledgedesk.accounts.authorization import Principal
 from pledgedesk.api.render import event_out
 from pledgedesk.console.history import describe
+from pledgedesk.tickets import services
 from pledgedesk.tickets.events import (
     INTERNAL_EVENT_KINDS,
     PUBLIC_EVENT_KINDS,
@@ -18,7 +23,7 @@ from pledgedesk.tickets.events import (
 )
 from pledgedesk.tickets.models import TicketEvent
 from pledgedesk.tickets.selectors import ticket_history
-from pledgedesk.tickets.services import NewTicket, ticket_create
+from pledgedesk.tickets.services import Actor, NewTicket, ticket_create
 from pledgedesk.tickets.timers import CLOCK_EVENTS, sla_events
 from pledgedesk.versions.policies import policy_for
 from tests.desk.factories import T0, agent, contact, organisation
@@ -152,3 +157,63 @@ def test_the_console_has_a_sentence_for_every_kind(ticket_with_every_kind):
     assert sentences["authorisation_rejected"] == "Rejected by the primary contact"
     assert sentences["unclassified_kind"] == "Unclassified kind"
     assert all(sentences.values())
+
+
+# --- no door or service writes a kind as a string -------------------------------------------
+
+ROOT = Path(pledgedesk.__file__).parent
+EVENT_MODULES = [p for d in ("tickets", "console", "api", "portal", "web") for p in
+                 sorted((ROOT / d).glob("*.py")) if p.name != "events.py"]
+WRITERS = {"_event", "_new_event", "_post"}
+KIND_KEYWORDS = {"kind", "kind__in"}
+QUERIES = {"TicketEvent", "filter", "exclude", "get", "create"}
+
+
+def _name(func) -> str:
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def _kind_expressions(tree):
+    """Every expression that names an event kind: the kind argument of the services' event
+    writers, ``kind=`` / ``kind__in=`` of an event query, and ``kind = ...`` assignments."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in WRITERS and len(node.args) > 2:
+            yield node.args[2]
+        if isinstance(node, ast.Call) and _name(node.func) in QUERIES:
+            yield from (k.value for k in node.keywords if k.arg in KIND_KEYWORDS)
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant | ast.IfExp)
+                and any(isinstance(t, ast.Name) and t.id == "kind" for t in node.targets)):
+            yield node.value  # kind = "..." or kind = A if ... else B
+
+
+def test_every_kind_the_services_and_doors_name_is_a_member_never_a_string():
+    named, strings, unknown = 0, [], []
+    for path in EVENT_MODULES:
+        for expr in _kind_expressions(ast.parse(path.read_text())):
+            for node in ast.walk(expr):
+                where = f"{path.relative_to(ROOT.parent)}:{node.lineno}" \
+                    if hasattr(node, "lineno") else str(path)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    strings.append(where)
+                elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                      and node.value.id in ("EventKind", "K")):
+                    named += 1
+                    if node.attr not in EventKind.__members__ and node.attr != "of":
+                        unknown.append(f"{where} {node.attr}")
+
+    assert strings == []
+    assert unknown == []
+    assert named >= 25  # the scan found the services' event writers
+
+
+def test_an_event_outside_the_enumeration_is_never_written():
+    org = organisation("crm-severity-colours")
+    ticket = ticket_create(new=NewTicket(
+        organisation=org, requester=contact(org, role="administrator"), subject="x",
+        description="x", channel="portal", priority="yellow"), now=T0)
+    actor = Actor(channel="web", agent=agent())
+
+    with pytest.raises(ValueError, match="not a valid EventKind"):
+        services._event(ticket, actor, "made_up", T0)
+
+    assert set(ticket.events.values_list("kind", flat=True)) <= set(EventKind)
