@@ -215,3 +215,18 @@ def test_each_rule_has_one_home():
                   if re.search(r"^def _?ticket_plan\(", p.read_text(encoding="utf-8"), re.M)]
     assert plan_rules == ["tickets/intake.py"]
     assert settings.PLEDGEDESK_POLICY_DIR  # the seeds the behaviour tests above run on
+
+
+def _atomics(path: Path) -> list[ast.Call]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "attr", None) == "atomic"]
+
+
+def test_no_door_opens_a_transaction_and_every_ticket_service_owns_its_own():
+    doors = [p for app in ("portal", "console", "api", "web") for p in (SOURCE / app).rglob("*.py")]
+    assert [str(p.relative_to(SOURCE)) for p in doors if _atomics(p)] == []
+    services = _atomics(SOURCE / "tickets" / "services.py")
+    assert services
+    assert all(any(k.arg == "durable" and getattr(k.value, "value", None) is True
+                   for k in call.keywords) for call in services)
