@@ -21,7 +21,9 @@ Checks left out, and why (``--exclude-checks``):
 - ``use_after_free``, ``ensure_resource_availability``: about APIs that delete resources;
   this one deletes nothing, so any hit is schemathesis guessing links between operations.
 
-Everything started or created is removed at the end, also on Ctrl-C or an error.
+The server is stopped and a PostgreSQL database dropped at the end, also on Ctrl-C, SIGTERM
+or an error; the temporary directory is kept for its server log and schemathesis's reports
+(``<role>.json``, ``<role>.out``), and its path printed.
 """
 
 from __future__ import annotations
