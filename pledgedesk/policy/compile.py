@@ -334,6 +334,14 @@ class Policy:
                 return True, item.route
         return False, None
 
+    @property
+    def topics(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The topics a request can be about, as the policy lists them: what support covers
+        (PR-4's request types) and what it does not (RK-9, RL-9, PR-8). Choosing one of the
+        second kind flags and routes the ticket through ``out_of_scope_route``."""
+        scope = self.spec.scope
+        return scope.in_scope, tuple(item.topic for item in scope.out_of_scope)
+
 
 def _recipe(name: str, spec) -> CalendarRecipe:
     hol = spec.holidays
