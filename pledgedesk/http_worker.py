@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import socket
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
-from a2wsgi import WSGIMiddleware
+from a2wsgi.wsgi import build_environ
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers.gasgi import ASGIWorker
 
@@ -45,7 +47,7 @@ BUSY_ACCEPT_DELAY = 0.001
 BODY_TIMEOUT = 60.0
 MAX_BODY_BYTES = 101 * 1024 * 1024  # ten full attachments and the form around them
 SPOOL_IN_MEMORY = 1024 * 1024  # a body larger than this waits for its thread on disk
-REPLAY_CHUNK = 256 * 1024
+STREAM_AFTER = 256 * 1024  # a response larger than this goes to the loop in parts
 HEARTBEAT = 0.5  # seconds between notices to the master and checks that it is still there
 RETRY_ACCEPT = 0.05  # at the connection limit, look again after this long
 
@@ -67,6 +69,7 @@ class EventLoopWorker(ASGIWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.busy = 0  # requests in the thread pool + connections before their first request
+        self.connections: set[_Protocol] = set()
         self._listening: list[socket.socket] = []
 
     @classmethod
@@ -74,7 +77,7 @@ class EventLoopWorker(ASGIWorker):
         """The stock worker warns that it ignores ``threads``; this one uses them."""
 
     def load_wsgi(self):
-        pool = WSGIMiddleware(self.app.wsgi(), workers=self.cfg.threads)
+        pool = ThreadPoolWSGI(self.app.wsgi(), threads=self.cfg.threads)
         self.asgi = WholeRequest(pool, worker=self)
         self.cfg.set("asgi_lifespan", "off")  # a WSGI application has no lifespan events
 
@@ -95,7 +98,16 @@ class EventLoopWorker(ASGIWorker):
             pass
         finally:
             self._stop_listening()
+            self._close_idle_connections()
         await self._shutdown()
+
+    def _close_idle_connections(self) -> None:
+        """A stopping worker waits for the requests under way, not for kept-alive connections
+        that may never send another: those are closed now (else a browser's idle connection
+        held a graceful stop for the whole header time-out)."""
+        for protocol in list(self.connections):
+            if protocol.idle():
+                protocol.close_idle()
 
     def _stop_listening(self) -> None:
         """Close this worker's copies of the listening sockets now: the port is free once the
@@ -138,7 +150,8 @@ class EventLoopWorker(ASGIWorker):
     async def _connect(self, conn: socket.socket) -> None:
         try:
             await self.loop.connect_accepted_socket(lambda: _Protocol(self), conn)
-        except OSError:
+        except Exception:  # a connection nobody serves must not stay open
+            self.log.exception("Could not serve a new connection")
             conn.close()
 
 
@@ -160,14 +173,23 @@ class _Protocol(ASGIProtocol):
 
     def connection_made(self, transport):
         super().connection_made(transport)
+        self.worker.connections.add(self)
         self._fresh = True
         self.worker.busy += 1
         if self._request_ready is not None:  # HTTP/1 (not a TLS HTTP/2 connection)
             self._arm_keepalive_timer()
 
     def connection_lost(self, exc):
+        self.worker.connections.discard(self)
         self._settle()
         super().connection_lost(exc)
+
+    def idle(self) -> bool:
+        """Waiting for a request (not yet started), with no application call running."""
+        return self._awaiting_request and not self._finishing_calls
+
+    def close_idle(self) -> None:
+        self._keepalive_timeout()  # closes the connection and ends its request loop
 
     def _settle(self) -> None:
         if self._fresh:
@@ -176,8 +198,9 @@ class _Protocol(ASGIProtocol):
 
 
 class WholeRequest:
-    """ASGI middleware: reads a request's whole body in the event loop, within the worker's
-    ``body_timeout`` and up to its ``max_body_bytes``, and only then calls the application.
+    """ASGI application: reads a request's whole body in the event loop, within the worker's
+    ``body_timeout`` and up to its ``max_body_bytes``, and only then hands the request, its
+    body as a file, to a :class:`ThreadPoolWSGI`.
 
     A declared length over the limit is refused at once (413) without reading; a body that
     grows past it is refused when it does; a body still incomplete at the deadline gets a 408.
@@ -190,14 +213,14 @@ class WholeRequest:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            return None  # no lifespan or websocket in a WSGI application
         limit = self.worker.max_body_bytes
         if _declared_length(scope) > limit:
             return await _refuse(send, 413, "too_large",
                                  f"the request body is larger than {limit} bytes")
+        deadline = asyncio.get_running_loop().time() + self.worker.body_timeout
         try:
-            async with asyncio.timeout(self.worker.body_timeout):
-                body = await _read_body(receive, limit)
+            body = await _read_body(_by(deadline, receive), limit)
         except TimeoutError:
             return await _refuse(send, 408, "request_timeout",
                                  f"the request body did not arrive within "
@@ -209,11 +232,10 @@ class WholeRequest:
                                  f"the request body is larger than {limit} bytes")
         self.worker.busy += 1
         try:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, body, send)
         finally:
             self.worker.busy -= 1
-            if not isinstance(body, bytes):
-                body.close()
+            body.close()
 
 
 def _declared_length(scope) -> int:
@@ -226,16 +248,34 @@ def _declared_length(scope) -> int:
     return 0
 
 
+def _by(deadline: float, receive):
+    """``receive``, raising TimeoutError once ``deadline`` (loop time) has passed.
+
+    The deadline is checked before every wait as well as enforced during it: on Python 3.11
+    a timeout's cancellation is lost when data arrives in the same instant (asyncio.wait_for,
+    which gunicorn's body receiver uses, then returns the data), and a body dribbled one byte
+    a second slipped past its deadline that way."""
+
+    async def received():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise TimeoutError
+        async with asyncio.timeout(left):
+            return await receive()
+
+    return received
+
+
 async def _read_body(receive, limit: int):
-    """The body: bytes when it came in one piece (most requests), else a spooled temporary
-    file positioned at its start; None if the client disconnected; False once more than
-    ``limit`` bytes came."""
+    """The body as a file positioned at its start (in memory when it came in one piece, as
+    most do, else spooled to disk past 1 MiB); None if the client disconnected; False once
+    more than ``limit`` bytes came."""
     message = await receive()
     if message["type"] == "http.disconnect":
         return None
     first = message.get("body", b"")
     if not message.get("more_body", False):
-        return first if len(first) <= limit else False
+        return io.BytesIO(first) if len(first) <= limit else False
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     spool.write(first)
     size = len(first)
@@ -254,28 +294,6 @@ async def _read_body(receive, limit: int):
     return spool
 
 
-def _replay(body, receive):
-    """An ASGI ``receive`` that hands out the buffered body, then waits for a disconnect."""
-    total = len(body) if isinstance(body, bytes) else _size(body)
-    done = False
-
-    async def replayed():
-        nonlocal done
-        if done:
-            return await receive()
-        chunk = body if isinstance(body, bytes) else body.read(REPLAY_CHUNK)
-        done = isinstance(body, bytes) or body.tell() >= total
-        return {"type": "http.request", "body": chunk, "more_body": not done}
-
-    return replayed
-
-
-def _size(spool) -> int:
-    end = spool.seek(0, os.SEEK_END)
-    spool.seek(0)
-    return end
-
-
 async def _refuse(send, status: int, code: str, message: str) -> None:
     payload = json.dumps({"code": code, "message": message, "field": None}).encode()
     await send({"type": "http.response.start", "status": status,
@@ -283,3 +301,85 @@ async def _refuse(send, status: int, code: str, message: str) -> None:
                             (b"content-length", str(len(payload)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": payload})
+
+
+class ThreadPoolWSGI:
+    """Runs a WSGI application in a fixed pool of threads, for a request whose body has been
+    read already.
+
+    The threads live as long as the worker, so each keeps its database connection (Django's
+    persistent connections are per thread). An ordinary response costs one hand-over between
+    the loop and a thread: the thread runs the application and collects the response, and the
+    loop writes it. Only a response larger than ``STREAM_AFTER`` is handed over as it is
+    produced, the thread waiting for each part to be written (a2wsgi, whose environ this
+    uses, hands over every part and waits for each: three times slower on ``/healthz`` here).
+    """
+
+    def __init__(self, app, *, threads: int):
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
+
+    async def __call__(self, scope, body, send):
+        environ = build_environ(scope, body)
+        if "CONTENT_LENGTH" not in environ:  # a chunked body, read whole: now its length is known
+            environ["CONTENT_LENGTH"] = str(body.seek(0, os.SEEK_END))
+            body.seek(0)
+        loop = asyncio.get_running_loop()
+        out = _Outbox(loop, send)
+        for message in await loop.run_in_executor(self.pool, _run_wsgi, self.app, environ, out):
+            await send(message)
+
+
+class _Outbox:
+    """The ASGI messages of one response, as a thread produces them: kept until the
+    application returns, or passed to the loop in parts past ``STREAM_AFTER`` bytes."""
+
+    def __init__(self, loop, send):
+        self.loop, self.send = loop, send
+        self.messages: list[dict] = []
+        self.size = 0
+        self.started = False
+
+    def put(self, message: dict) -> None:
+        self.messages.append(message)
+        self.size += len(message.get("body", b""))
+        if self.size > STREAM_AFTER:
+            messages, self.messages, self.size = self.messages, [], 0
+            asyncio.run_coroutine_threadsafe(_send_all(self.send, messages), self.loop).result()
+
+
+async def _send_all(send, messages: list[dict]) -> None:
+    for message in messages:
+        await send(message)
+
+
+def _run_wsgi(app, environ: dict, out: _Outbox) -> list[dict]:
+    """PEP 3333 in a pool thread; returns the messages not yet handed to the loop."""
+    response: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        if exc_info is not None and out.started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        response["start"] = {
+            "type": "http.response.start", "status": int(status.split(" ", 1)[0]),
+            "headers": [(name.strip().lower().encode("latin-1"), value.strip().encode("latin-1"))
+                        for name, value in headers]}
+        return write
+
+    def write(data: bytes) -> None:
+        if not out.started:
+            out.started = True
+            out.put(response["start"])
+        if data:
+            out.put({"type": "http.response.body", "body": data, "more_body": True})
+
+    iterable = app(environ, start_response)
+    try:
+        for chunk in iterable:
+            write(chunk)
+        write(b"")
+    finally:
+        if hasattr(iterable, "close"):
+            iterable.close()
+    out.put({"type": "http.response.body", "body": b"", "more_body": False})
+    return out.messages

@@ -34,6 +34,7 @@ def gunicorn():
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--worker-class", "pledgedesk.http_worker.EventLoopWorker",
+         "--keep-alive", "10",
          "tests.foundation.wsgi_probe:app"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -159,3 +160,22 @@ def test_workers_leave_at_once_when_the_master_is_killed_under_load(gunicorn):
     assert not any(map(running, gunicorn.workers)), "workers outlived their master by 10 s"
     assert port_is_free(gunicorn.port)
     assert took < 2, f"the workers kept the port {took:.1f} s after the master was killed"
+
+
+def test_a_graceful_stop_does_not_wait_for_idle_kept_alive_connections(gunicorn):
+    idle = http.client.HTTPConnection("127.0.0.1", gunicorn.port, timeout=30)
+    get(gunicorn.port, "/pid", idle)  # answered, kept alive, then nothing more
+    busy = http.client.HTTPConnection("127.0.0.1", gunicorn.port, timeout=30)
+    answer = []
+    slow = threading.Thread(target=lambda: answer.append(get(gunicorn.port, "/slow?s=1", busy)))
+    slow.start()
+    time.sleep(0.3)
+
+    started = time.monotonic()
+    gunicorn.master.send_signal(signal.SIGTERM)
+    gunicorn.master.wait(timeout=30)
+    took = time.monotonic() - started
+    slow.join()
+
+    assert answer and answer[0] in {str(pid) for pid in gunicorn.workers}  # finished, not cut
+    assert took < 4, f"stopping took {took:.1f} s (the keep-alive time-out is 10 s)"
