@@ -156,9 +156,9 @@ class QueueQuery(Schema):
     organisation: s.Id | None = None
     sla_state: s.SlaState | None = None
     breaching_within: Minutes | None = Field(
-        default=None, description="Minutes: tickets with a timer not met that breaches within "
-        "them (after its business time runs out), or has already breached (see "
-        "include_breached).")
+        default=None, description="Minutes: tickets with a timer not met that is due within "
+        "them (or due at a closing time that has passed, not late until business time "
+        "resumes), or has already breached (see include_breached).")
     include_breached: bool = Field(
         default=True, description="With breaching_within: also keep tickets whose timer has "
         "already breached and is not met; false keeps only those not yet breached.")

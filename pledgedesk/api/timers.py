@@ -20,7 +20,9 @@ class BreachingQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
     within: int = Field(default=60, ge=1, le=366 * 24 * 60,
-                        description="Minutes from now: timers that breach by then (late_at).")
+                        description="Minutes from now: timers due by then (also those due "
+                        "at a closing time that has passed, not late until business time "
+                        "resumes).")
     include_breached: bool = Field(
         default=True, description="Also list timers already breached and not met (they come "
         "first, longest late first); false lists only timers not yet breached.")
@@ -28,8 +30,8 @@ class BreachingQuery(Schema):
 
 
 @router.get("/timers/breaching", response={200: list[s.BreachingOut], **ERRORS},
-            summary="Timers of open tickets breaching within the next minutes or already "
-                    "breached (agents)")
+            summary="Timers of open tickets due within the next minutes or already breached "
+                    "(agents)")
 def breaching(request, filters: Query[BreachingQuery]):
     """Soonest to breach first (``late_at``). ``state`` is the timer's state now
     (``running``, ``warning`` or ``breached``), as the ticket's own timers and the queue's

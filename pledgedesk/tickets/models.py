@@ -206,8 +206,8 @@ class SlaTimer(models.Model):
     state = models.CharField(max_length=20)
     due_at = models.DateTimeField(null=True, blank=True)
     # The engine's ``late_at``: a running row is breached strictly after it (the next opening
-    # when ``due_at`` is a closing time). Set whenever ``due_at`` is (a constraint below), so
-    # the queue's SQL reads this column alone, as ``sla.timer_state_at`` does.
+    # when ``due_at`` is a closing time). Set exactly when ``due_at`` is (a constraint below),
+    # so the queue's SQL reads this column alone, as ``sla.timer_state_at`` does.
     late_at = models.DateTimeField(null=True, blank=True)
     goal_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
@@ -220,8 +220,10 @@ class SlaTimer(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["ticket", "metric"], name="sla_timer_unique"),
-            models.CheckConstraint(condition=Q(due_at__isnull=True) | Q(late_at__isnull=False),
-                                   name="sla_timer_late_with_due"),
+            models.CheckConstraint(
+                condition=Q(due_at__isnull=True, late_at__isnull=True)
+                | Q(due_at__isnull=False, late_at__isnull=False),
+                name="sla_timer_late_with_due"),
         ]
         indexes = [
             # "Breaching within N minutes" and "already breached" (tickets.selectors) range

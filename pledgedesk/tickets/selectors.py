@@ -57,8 +57,8 @@ class QueueFilter:
     (an agent's own groups). ``assignee`` is an agent id, ``"me"`` or
     ``"unassigned"``; ``sla_state`` keeps tickets with a timer in that state at ``now``
     (``sla.timer_state_at``: ``breached``, ``warning``, ``running``, ...);
-    ``breaching_within`` keeps tickets with a timer that breaches within that many minutes
-    (past its ``late_at``), including timers already breached and not met unless
+    ``breaching_within`` keeps tickets with a timer not met and due within that many minutes
+    (or due at a closing time and not yet late), including timers already breached unless
     ``include_breached`` is false."""
 
     status: str | None = None
@@ -136,11 +136,23 @@ def _filtered(tickets: QuerySet, principal: Principal, f: QueueFilter, now: date
         tickets = tickets.filter(Exists(SlaTimer.objects.filter(
             timer_state_is(f.sla_state, now), ticket=OuterRef("pk"))))
     if f.breaching_within is not None:
-        soon = now + timedelta(minutes=f.breaching_within)
-        tickets = tickets.filter(Exists(SlaTimer.objects.filter(
-            _breaching(now, soon, include_breached=f.include_breached),
-            ticket=OuterRef("pk"))))
+        tickets = tickets.filter(_with_breaching_timer(now, f.breaching_within,
+                                                       include_breached=f.include_breached))
     return tickets
+
+
+def _with_breaching_timer(now: datetime, minutes: int, *, include_breached: bool):
+    """Tickets with a timer ``_breaching`` keeps. Timers already breached are many (every
+    neglected ticket has one), so SQLite finds the first page soonest by checking tickets in
+    queue order, each on the (ticket, metric) index; timers not yet breached are few, and
+    reading them once from ``sla_timer_unmet_late`` is faster. SQLite, 100,000 tickets, first
+    page: 0.3 ms this way with breached ones, 24 ms the other; 0.4 ms this way without them,
+    36 ms the other. PostgreSQL plans both forms alike (a semi join)."""
+    timers = SlaTimer.objects.filter(_breaching(now, now + timedelta(minutes=minutes),
+                                                include_breached=include_breached))
+    if include_breached:
+        return Exists(timers.filter(ticket=OuterRef("pk")))
+    return Q(pk__in=timers.values("ticket_id"))
 
 
 def timer_state_is(state: str, now: datetime) -> Q:
@@ -166,28 +178,30 @@ def timer_state_is(state: str, now: datetime) -> Q:
 
 
 def _breaching(now: datetime, soon: datetime, *, include_breached: bool) -> Q:
-    """Timers not met that breach by ``soon``: running (or warning) ones whose ``late_at``
-    falls from ``now`` to ``soon`` (the instant they breach if nothing changes: a timer due at
-    Friday's close breaches after Monday's opening, and is listed in the hour before it), and
-    with ``include_breached`` those already breached at ``now``, whether the row still says
-    ``running`` (late since the last change) or ``breached`` (breached before it).
+    """Timers not met that need work by ``soon``: running (or warning) ones due by ``soon``,
+    counting those due at a closing time that has passed but not late yet (due Friday 17:00,
+    late after Monday 08:00: no business time is left, so it is listed all weekend, as
+    ``running``), and with ``include_breached`` those already breached at ``now``, whether
+    the row still says ``running`` (late since the last change) or ``breached``.
 
-    Both are ranges on the partial index ``sla_timer_unmet_late`` (late_at over unmet running
-    or breached rows): its condition is repeated here with the state list as literals, so
-    that SQLite sees the query implies it (running rows are never met, so it filters nothing
-    out)."""
+    Served by the partial index ``sla_timer_unmet_late`` (late_at over unmet running or
+    breached rows): its condition is repeated here with the state list as literals, so that
+    SQLite sees the query implies it (running rows are never met, so it filters nothing out).
+    Not yet breached is a range from ``now`` on late_at; the list is read in late_at order."""
     unmet = Q(met_at__isnull=True) & _LiteralIn("state", (TimerState.RUNNING,
                                                           TimerState.BREACHED))
     if not include_breached:
-        return unmet & Q(state=TimerState.RUNNING, late_at__gte=now, late_at__lte=soon)
+        return unmet & Q(state=TimerState.RUNNING, late_at__gte=now, due_at__lte=soon)
+    # late_at >= due_at, so a running row late before now is due before soon.
     return unmet & Q(late_at__isnull=False) & (
-        Q(state=TimerState.BREACHED) | Q(late_at__lte=soon))
+        Q(state=TimerState.BREACHED) | Q(due_at__lte=soon))
 
 
 def timers_breaching(*, principal: Principal, now: datetime, within: timedelta,
                      include_breached: bool = True) -> QuerySet:
-    """Timers of open tickets not met that breach by ``now + within``, soonest first: with
-    ``include_breached`` (the default) those already breached lead, longest late first."""
+    """Timers of open tickets not met and due by ``now + within`` (``_breaching``), soonest to
+    breach (``late_at``) first: with ``include_breached`` (the default) those already
+    breached lead, longest late first."""
     timers = SlaTimer.objects.filter(
         _breaching(now, now + within, include_breached=include_breached),
         _LiteralIn("ticket__status_category", OPEN_CATEGORIES))

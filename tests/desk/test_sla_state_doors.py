@@ -81,14 +81,14 @@ def expected_states(ticket, now) -> dict[str, str]:
 
 
 def expected_breaching(ticket, now, minutes) -> dict[str, str]:
-    """Unmet timers breached at ``now``, or running / warning and late (past ``late_at``)
-    within ``minutes``."""
+    """Unmet timers breached at ``now``, or running / warning and due within ``minutes``
+    (or due already, at a closing time, and not late yet)."""
     out = {}
     for t in SlaTimer.objects.filter(ticket=ticket, met_at__isnull=True):
         state = str(timer_state_at(stored_state=t.state, due_at=t.due_at,
                                    late_at=t.late_at, warn_at=t.warn_at, now=now))
         if state == "breached" or (state in ("running", "warning")
-                                   and t.late_at <= now + timedelta(minutes=minutes)):
+                                   and t.due_at <= now + timedelta(minutes=minutes)):
             out[t.metric] = state
     return out
 
@@ -196,15 +196,16 @@ def test_an_assignment_due_at_friday_close_is_running_at_every_door_all_weekend(
     assert (assignment["due_at"], assignment["late_at"]) == (
         "2026-01-09T23:00:00+00:00", MONDAY_OPEN.isoformat())
 
-    for now in (FRIDAY + timedelta(minutes=30, seconds=1), SATURDAY, MONDAY_OPEN):
+    for now in (FRIDAY + timedelta(minutes=15), FRIDAY + timedelta(minutes=30, seconds=1),
+                SATURDAY, MONDAY_OPEN):
         clock.at = now
         assert door_states(doors, n) == {"console": running, "portal": running,
                                          "api": running}, now
-        lists = breaching_lists(doors, n)
-        # Breaching within the hour only from Monday 07:00 on: it breaches after 08:00.
-        soon = now >= MONDAY_OPEN - timedelta(minutes=WITHIN)
-        assert lists == {"endpoint": {"assignment": "running"} if soon else {},
-                         "filter": soon, "breached": False, "running": True}, now
+        # Due within the hour, then due with no business time left but not late: listed as
+        # needing work, running.
+        assert breaching_lists(doors, n) == {
+            "endpoint": {"assignment": "running"}, "filter": True, "breached": False,
+            "running": True}, now
 
     clock.at = MONDAY_OPEN + S
     late = {"assignment": "breached", "first_response": "running"}

@@ -11,12 +11,18 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from pledgedesk.accounts.authorization import Principal
 from pledgedesk.errors import InvalidInput
 from pledgedesk.sla import TimerState, timer_state_at
 from pledgedesk.tickets.models import SlaTimer
-from pledgedesk.tickets.selectors import timer_state_is, timers_breaching
+from pledgedesk.tickets.selectors import (
+    QueueFilter,
+    ticket_queue,
+    timer_state_is,
+    timers_breaching,
+)
 from tests.pages import FG, NOW, open_ticket, organisation, person, staff
 
 pytestmark = pytest.mark.django_db
@@ -74,13 +80,14 @@ def test_every_row_is_in_exactly_one_state_at_every_instant(timers):
 
 
 def expected_breaching(timers, now, within, include_breached):
-    """Unmet timers running or warning and late (``late_at``) by ``now + within``; with
-    ``include_breached`` also those breached at ``now`` and not met."""
+    """Unmet timers running or warning and due by ``now + within`` (also when their due
+    instant has passed but they are not late yet); with ``include_breached`` also those
+    breached at ``now`` and not met."""
     out = set()
     for t in timers:
         state = state_at(t, now)
-        due_soon = state in ("running", "warning") and t.late_at is not None \
-            and t.late_at <= now + within
+        due_soon = state in ("running", "warning") and t.due_at is not None \
+            and t.due_at <= now + within
         late = include_breached and state == "breached" and t.met_at is None \
             and t.late_at is not None
         if due_soon or late:
@@ -99,6 +106,48 @@ def test_breaching_selects_unmet_timers_due_soon_and_those_already_breached(
 
             assert {t.pk for t in found} == expected_breaching(
                 timers, now, within, include_breached), (now, within)
+
+
+def plans(action) -> list[str]:
+    """The query plans of the statements ``action`` runs, for their parameters as sent
+    (SQLite matches a partial index only against literals in the SQL, not parameters)."""
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        action()
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    out = []
+    with connection.cursor() as cursor:
+        for sql, params in sent:
+            cursor.execute(prefix + sql, params)
+            out.append("\n".join(" ".join(map(str, row)) for row in cursor.fetchall()))
+    return out
+
+
+@pytest.mark.parametrize("include_breached", [True, False])
+def test_the_breaching_queries_can_read_the_partial_index_on_late_at(timers, include_breached):
+    """The queries are written so that ``sla_timer_unmet_late``'s condition is implied by
+    them; with sequential scans priced out (PostgreSQL; SQLite picks it on its own) their
+    plans read it. The queue's filter reads it when breached timers are left out (with them,
+    it checks each ticket in queue order instead: ``_with_breaching_timer``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    me = Principal(agent=staff())
+
+    [listed] = plans(lambda: list(timers_breaching(principal=me, now=DUE, within=timedelta(
+        hours=1), include_breached=include_breached)))
+    queue = plans(lambda: ticket_queue(principal=me, cursor=None, limit=25, now=DUE,
+                                       filters=QueueFilter(breaching_within=60,
+                                                           include_breached=include_breached)))
+
+    assert "sla_timer_unmet_late" in listed, listed
+    if not include_breached:
+        assert "sla_timer_unmet_late" in queue[-1], queue
 
 
 def test_breaching_lists_nothing_of_a_closed_ticket(timers):

@@ -31,7 +31,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='slatimer',
             constraint=models.CheckConstraint(
-                condition=models.Q(('due_at__isnull', True), ('late_at__isnull', False),
+                condition=models.Q(models.Q(('due_at__isnull', True),
+                                            ('late_at__isnull', True)),
+                                   models.Q(('due_at__isnull', False),
+                                            ('late_at__isnull', False)),
                                    _connector='OR'),
                 name='sla_timer_late_with_due'),
         ),
