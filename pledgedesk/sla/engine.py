@@ -458,9 +458,10 @@ def _late(amount: timedelta, runs: list[tuple[datetime, datetime | None]], cal: 
         return None
     used = ZERO
     for a, b in runs:
-        if b is None or used + cal.between(a, b) > amount:
+        span = None if b is None else cal.between(a, b)
+        if span is None or used + span > amount:
             return cal.next_open(max(due, a))
-        used += cal.between(a, b)
+        used += span
     return cal.next_open(due)
 
 
