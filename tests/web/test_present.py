@@ -160,6 +160,22 @@ def test_a_timer_stored_running_but_past_due_reads_as_breached_since_then():
     assert (view.state, view.css, view.summary) == ("breached", "breach", "breached 1 d 5 h ago")
 
 
+def test_past_a_due_instant_at_a_closing_time_it_says_when_it_becomes_late():
+    """Due at Friday's close and read on Saturday: business time does not run, so the clock
+    is on time until Monday's opening (``late_at``), and says so instead of "due in 0 min"."""
+    view = present.timer_view(_timer(due_in=-timedelta(hours=19),
+                                     late_at=NOW + timedelta(days=1, hours=20)), seed(RK), NOW)
+
+    assert (view.state, view.css, view.summary) == ("running", "ok", "due; late in 1 d 20 h")
+
+
+def test_a_breach_after_a_closed_stretch_counts_from_the_late_instant():
+    view = present.timer_view(_timer(due_in=-timedelta(days=2, hours=16),
+                                     late_at=NOW - timedelta(minutes=45)), seed(RK), NOW)
+
+    assert (view.state, view.summary) == ("breached", "breached 45 min ago")
+
+
 def test_a_stored_breach_says_by_how_much_business_time():
     view = present.timer_view(
         _timer(state="breached", due_in=-timedelta(hours=3), breached_by_minutes=95),
