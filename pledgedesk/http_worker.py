@@ -58,8 +58,8 @@ class EventLoopWorker(ASGIWorker):
     Differences from the stock ``ASGIWorker``: the headers of a connection's first request
     are timed like those of later ones; the application is a WSGI one behind
     :class:`WholeRequest`; connections are accepted one at a time, idle worker first; and a
-    worker whose master has gone stops listening at once and exits (the stock workers finished
-    their graceful time-out first and kept the port for ten seconds or more, issue 13).
+    worker whose master has gone stops listening at once and exits (gunicorn's threaded workers
+    finished their graceful time-out first and kept the port for ten seconds or more, issue 13).
     Relies on gunicorn 27's ``ASGIWorker`` and ``ASGIProtocol`` (pinned in pyproject.toml).
     """
 
@@ -133,15 +133,19 @@ class EventLoopWorker(ASGIWorker):
     def _resume(self, listener: socket.socket, accept: bool) -> None:
         if listener not in self._listening:  # stopped meanwhile
             return
+        self.loop.add_reader(listener.fileno(), self._on_listener_ready, listener)
         if accept:
             self._accept(listener)
-        self.loop.add_reader(listener.fileno(), self._on_listener_ready, listener)
 
     def _accept(self, listener: socket.socket) -> None:
         try:
             conn, _address = listener.accept()
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return  # another worker was quicker
+        except OSError as exc:  # out of file descriptors, say: try again shortly
+            self.log.warning("Cannot accept a connection: %s", exc)
+            self._pause(listener, RETRY_ACCEPT)
+            return
         conn.setblocking(False)
         if conn.family in (socket.AF_INET, socket.AF_INET6):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
