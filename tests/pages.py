@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from pledgedesk import clock
 from pledgedesk.tickets.services import Actor, NewTicket, ticket_create
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 RK = "crm-severity-colours"
 FG = "fax-server-24x7"

@@ -16,7 +16,7 @@ from pledgedesk.accounts.models import Contact
 from pledgedesk.accounts.tokens import token_issue, token_revoke
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import NewTicket, ticket_create
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 RK = "crm-severity-colours"
 FG = "fax-server-24x7"

@@ -15,7 +15,7 @@ from pledgedesk.tickets.services import (
     ticket_request_escalation,
 )
 from tests.api.conftest import FG, NOW, Api, token_for
-from tests.desk.factories import agent, contact, organisation
+from tests.factories import agent, contact, organisation
 
 PR = "crm-regional"
 

@@ -253,7 +253,7 @@ def test_a_contact_attaches_a_file_to_their_own_reply(world):
 def test_a_file_only_goes_on_the_callers_own_message_of_this_ticket(world, target):
     from pledgedesk.tickets.models import Message
     from pledgedesk.tickets.services import NewTicket, ticket_create
-    from tests.desk.factories import T0
+    from tests.factories import T0
 
     other = ticket_create(new=NewTicket(
         organisation=world.org, requester=world.people["requester"], subject="Other",

@@ -12,7 +12,7 @@ from pledgedesk import clock
 from pledgedesk.tickets.models import Ticket, TicketEvent
 from pledgedesk.tickets.services import NewTicket, ticket_create
 from tests.api.conftest import RK, Api, token_for
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 
 @pytest.mark.django_db(transaction=True)

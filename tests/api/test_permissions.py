@@ -35,7 +35,7 @@ ENDPOINTS = [
     ("call", "post", "tickets/{n}/calls", {"summary": "Called"}, expect(201, 403)),
     ("messages", "get", "tickets/{n}/messages", None, expect(200, 200)),
     # The world's RK policy offers no customer escalation (PR-6 is the PR seed's promise):
-    # refused for everyone who sees the ticket. tests/desk/test_ability_matrix.py covers the
+    # refused for everyone who sees the ticket. tests/tickets/test_ability_matrix.py covers the
     # policies that offer it.
     ("escalation", "post", "tickets/{n}/escalation", {"reason": "Blocking"}, expect(403, 403)),
     # Not solved: everyone who sees it gets the conflict, nobody else learns it exists.

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pledgedesk.tickets.services import NewTicket, ticket_create
-from tests.desk.factories import T0
+from tests.factories import T0
 
 # Savepoints and BEGIN/COMMIT are transaction control, not work: counted apart.
 CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
@@ -33,7 +33,7 @@ def test_agent_creates_a_ticket_in_seven_statements_plus_the_policy_version(worl
 
     # token+user+agent, requester+organisation, number, ticket, events, message, timers; plus the
     # policy version, read twice here because the test's own transaction keeps it out of the
-    # per-process cache (tests/desk/test_policy_versions.py: no query once cached).
+    # per-process cache (tests/versions/test_policies.py: no query once cached).
     policy_reads = [q for q in sql if "tickets_policyversion" in q.split(" FROM ")[-1][:40]]
     assert len(sql) - len(policy_reads) <= 7, "\n".join(sql)
 

@@ -12,7 +12,7 @@ from django.test import Client
 from pledgedesk.tickets.models import SlaTimer
 from pledgedesk.tickets.services import Actor, Change, NewTicket, ticket_create, ticket_update
 from tests.api.conftest import NOW
-from tests.desk.factories import T0, agent
+from tests.factories import T0, agent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from pledgedesk.accounts.authorization import Principal
 from pledgedesk.api import render
 from pledgedesk.tickets.models import Message, SlaTimer, TicketEvent
 from pledgedesk.tickets.services import NewTicket, ticket_create
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 RK = "crm-severity-colours"
 NOW = T0 + timedelta(hours=1)

@@ -10,7 +10,7 @@ from pledgedesk import clock
 from pledgedesk.accounts.models import AccessGrant, Contact
 from pledgedesk.tickets.models import Ticket, TicketRefusal
 from tests.api.conftest import FG, RK, RL, Api, token_for
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)

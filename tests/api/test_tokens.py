@@ -11,7 +11,7 @@ from pledgedesk.accounts.models import ApiToken
 from pledgedesk.accounts.tokens import token_digest, token_issue, token_revoke, token_verify
 from pledgedesk.errors import InvalidInput
 from tests.api.conftest import Api
-from tests.desk.factories import T0, agent
+from tests.factories import T0, agent
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from pledgedesk.accounts.models import ContactEmail
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.channels.services import inbound_process, inbound_store
 from tests.channels.mails import mail
-from tests.desk.factories import T0, contact, organisation
+from tests.factories import T0, contact, organisation
 from tests.pages import fixed_clock
 
 pytestmark = pytest.mark.django_db

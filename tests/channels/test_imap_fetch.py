@@ -17,7 +17,7 @@ from pledgedesk.config import imap as imap_config
 from pledgedesk.tickets.models import Ticket
 from tests.channels import dovecot
 from tests.channels.mails import mail, reply_to
-from tests.desk.factories import T0, contact, organisation
+from tests.factories import T0, contact, organisation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 _folders = itertools.count(1)

@@ -12,7 +12,7 @@ from pledgedesk.channels.selectors import inbound_quarantined_count
 from pledgedesk.channels.services import inbound_process, inbound_retry, inbound_store
 from pledgedesk.tickets.models import Message, Ticket, TicketRefusal
 from tests.channels.mails import mail, reply_to
-from tests.desk.factories import T0, contact, organisation
+from tests.factories import T0, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from pledgedesk import cli
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.tickets.models import Ticket
 from tests.channels.mails import mail
-from tests.desk.factories import contact, organisation
+from tests.factories import contact, organisation
 
 pytestmark = pytest.mark.django_db
 

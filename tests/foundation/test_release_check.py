@@ -21,7 +21,7 @@ from pledgedesk.tickets.services import (
     ticket_note,
     ticket_update,
 )
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "release_check.py"
 _spec = importlib.util.spec_from_file_location("release_check", SCRIPT)

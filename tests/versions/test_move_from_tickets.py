@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import NewTicket, ticket_create
 from pledgedesk.versions.models import PolicyVersion
-from tests.desk.factories import T0, contact, organisation
+from tests.factories import T0, contact, organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pledgedesk.tickets.models import SlaTimer, Ticket
 from pledgedesk.tickets.services import NewTicket, ticket_create
 from pledgedesk.web import present
-from tests.desk.factories import contact, organisation
+from tests.factories import contact, organisation
 from tests.policy.helpers import seed
 
 # Monday 2 March 2026, 15:00 UTC: 09:00 in Chicago (CST, UTC-06:00).

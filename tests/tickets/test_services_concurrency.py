@@ -9,7 +9,7 @@ from django.db import connection, connections
 from pledgedesk.errors import Conflict
 from pledgedesk.tickets.models import Ticket, TicketEvent
 from pledgedesk.tickets.services import Actor, Change, NewTicket, ticket_create, ticket_update
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from pledgedesk.accounts.models import Agent, Contact, ContactPhone, Organisation
 from pledgedesk.accounts.services import contact_by_phone, contact_create
-from tests.desk.factories import T0, organisation
+from tests.factories import T0, organisation
 from tests.pages import NOW, fixed_clock
 
 pytestmark = pytest.mark.django_db

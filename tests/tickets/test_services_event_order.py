@@ -14,7 +14,7 @@ from django.db import connections
 
 from pledgedesk.tickets.models import Ticket, TicketEvent
 from pledgedesk.tickets.services import Actor, NewTicket, ticket_create, ticket_note, ticket_reply
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 RK = "crm-severity-colours"
 

@@ -33,7 +33,7 @@ from pledgedesk.tickets.services import (
 )
 from pledgedesk.versions.policies import policy_in_force
 from pledgedesk.web import present
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

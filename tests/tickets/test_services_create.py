@@ -8,7 +8,7 @@ from pledgedesk.accounts.models import AccessGrant, AgentGroup, ContactPhone
 from pledgedesk.errors import IntakeRefused, InvalidInput
 from pledgedesk.tickets.models import Message, Ticket, TicketEvent, TicketRefusal
 from pledgedesk.tickets.services import NewTicket, ticket_create
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from pledgedesk.accounts.authorization import AGENT_RELATION
 from pledgedesk.accounts.models import ApiToken, Contact, Organisation
 from pledgedesk.rowget import RowGet
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from pledgedesk.tickets.services import (
     ticket_identify_requester,
     ticket_verify_identity,
 )
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 FG = "fax-server-24x7"

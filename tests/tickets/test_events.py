@@ -26,7 +26,7 @@ from pledgedesk.tickets.selectors import ticket_history
 from pledgedesk.tickets.services import Actor, NewTicket, ticket_create
 from pledgedesk.tickets.timers import CLOCK_EVENTS, sla_events
 from pledgedesk.versions.policies import policy_for
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from pledgedesk.accounts.services import (
 from pledgedesk.errors import Conflict, IntakeRefused, InvalidInput, PermissionDenied
 from pledgedesk.tickets.models import TicketRefusal
 from pledgedesk.tickets.services import NewTicket, ticket_create
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 FG, RL = "fax-server-24x7", "ecommerce-platform"

@@ -28,7 +28,7 @@ from pledgedesk.tickets.services import (
     ticket_reply,
     ticket_update,
 )
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from pledgedesk.tickets.services import (
     ticket_update,
 )
 from pledgedesk.versions.policies import policy_for
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 RK, FG, PR = "crm-severity-colours", "fax-server-24x7", "crm-regional"

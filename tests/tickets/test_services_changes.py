@@ -22,7 +22,7 @@ from pledgedesk.tickets.services import (
     ticket_set_exclusion,
     ticket_update,
 )
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -49,7 +49,7 @@ from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.versions.policies import policy_for, policy_version_current
 from tests.api.conftest import Api, token_for
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

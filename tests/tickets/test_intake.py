@@ -15,7 +15,7 @@ from pledgedesk.tickets.intake import Intake, NewTicket, intake_decide
 from pledgedesk.tickets.models import Ticket, TicketRefusal
 from pledgedesk.tickets.services import ticket_create
 from pledgedesk.versions.policies import policy_in_force
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from pledgedesk.accounts.authorization import (
 from pledgedesk.errors import NotFound
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import NewTicket, ticket_create
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

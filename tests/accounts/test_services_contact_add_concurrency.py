@@ -11,7 +11,7 @@ from django.db import connections
 from pledgedesk.accounts.models import Contact, ContactEmail
 from pledgedesk.accounts.services import contact_add
 from pledgedesk.errors import InvalidInput
-from tests.desk.factories import T0, contact, organisation
+from tests.factories import T0, contact, organisation
 
 SESSIONS = 10
 EMAIL = "Newcomer@Example.com"

@@ -19,7 +19,7 @@ from pledgedesk.tickets.services import (
     ticket_update,
 )
 from pledgedesk.versions.policies import policy_for
-from tests.desk.factories import T0, agent, contact, organisation
+from tests.factories import T0, agent, contact, organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from pledgedesk.accounts.models import ApiToken
 from pledgedesk.accounts.tokens import token_verify
-from tests.desk.factories import T0, agent
+from tests.factories import T0, agent
 
 pytestmark = pytest.mark.django_db
 
