@@ -159,8 +159,8 @@ def timer_state_is(state: str, now: datetime) -> Q:
     """``SlaTimer`` rows whose ``sla.timer_state_at(...)`` at ``now`` is ``state``, as SQL: a
     stored ``running`` row is breached strictly after ``late_at`` (set whenever ``due_at`` is:
     the ``sla_timer_late_with_due`` constraint), a warning from ``warn_at`` on; other stored
-    states are what they say. ``tests/tickets/test_selectors_timer_state.py`` holds the two to the same
-    answer on every boundary."""
+    states are what they say. ``tests/tickets/test_selectors_timer_state.py`` holds the two to
+    the same answer on every boundary."""
     try:
         state = TimerState(state)
     except ValueError:
