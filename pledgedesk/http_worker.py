@@ -30,6 +30,7 @@ import os
 import socket
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 
 from a2wsgi.wsgi import build_environ
 from gunicorn.asgi.protocol import ASGIProtocol
@@ -75,6 +76,14 @@ class EventLoopWorker(ASGIWorker):
     @classmethod
     def check_config(cls, cfg, log):
         """The stock worker warns that it ignores ``threads``; this one uses them."""
+
+    def run(self):
+        super().run()
+        if self.ppid != os.getppid():
+            # No master is left to stop this process: exit now rather than at the interpreter's
+            # exit, which waits for every pool thread, however long its request takes.
+            self.log.info("Worker exiting (pid: %s)", self.pid)
+            os._exit(0)
 
     def load_wsgi(self):
         pool = ThreadPoolWSGI(self.app.wsgi(), threads=self.cfg.threads)
@@ -349,7 +358,16 @@ class _Outbox:
         self.size += len(message.get("body", b""))
         if self.size > STREAM_AFTER:
             messages, self.messages, self.size = self.messages, [], 0
-            asyncio.run_coroutine_threadsafe(_send_all(self.send, messages), self.loop).result()
+            # Raises RuntimeError once the loop is closed: a stopping worker's thread then ends
+            # instead of waiting forever for a loop that will not run again.
+            sent = asyncio.run_coroutine_threadsafe(_send_all(self.send, messages), self.loop)
+            while True:
+                try:
+                    sent.result(timeout=1)
+                    break
+                except FuturesTimeout:
+                    if self.loop.is_closed():
+                        raise ConnectionAbortedError("the worker stopped") from None
 
 
 async def _send_all(send, messages: list[dict]) -> None:

@@ -52,6 +52,7 @@ def gunicorn():
         if process.poll() is None:
             process.terminate()
         process.wait(timeout=30)
+        process.stderr.close()
 
 
 def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> str:
@@ -132,18 +133,22 @@ def port_is_free(port: int) -> bool:
 def test_workers_leave_at_once_when_the_master_is_killed_under_load(gunicorn):
     stop = threading.Event()
 
-    def client():  # kept-alive connections, each with a request in flight most of the time
+    def client(path):  # kept-alive connections, each with a request in flight most of the time
         while not stop.is_set():
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", gunicorn.port, timeout=5)
                 while not stop.is_set():
-                    get(gunicorn.port, "/slow?s=0.05", conn)
-            except OSError:
+                    get(gunicorn.port, path, conn)
+            except (OSError, http.client.HTTPException):  # cut off by the kill
                 time.sleep(0.05)
 
-    clients = [threading.Thread(target=client) for _ in range(8)]
+    clients = [threading.Thread(target=client, args=(path,))
+               for path in ["/slow?s=0.05"] * 6 + ["/big?kb=2048"] * 2]
     for thread in clients:
         thread.start()
+    # And one that asks for a large answer and never reads it: its thread waits on the loop.
+    stalled = socket.create_connection(("127.0.0.1", gunicorn.port))
+    stalled.sendall(b"GET /big?kb=65536 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     time.sleep(1)
 
     gunicorn.master.send_signal(signal.SIGKILL)
@@ -156,6 +161,7 @@ def test_workers_leave_at_once_when_the_master_is_killed_under_load(gunicorn):
     stop.set()
     for thread in clients:
         thread.join()
+    stalled.close()
 
     assert not any(map(running, gunicorn.workers)), "workers outlived their master by 10 s"
     assert port_is_free(gunicorn.port)
