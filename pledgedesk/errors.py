@@ -17,6 +17,9 @@ class ErrorCode(StrEnum):
     MALFORMED_JSON = "malformed_json"
     MALFORMED_MULTIPART = "malformed_multipart"
     TOO_LARGE = "too_large"
+    # Sent by the server's event loop (pledgedesk.http_worker, which imports nothing of the
+    # desk so the benchmark's peer can run it): a body that did not arrive in time.
+    REQUEST_TIMEOUT = "request_timeout"
     INVALID = "invalid"
     VERSION_REQUIRED = "version_required"
     # Who is asking, and may they

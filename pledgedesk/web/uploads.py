@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from pledgedesk.tickets.attachments import (
     MAX_FILES,
@@ -86,12 +87,35 @@ def accepts_files(files: int, *, field_bytes: int | None = None):
             return view(request, *args, **kwargs)
 
         guarded.upload_limit = (files, field_bytes)
+        _ROUTES.append(guarded)
         # Django Ninja reads the parameters' types from the signature; resolved here, where
         # the view's own module can name them (its annotations are strings to this module).
         guarded.__signature__ = inspect.signature(view, eval_str=True)
         return guarded
 
     return mark
+
+
+def request_body_limit(path: str) -> int:
+    """The most a request to ``path`` may send, for the server's event loop to refuse on before
+    it reads a byte (issue 13: the front used to read up to its own 101 MiB before Django saw
+    the route). A page route takes what its ``accepts_files`` allows, or its form; the API,
+    whose handlers are behind one dispatcher, takes the largest body any of its routes does."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return upload_limit(None).total
+    if getattr(view, "upload_limit", None) is not None:
+        return upload_limit(view).total
+    if getattr(view, "csrf_exempt", False):
+        api = [upload_limit(r).total for r in _ROUTES if r.__module__.startswith("pledgedesk.api")]
+        return max([upload_limit(None).total, *api])
+    return upload_limit(view).total
+
+
+# Every function ``accepts_files`` marks: the API's operations are not Django views of their
+# own, so the dispatcher in front of them takes the largest of their limits.
+_ROUTES: list = []
 
 
 def upload_limit(view) -> UploadLimit:
