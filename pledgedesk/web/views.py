@@ -1,3 +1,5 @@
+import logging
+
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -36,7 +38,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "version": __version__, "database": connection.vendor})
 
 
+logger = logging.getLogger(__name__)
 PRIORITY_CSS_KEY = "web:priority-css"
+
+
+def _cache(step):
+    """A cache read or write that may fail: with REDIS_URL the cache is Redis, and a Redis
+    outage made this stylesheet a 500 while the page around it answered. The sheet is
+    computed instead, and the outage logged."""
+    try:
+        return step()
+    except Exception:
+        logger.warning("cache unavailable; priority colours computed without it", exc_info=True)
+        return None
 
 
 @require_safe
@@ -45,14 +59,14 @@ def priority_css(request: HttpRequest) -> HttpResponse:
     Content Security Policy allows no inline styles, so colours from the file come from here."""
     # The newest version's id says whether the cached sheet is current.
     seen = policy_version_newest_id()
-    cached = cache.get(PRIORITY_CSS_KEY)
+    cached = _cache(lambda: cache.get(PRIORITY_CSS_KEY))
     if cached is None or cached[0] != seen:
         rules = {}
         for version in policy_versions_all():
             for prio in policy_for(version).priorities:
                 rules[f"prio-{version.key}-{prio.key}"] = prio.colour
         css = "".join(f".{name}{{--prio:{colour}}}\n" for name, colour in rules.items())
-        cache.set(PRIORITY_CSS_KEY, (seen, css), timeout=3600)
+        _cache(lambda: cache.set(PRIORITY_CSS_KEY, (seen, css), timeout=3600))
     else:
         css = cached[1]
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
