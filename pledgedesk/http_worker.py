@@ -267,8 +267,12 @@ class WholeRequest:
 
 def _route_limit():
     """Pledgedesk's per-route body limits, once Django is loaded; None where the application
-    is not Pledgedesk (the benchmark's peer runs this worker too)."""
+    is not Pledgedesk (the benchmark's peer runs this worker too) or not Django at all."""
     try:
+        from django.apps import apps
+
+        if not apps.ready:
+            return None
         from pledgedesk.web.uploads import request_body_limit
     except ImportError:
         return None
