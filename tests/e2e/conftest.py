@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages import FAST_HASHERS, fixed_clock
+from tests.page_fixtures import _fast_hashing, at_now  # noqa: F401 (fixtures, found by name)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -41,17 +41,6 @@ def browser():
                                               args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
-@pytest.fixture
-def at_now():
-    with fixed_clock() as fixed:
-        yield fixed
 
 
 class Session:
