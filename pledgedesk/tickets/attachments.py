@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from django.conf import settings
 from django.core.files.base import File
 
 from pledgedesk.errors import DeskError, ErrorCode, InvalidInput, NotFound
-from pledgedesk.tickets.models import Attachment, Message, Ticket
+from pledgedesk.tickets.models import Attachment, Message, Ticket, storage_name
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 _MIME_PART = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
@@ -89,13 +88,6 @@ def attachment_rows(*, ticket: Ticket, message: Message | None, staged: Sequence
     return [Attachment(ticket=ticket, message=message, file=f.name, filename=f.filename,
                        content_type=f.content_type, size=f.size, sha256=f.sha256,
                        created_at=now) for f in staged]
-
-
-def storage_name(sha256: str) -> str:
-    """Never the uploaded name (user input) and never shared: a random suffix keeps two
-    uploads of the same bytes apart, so removing one (a rolled-back change) cannot remove a
-    file another attachment still points at."""
-    return f"{sha256[:2]}/{sha256}-{secrets.token_hex(8)}"
 
 
 def _storage():

@@ -7,6 +7,8 @@ one transaction.
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 
@@ -149,10 +151,15 @@ class Message(models.Model):
         ]
 
 
-def attachment_path(instance: Attachment, filename: str) -> str:
-    # Never the uploaded name on disk (user input): the one naming rule the services use.
-    from pledgedesk.tickets.attachments import storage_name
+def storage_name(sha256: str) -> str:
+    """Never the uploaded name (user input) and never shared: a random suffix keeps two
+    uploads of the same bytes apart, so removing one (a rolled-back change) cannot remove a
+    file another attachment still points at. The one naming rule: ``upload_to`` below and the
+    services' staging (tickets.attachments) both use it."""
+    return f"{sha256[:2]}/{sha256}-{secrets.token_hex(8)}"
 
+
+def attachment_path(instance: Attachment, filename: str) -> str:
     return storage_name(instance.sha256)
 
 
