@@ -96,6 +96,12 @@ def accepts_files(files: int, *, field_bytes: int | None = None):
     return mark
 
 
+def request_body_floor() -> int:
+    """What every route takes at least (a form or JSON body): a request declaring no more
+    needs no look-up of its route."""
+    return upload_limit(None).total
+
+
 def request_body_limit(path: str) -> int:
     """The most a request to ``path`` may send, for the server's event loop to refuse on before
     it reads a byte (issue 13: the front used to read up to its own 101 MiB before Django saw
