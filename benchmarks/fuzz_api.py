@@ -33,31 +33,17 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT_PY = ROOT / ".venv" / "bin" / "python"
-if not PROJECT_PY.exists():
-    PROJECT_PY = Path(sys.executable)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Sibling script, not a package: its server start/stop, port and log helpers serve here too.
+from desk_bench import PG_SERVER, PROJECT_PY, ROOT, Cleanup, free_port, log, start_server
+
 ST = PROJECT_PY.parent / "st"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 EXCLUDED_CHECKS = ("positive_data_acceptance", "use_after_free", "ensure_resource_availability")
-
-
-def log(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare_desk(env: dict[str, str]) -> dict[str, str]:
@@ -104,34 +90,16 @@ def prepare_desk(env: dict[str, str]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def server(env: dict[str, str], port: int, log_path: Path, workers: int):
-    out = log_path.open("wb")
-    proc = subprocess.Popen(
-        [str(PROJECT_PY), "-m", "pledgedesk", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers)],
-        env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    """``pledgedesk serve`` while the block runs, started and stopped as the desk benchmark
+    does it."""
+    cleanup = Cleanup()
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not answer within 120 s") from None
-                time.sleep(0.3)
-        yield proc
+        yield start_server(
+            [str(PROJECT_PY), "-m", "pledgedesk", "serve", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", str(workers)],
+            env, ROOT, port, log_path, cleanup, "pledgedesk", ready_path="/healthz")
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        out.close()
+        cleanup.run()
 
 
 # Real values for some parameters part of the time, so the fuzzer reaches past the 404 of a
