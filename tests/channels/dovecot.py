@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.foundation.helpers import free_port
+
 DOVECOT = "/usr/sbin/dovecot"
 USER, PASSWORD = "desk", "s3cret"
 
@@ -90,7 +92,7 @@ def start() -> Dovecot:
     (root / "mail").mkdir()
     os.chown(root / "mail", owner.pw_uid, owner.pw_gid)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-    port = _free_port()
+    port = free_port()
     (root / "dovecot.conf").write_text(CONFIG.format(
         root=root, port=port, uid=owner.pw_uid, gid=owner.pw_gid, internal=owner.pw_name,
         internal_group=_group(owner.pw_gid), login=login))
@@ -117,10 +119,6 @@ def _answers(port: int, process: subprocess.Popen, timeout: float = 15.0) -> boo
     return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _group(gid: int) -> str:

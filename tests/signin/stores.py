@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import replace
 
 import pytest
+
+from tests.foundation.helpers import free_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -26,7 +27,7 @@ def race_redis_url():
     if server is None:
         pytest.fail("redis-server is missing: install Debian's redis-server "
                     "(apt-get install -y redis-server); ./scripts/test does this as root")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no"], stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
@@ -36,12 +37,6 @@ def race_redis_url():
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for(url: str, process: subprocess.Popen) -> None:
@@ -82,7 +77,4 @@ def forget_redis_counters(url: str) -> None:
 
 def closed_port_url() -> str:
     """A redis:// URL on a local port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"
