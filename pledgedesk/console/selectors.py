@@ -4,6 +4,8 @@ bounded lists; tickets themselves are read through ``tickets.selectors``."""
 from __future__ import annotations
 
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
+from pledgedesk.tickets.events import EventKind
+from pledgedesk.tickets.models import Ticket, TicketEvent
 from pledgedesk.versions.policies import policy_for
 from pledgedesk.versions.selectors import policy_versions_all
 
@@ -50,3 +52,12 @@ def with_contacts(contacts: list[Contact], more) -> list[Contact]:
     look-up's match), so a choice list always offers what the ticket already has."""
     known = {c.pk for c in contacts}
     return contacts + [c for c in more if c is not None and c.pk not in known]
+
+
+def identity_verification(ticket: Ticket) -> TicketEvent | None:
+    """RL-6: the latest record of how the requester's identity was verified, with who did
+    it; None until it has been."""
+    if not ticket.identity_verified:
+        return None
+    return (ticket.events.filter(kind=EventKind.IDENTITY_VERIFIED).select_related("actor_agent")
+            .order_by("-at", "-id").first())

@@ -26,7 +26,6 @@ from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.tickets import services as ticket_services
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
-from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     QueueFilter,
@@ -366,7 +365,7 @@ def _account_panels(request, found: Ticket, policy, given: dict) -> dict:
     return {
         "identity_form": given.get("identity") or forms.IdentityForm(initial=version),
         "identity_asked": policy.spec.intake.verify_identity_for,
-        "identity_event": _identity_event(found),
+        "identity_event": selectors.identity_verification(found),
         "topic_form": given.get("topic") or forms.TopicForm(
             policy=policy, current=found.topic, initial={"topic": found.topic, **version}),
         "cc_people": copied,
@@ -376,13 +375,6 @@ def _account_panels(request, found: Ticket, policy, given: dict) -> dict:
         **_lookup_panel(found, contacts, given, version),
         **_ban_panel(request, given),
     }
-
-
-def _identity_event(found: Ticket):
-    if not found.identity_verified:
-        return None
-    return (found.events.filter(kind=EventKind.IDENTITY_VERIFIED).select_related("actor_agent")
-            .order_by("-at", "-id").first())
 
 
 def _lookup_panel(found: Ticket, contacts, given: dict, version: dict) -> dict:
