@@ -24,6 +24,7 @@ from pledgedesk.accounts.services import (
     access_grant_request,
 )
 from pledgedesk.errors import Conflict, ErrorCode, IntakeRefused, InvalidInput
+from pledgedesk.outbox import services as outbox
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.errors import PolicyInputError
 from pledgedesk.tickets import abilities, attachments, intake
@@ -96,7 +97,7 @@ def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime) 
         if decided.hold == Ticket.Hold.AWAITING_AUTHORISATION:
             # Not an SLA event (the clocks wait for the confirmation), so not in ``timers``.
             events.append(_access_requested(ticket, events[0], now))
-        TicketEvent.objects.bulk_create(events)
+        _store_events(events, now)
         if message is not None:
             message.save(force_insert=True)
         _attach(ticket, _actor_of(events[0]), message, staged, now)
@@ -455,10 +456,10 @@ def _attach(ticket: Ticket, actor: Actor, message: Message | None,
         ticket=ticket, message=message, staged=staged, now=now))
     internal = message is not None and message.visibility == Message.Visibility.INTERNAL
     kind = EventKind.INTERNAL_ATTACHMENT_ADDED if internal else EventKind.ATTACHMENT_ADDED
-    TicketEvent.objects.bulk_create([_new_event(
+    _store_events([_new_event(
         ticket, actor, kind, now,
         new={"attachment": row.pk, "filename": row.filename, "size": row.size,
-             "message": message.pk if message is not None else None}) for row in rows])
+             "message": message.pk if message is not None else None}) for row in rows], now)
     if message is not None:
         remember_related(message, "attachments", rows)
     return rows
@@ -576,8 +577,17 @@ def _new_event(ticket: Ticket, actor: Actor, kind: EventKind, at: datetime, *, o
 
 
 def _event(ticket: Ticket, actor: Actor, kind: EventKind, at: datetime, *, old=None,
-           new=None):
-    _new_event(ticket, actor, kind, at, old=old, new=new).save()
+           new=None) -> TicketEvent:
+    event = _new_event(ticket, actor, kind, at, old=old, new=new)
+    _store_events([event], at)
+    return event
+
+
+def _store_events(events: list[TicketEvent], now: datetime) -> None:
+    """Insert ``events`` and, in the same transaction, their outbox rows: whatever an event
+    calls for (mail, pages, webhooks) is then delivered exactly when the change committed."""
+    TicketEvent.objects.bulk_create(events)
+    outbox.enqueue_events(events, now=now)
 
 
 def _require_agent(actor: Actor) -> None:
