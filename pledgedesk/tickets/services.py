@@ -9,7 +9,7 @@ and recomputes the SLA timers, so timers and history never disagree with the tic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +44,9 @@ from pledgedesk.tickets.timers import timers_first, timers_recompute, timers_sav
 from pledgedesk.versions.models import PolicyVersion
 from pledgedesk.versions.policies import policy_for, policy_in_force
 
+# A door's own write, made inside a creating service's transaction: ``(ticket, message)``.
+Record = Callable[[Ticket, Message | None], None]
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -57,10 +60,12 @@ class Actor:
 # --- creating --------------------------------------------------------------------------------
 
 
-def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime) -> Ticket:
+def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime,
+                  record: Record | None = None) -> Ticket:
     """Open a ticket under the organisation's current policy, applying its intake rules
     (``intake.intake_decide``), with ``files`` on its description. Returns the ticket with
-    its timers and CCs loaded, ready to show.
+    its timers and CCs loaded, ready to show. ``record(ticket, message)``, when given, runs
+    inside the transaction (a door's own note of what it made: mail intake's Message-ID).
 
     - Banned requesters and organisations are refused (RL-7): IntakeRefused, with the refusal
       recorded in TicketRefusal so nothing is lost.
@@ -102,6 +107,8 @@ def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime) 
             message.save(force_insert=True)
         _attach(ticket, _actor_of(events[0]), message, staged, now)
         timers_save_first(ticket, timers)
+        if record is not None:
+            record(ticket, message)
     return ticket
 
 
@@ -238,11 +245,13 @@ def ticket_log_call(
 
 
 def ticket_customer_reply(
-    *, ticket: Ticket, actor: Actor, body: str, files: Sequence[File] = (), now: datetime
+    *, ticket: Ticket, actor: Actor, body: str, files: Sequence[File] = (), now: datetime,
+    record: Record | None = None,
 ) -> Message:
     """A customer's message with its ``files``. On Solved it reopens the ticket (RK-7); on a
     status with ``customer_reply_moves_to`` (Pending) it moves there; Closed is final, and a
-    held ticket (FG-10, FG-4) takes no customer reply until it is released."""
+    held ticket (FG-10, FG-4) takes no customer reply until it is released. ``record`` as
+    for ``ticket_create``."""
     _check_text(body, "body")
     with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
         ticket, now = _lock(ticket, None, now)  # Closed is final: _lock refuses it
@@ -257,6 +266,8 @@ def ticket_customer_reply(
         _set_status(ticket, policy, actor, sla.status_after_customer_reply(policy, ticket.status),
                     now)
         _save(ticket, now)
+        if record is not None:
+            record(ticket, message)
     return message
 
 
