@@ -5,6 +5,7 @@
     pledgedesk demo  [--host H] [--port N]                 serve, with sample data and a login
     pledgedesk policy check|simulate|render ...            the support policy file tools
     pledgedesk mail ingest FILE|- ... | mail fetch         take in email (one JSON line each)
+    pledgedesk worker [--threads N]                        deliver the outbox, run periodic jobs
     pledgedesk manage <django command> ...                 any Django management command
 
 Bad input (a bad environment variable, a port in use, an unreachable database) ends with one
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     _add_mail(commands)
+    _add_worker(commands)
     commands.add_parser("policy", help="check, simulate or render a support policy file")
     commands.add_parser("manage", help="run a Django management command")
     return parser
@@ -83,6 +85,9 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=_positive, default=2, help="web worker processes (default 2)"
     )
+    parser.add_argument("--no-worker", action="store_true",
+                        help="do not start a background worker beside the web server (run "
+                        "`pledgedesk worker` elsewhere: mail, pages and webhooks wait for it)")
 
 
 def _add_mail(commands) -> None:
@@ -95,6 +100,32 @@ def _add_mail(commands) -> None:
     fetch.add_argument("--move-to", metavar="FOLDER", help="move fetched mail there (default: "
                        "flag it seen)")
     mail.set_defaults(handler=_mail)
+
+
+def _add_worker(commands) -> None:
+    worker = commands.add_parser("worker", help="deliver mail, pages and webhooks; run the "
+                                 "periodic jobs (SLA sweeps, mailbox polling)")
+    worker.add_argument("--threads", type=_positive, default=2,
+                        help="outbox delivery threads (default 2)")
+    worker.add_argument("--parent-pid", type=_positive, help=argparse.SUPPRESS)
+    worker.set_defaults(handler=_worker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pledgedesk import server
+    from pledgedesk import worker as pd_worker
+    from pledgedesk.web.health import database_problem
+
+    problem = database_problem()
+    if problem:
+        raise CommandError(f"DATABASE_URL: {problem}; `pledgedesk serve` migrates it")
+    try:
+        server.check_redis()
+    except server.RedisUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    pd_worker.run(threads=args.threads, parent_pid=args.parent_pid)
+    return 0
 
 
 def _mail(args: argparse.Namespace) -> int:
@@ -181,8 +212,24 @@ def _start(args: argparse.Namespace, *, demo: bool) -> int:
     url = f"http://{_url_host(args.host)}:{args.port}/"
     print(f"Pledgedesk {__version__} on {url}", flush=True)
     print(login_hint, flush=True)
-    server.run_gunicorn(host=args.host, port=args.port, workers=args.workers)
+    worker = None if args.no_worker else _start_worker()
+    try:
+        server.run_gunicorn(host=args.host, port=args.port, workers=args.workers)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
     return 0
+
+
+def _start_worker():
+    """One ``pledgedesk worker`` beside the web server, which stops when this process does
+    (and by itself if this process is killed outright)."""
+    import subprocess
+
+    command = [sys.executable, "-m", "pledgedesk", "worker", "--parent-pid", str(os.getpid())]
+    print("Background worker started (mail, pages, webhooks, SLA sweeps)", flush=True)
+    return subprocess.Popen(command)
 
 
 def _check_policies() -> None:
