@@ -68,3 +68,28 @@ class MailboxCursor(models.Model):
 
     def __str__(self) -> str:
         return self.mailbox
+
+
+class WidgetSettings(models.Model):
+    """One organisation's embeddable widget (PR-1): where it may be embedded and the secret
+    its host product signs users with (``channels.widget``).
+
+    The secret is kept as it was issued, not hashed: verifying an HMAC needs the key itself.
+    It is shown once (at creation and rotation), never logged, never in ``__str__`` or the
+    admin. After a rotation the previous secret still verifies until ``previous_until``, so a
+    host product can deploy its new key without a gap.
+    """
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE,
+                                        related_name="widget")
+    public_id = models.CharField(max_length=32, unique=True)  # in the embed code and the URL
+    origins = models.JSONField(default=list)  # normalised "scheme://host[:port]", sorted
+    secret = models.CharField(max_length=64)
+    previous_secret = models.CharField(max_length=64, blank=True)
+    previous_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    rotated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"widget {self.public_id}"
+
