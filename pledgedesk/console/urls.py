@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import tokens, views
+from pledgedesk.console import outbox, tokens, views
 
 app_name = "console"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("tokens/", tokens.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.revoke, name="revoke_token"),
+    path("outbox/", outbox.outbox_page, name="outbox"),
+    path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
     path("go/", views.search, name="search"),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/next/", views.next_ticket, name="next"),
