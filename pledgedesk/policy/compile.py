@@ -22,6 +22,7 @@ from types import MappingProxyType
 from pledgedesk.calendar import Calendar, HolidaySpec
 from pledgedesk.policy.durations import format_duration
 from pledgedesk.policy.errors import PolicyInputError
+from pledgedesk.policy.escalation import EscalationChain, compile_chains
 from pledgedesk.policy.schema import ORGANISATION, PagingSpec, PolicyFile, StatusSpec, Target
 
 
@@ -175,6 +176,7 @@ class Policy:
     metric_keys: tuple[str, ...]
     statuses: Mapping[str, StatusSpec]
     _targets: Mapping[tuple[str, str, str], ResolvedTarget] = field(repr=False)
+    escalation_chains: tuple[EscalationChain, ...] = ()
 
     # -- lookups -------------------------------------------------------------------------
     @property
@@ -236,6 +238,14 @@ class Policy:
     def target(self, metric: str, plan: str, priority: str) -> ResolvedTarget | None:
         """The target for ``metric``; None when the policy does not define the metric."""
         return self._targets.get((metric, plan, priority))
+
+    def chains_for(self, *, metric: str, on: str, plan: str,
+                   priority: str) -> tuple[EscalationChain, ...]:
+        """The escalation chains that run when ``metric`` reaches its ``on`` ("warning" or
+        "breach") on a ticket of ``plan`` and ``priority``: every one that matches."""
+        chain = self.plan_chains.get(plan, (plan,))
+        return tuple(c for c in self.escalation_chains
+                     if c.matches(metric=metric, on=on, plan_chain=chain, priority=priority))
 
     # -- intake ---------------------------------------------------------------------------
     def priority_allowed(self, plan: str, priority: str) -> bool:
@@ -407,4 +417,5 @@ def compile_policy(spec: PolicyFile, key: str) -> Policy:
         plan_chains=MappingProxyType(chains),
         metric_keys=tuple(spec.metrics.defined()),
         statuses=MappingProxyType(dict(spec.statuses)),
-        _targets=MappingProxyType(targets))
+        _targets=MappingProxyType(targets),
+        escalation_chains=compile_chains(spec))

@@ -585,9 +585,16 @@ def _paid_teams(page: _Page) -> list[Block]:
 
 def _escalation(page: _Page) -> list[Block]:
     escalation = page.spec.escalation
-    if not escalation:
+    shown = page.plans()
+    # What the escalation chains promise customers (issue 15): each chain's customer_summary,
+    # unless every plan it is for is one this desk cannot offer.
+    promised = [c.customer_summary for c in page.spec.escalation_chains.values()
+                if c.customer_summary and (c.plans is None or any(p in shown for p in c.plans))]
+    if not escalation and not promised:
         return []
-    return [Block("h2", "Escalation"), Block("p", escalation.description)]
+    return [Block("h2", "Escalation"),
+            *([Block("p", escalation.description)] if escalation else []),
+            *([_ul(promised)] if promised else [])]
 
 
 def _self_help(page: _Page) -> list[Block]:

@@ -431,6 +431,82 @@ class DefectSpec(Model):
     without_workaround_status: Key
 
 
+# --- escalation chains (issue 15) -------------------------------------------------------------
+
+# Who a chain step tells or hands the ticket to (``pledgedesk.automation.chains`` resolves them).
+Recipient = Literal["assignee", "group_lead", "account_manager", "dedicated_representative",
+                    "senior_technician", "support_lead"]
+STEP_ACTIONS = ("notify", "notify_on_call", "notify_group", "webhook", "reassign",
+                "raise_priority", "page", "update_customer")
+TICKET_GROUP = "ticket_group"  # notify_group: the group the ticket is in
+
+
+class Reassign(Model):
+    """Hand the ticket to a person (``to``) or to a team's group (``team``): exactly one."""
+
+    to: Recipient | None = None
+    team: Key | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Reassign:
+        if (self.to is None) == (self.team is None):
+            raise ValueError("reassign is exactly one of to = \"<person>\" or team = \"<team>\"")
+        return self
+
+
+class ChainStep(Model):
+    """One step of an escalation chain, shaped like Grafana OnCall's: exactly one of ``wait``,
+    an action, or ``repeat`` (the last step: the steps before it run again, at most 5 times).
+    ``hours``: ``"business"`` (a wait counts business time and an action waits for the next
+    opening of the chain's calendar) or ``"24x7"``; left out, the chain's."""
+
+    wait: Duration | None = None
+    notify: tuple[Recipient, ...] | None = Field(default=None, min_length=1)
+    notify_on_call: Text | None = None      # a rotation's name: its on-call engineer is told
+    notify_group: Key | None = None         # a team's group, or "ticket_group"
+    webhook: bool = False                   # the escalation.step event to webhook subscribers
+    reassign: Reassign | None = None
+    raise_priority: Key | None = None       # up to this priority; never lowers one
+    page: bool = False                      # the on-call engineer is paged (FG-8, FG-11)
+    update_customer: Text | None = None     # PR-10: the policy's own words, once per cycle
+    repeat: int | None = Field(default=None, ge=1, le=5)
+    hours: Literal["business", "24x7"] | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ChainStep:
+        kinds = [k for k in ("wait", "repeat", *STEP_ACTIONS)
+                 if getattr(self, k) not in (None, False)]
+        if len(kinds) != 1:
+            raise ValueError("a step is exactly one of wait, repeat, " + ", ".join(STEP_ACTIONS)
+                             + f" (found {', '.join(kinds) or 'none of them'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("wait", "repeat", *STEP_ACTIONS)
+                    if getattr(self, k) not in (None, False))
+
+
+class ChainSpec(Model):
+    """What happens when a ticket's ``metric`` reaches its warning or breach (``on``), for the
+    ``priorities`` and ``plans`` named (left out: all; a plan also matches the plans extending
+    it). Every chain that matches runs. ``calendar``: the business hours its steps follow
+    (left out: the policy's ``hours_calendar``). ``customer_summary``: what the policy page
+    tells customers about it; a chain without one is internal."""
+
+    label: Text
+    metric: MetricKey
+    on: Literal["warning", "breach"]
+    priorities: tuple[Key, ...] | None = None
+    plans: tuple[Key, ...] | None = None
+    hours: Literal["business", "24x7"] = "business"
+    calendar: Key | None = None
+    steps: tuple[ChainStep, ...] = Field(min_length=1)
+    customer_summary: Text | None = None
+    note: str | None = None
+
+
 class PolicyFile(Model):
     policy: PolicyMeta
     calendars: dict[Key, CalendarSpec]
@@ -445,3 +521,4 @@ class PolicyFile(Model):
     teams: dict[Key, TeamSpec] = {}
     escalation: EscalationSpec | None = None
     defects: DefectSpec | None = None
+    escalation_chains: dict[Key, ChainSpec] = {}

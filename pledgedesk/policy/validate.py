@@ -15,6 +15,7 @@ from pledgedesk.calendar import CalendarError
 from pledgedesk.policy.compile import Location, _recipe
 from pledgedesk.policy.durations import clock_minutes
 from pledgedesk.policy.errors import PolicyInputError
+from pledgedesk.policy.escalation import check_chains
 from pledgedesk.policy.schema import ORGANISATION, PolicyFile, Target
 
 Found = list[tuple[str, str]]
@@ -30,6 +31,7 @@ def cross_check(spec: PolicyFile) -> Found:
     _statuses(spec, found)
     _intake_scope_teams(spec, found)
     _defects_and_resources(spec, found)
+    check_chains(spec, found)
     return found
 
 
