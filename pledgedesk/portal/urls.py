@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.portal import views
+from pledgedesk.portal import views, widget
 
 app_name = "portal"
 urlpatterns = [
@@ -26,4 +26,7 @@ urlpatterns = [
     path("access/<int:number>/", views.decide_access, name="decide_access"),
     path("policy/", views.policy, name="policy"),
     path("policy/<slug:key>/", views.policy, name="policy_by_key"),
+    path("widget/<slug:public_id>/", widget.frame, name="widget"),
+    path("widget/<slug:public_id>/start/", widget.start, name="widget_start"),
+    path("widget/<slug:public_id>/request/", widget.request_, name="widget_request"),
 ]

@@ -8,6 +8,10 @@ class ContentSecurityPolicyMiddleware:
 
     With script-src 'self' and no 'unsafe-inline', markup that slips into a page (a ticket body
     with <img onerror=...>, say) cannot run script even if sanitising were ever bypassed.
+
+    A response may set ``csp_frame_ancestors`` (a list of origins) to be framed by exactly
+    those pages: only the embeddable widget's frame does (portal.widget); every other page
+    keeps ``frame-ancestors 'none'``, and an empty list means 'none' too.
     """
 
     def __init__(self, get_response):
@@ -15,5 +19,17 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        policy = settings.CONTENT_SECURITY_POLICY
+        ancestors = getattr(response, "csp_frame_ancestors", None)
+        if ancestors is not None:
+            policy = with_frame_ancestors(policy, ancestors)
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response
+
+
+def with_frame_ancestors(policy: str, ancestors) -> str:
+    """``policy`` with its frame-ancestors directive replaced; nothing else changes."""
+    sources = " ".join(ancestors) or "'none'"
+    kept = [d.strip() for d in policy.split(";")
+            if d.strip() and not d.strip().startswith("frame-ancestors")]
+    return "; ".join([*kept, f"frame-ancestors {sources}"])
