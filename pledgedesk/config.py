@@ -38,6 +38,9 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     reverse proxies in front of Pledgedesk. Only a request from one of them has its
     ``X-Forwarded-For`` believed, for the client address sign-in limits slow down. Default:
     none (the peer's address is the client's).
+``PLEDGEDESK_PUBLIC_URL``
+    The address people reach Pledgedesk at (``https://help.example.com``), for the links in
+    mail, pages and feeds. Default: ``http://127.0.0.1:8000``.
 ``PLEDGEDESK_DEBUG``
     ``1``/``true`` for Django's debug pages. Never in production. Default: off.
 ``PLEDGEDESK_SMTP_URL``
@@ -73,6 +76,7 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 SQLITE_FILE = "pledgedesk.sqlite3"
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_FROM_EMAIL = "pledgedesk@localhost"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_HEADER_TIMEOUT = 10
 DEFAULT_BODY_TIMEOUT = 60
 MAIL_DIR = "mail"
@@ -126,6 +130,7 @@ class Config:
     header_timeout: int = DEFAULT_HEADER_TIMEOUT
     body_timeout: int = DEFAULT_BODY_TIMEOUT
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @property
     def database_vendor(self) -> str:
@@ -148,6 +153,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         header_timeout=_seconds(env, "PLEDGEDESK_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
         body_timeout=_seconds(env, "PLEDGEDESK_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
         trusted_proxies=_trusted_proxies(env),
+        public_url=_public_url(env),
     )
 
 
@@ -284,6 +290,18 @@ def _allowed_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
             raise ConfigError(f"PLEDGEDESK_ALLOWED_HOSTS: {host!r} is not a host name "
                               "(spaces and control characters are not allowed)")
     return hosts or DEFAULT_ALLOWED_HOSTS
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = env.get("PLEDGEDESK_PUBLIC_URL", "").strip()
+    if not raw:
+        return DEFAULT_PUBLIC_URL
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"PLEDGEDESK_PUBLIC_URL: {raw!r} is not an http(s) address without "
+                          "credentials, query or fragment (e.g. https://help.example.com)")
+    return raw.rstrip("/")
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple:

@@ -26,6 +26,8 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 # Reverse proxies whose X-Forwarded-For names the client (web.signin.client_address).
 PLEDGEDESK_TRUSTED_PROXIES = CONFIG.trusted_proxies
+# Where people reach the desk: the base of every link in mail, pages and feeds.
+PLEDGEDESK_PUBLIC_URL = CONFIG.public_url
 
 INSTALLED_APPS = [
     "pledgedesk.web.apps.DeskAdminConfig",  # django.contrib.admin, its login rate-limited
