@@ -143,3 +143,103 @@ class InboundCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.call_id} ({self.state})"
+
+
+class OutboundMessage(models.Model):
+    """One mail the desk sends about a ticket, made once per outbox delivery (``delivery_key``)
+    and kept: its Message-ID is derived from that key and stored before the first attempt, so a
+    retried or repeated delivery sends the same message with the same id (the receiver
+    deduplicates), and a customer's reply to it threads by In-Reply-To or References."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement"
+        REPLY = "reply"  # an agent's public reply: written by a person, never rate-limited
+        STATUS = "status"  # solved, awaiting your reply
+        NOTICE = "notice"  # FG-10: the primary contact asked to confirm a held request
+
+    class State(models.TextChoices):
+        PENDING = "pending"  # rendered; not accepted by the mail server yet (may be retrying)
+        SENT = "sent"
+        FAILED = "failed"  # refused for good (a 5xx answer, a broken template)
+        SUPPRESSED = "suppressed"  # loop protection or a bouncing address: recorded, not sent
+        BOUNCED = "bounced"  # sent, then a delivery report came back
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outbound_mail",
+                               db_index=False)
+    delivery_key = models.CharField(max_length=200, unique=True)
+    delivery_id = models.BigIntegerField(null=True, blank=True)  # the outbox row (retry)
+    message_id = models.CharField(max_length=255, unique=True)  # without <>, as inbound
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)  # space-separated ids, oldest first
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    automatic = models.BooleanField()  # Auto-Submitted: auto-replied; rate-limited
+    sender = models.CharField(max_length=254)
+    reply_to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)  # tickets.Attachment ids
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.TextField(blank=True)
+    bounce = models.ForeignKey(InboundMessage, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="outbound_ticket"),
+                   models.Index(fields=["state", "created_at"], name="outbound_state")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.kind}, {self.state})"
+
+
+class OutboundRecipient(models.Model):
+    """One address an outbound message goes to, with what became of it there: the per-address
+    record loop protection counts (osTicket#1041) and a bounce marks."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        SUPPRESSED = "suppressed"
+        BOUNCED = "bounced"
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE,
+                                related_name="recipients")
+    address = models.CharField(max_length=254)  # lower-cased
+    role = models.CharField(max_length=3)  # to | cc
+    automatic = models.BooleanField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "address"],
+                                               name="outbound_recipient_once")]
+        indexes = [
+            # Loop protection: automatic mail sent to one address in the last hour.
+            models.Index(fields=["address", "sent_at"], name="outbound_auto_rate",
+                         condition=models.Q(automatic=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.state})"
+
+
+class BouncingAddress(models.Model):
+    """An address a delivery report said was undeliverable. Automatic mail to it is held back
+    while its last bounce is recent; an agent's reply still goes (the console shows the mark)."""
+
+    address = models.CharField(max_length=254, unique=True)  # lower-cased
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    bounces = models.PositiveIntegerField(default=1)
+    reason = models.TextField(blank=True)
+    last_message = models.ForeignKey(OutboundMessage, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.address

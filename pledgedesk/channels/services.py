@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from pledgedesk.accounts.services import contact_by_email
-from pledgedesk.channels import selectors, threads
+from pledgedesk.channels import bounces, selectors, threads
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.channels.parsing import (
     ParsedMail,
@@ -105,8 +105,9 @@ def _intake(row: InboundMessage, now: datetime):
     except ValueError as exc:
         return State.QUARANTINED, None, None, f"unreadable message: {exc}"
     row.sender, row.subject = mail.sender[:254], mail.subject[:255]
-    if mail.bounce:
-        return State.BOUNCE, None, None, mail.automatic
+    if mail.bounce:  # recorded on the outbound mail it is about, and so on its ticket
+        ticket, reason = bounces.bounce_record(raw=bytes(row.raw), inbound=row, now=now)
+        return State.BOUNCE, ticket, None, reason
     if mail.automatic:
         return State.IGNORED, None, None, mail.automatic
     contact = contact_by_email(mail.sender)

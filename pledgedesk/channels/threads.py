@@ -1,21 +1,23 @@
 """Which ticket an inbound message continues, if any.
 
-Headers first: In-Reply-To and References against the Message-IDs stored for each ticket's
-messages. The ``[#123]`` tag in the subject last, and only when the sender belongs to that
-ticket: anyone can type a number into a subject, and a stranger quoting one must never land
-in someone else's conversation (Zammad#5064).
+Headers first: In-Reply-To and References against every stored Message-ID, inbound and
+outbound (a reply to the desk's own mail may name only the desk's id). The ``[#123]`` tag in
+the subject last, and only when the sender belongs to that ticket: anyone can type a number
+into a subject, and a stranger quoting one must never land in someone else's conversation
+(Zammad#5064).
 """
 
 from __future__ import annotations
 
 from pledgedesk.accounts.models import Contact
-from pledgedesk.channels import selectors
+from pledgedesk.channels import outbound, selectors
 from pledgedesk.channels.parsing import ParsedMail, ticket_tag
 from pledgedesk.tickets.models import Ticket
 
 
 def thread_for(mail: ParsedMail, contact: Contact) -> Ticket | None:
-    ticket = selectors.ticket_by_message_ids((*mail.in_reply_to, *reversed(mail.references)))
+    ids = (*mail.in_reply_to, *reversed(mail.references))
+    ticket = selectors.ticket_by_message_ids(ids) or outbound.ticket_by_outbound_ids(ids)
     if ticket is not None and ticket.organisation_id == contact.organisation_id:
         return ticket
     number = ticket_tag(mail.subject)

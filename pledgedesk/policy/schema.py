@@ -199,6 +199,20 @@ class ChannelSpec(Model):
     plans: tuple[Key, ...] | None = None
     identifies_requester: bool = True
     fields: tuple[Text, ...] = ()
+    # email only: a directory of mail templates, relative to the policy directory; a file it
+    # lacks falls back to the desk's default (channels.outbound_render)
+    templates: str | None = None
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, value: str | None) -> str | None:
+        if value is not None and not _TEMPLATE_DIR.match(value):
+            raise ValueError(f"{value!r} is not a directory under the policy directory: use "
+                             "names of letters, digits, '-' and '_' joined by '/'")
+        return value
+
+
+_TEMPLATE_DIR = re.compile(r"^[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*$")
 
 
 class Channels(Model):
@@ -213,6 +227,13 @@ class Channels(Model):
 
     def offered(self) -> dict[str, ChannelSpec]:
         return {key: spec for key in CHANNEL_KEYS if (spec := getattr(self, key)) is not None}
+
+    @model_validator(mode="after")
+    def _templates_for_email_only(self) -> Channels:
+        for key, spec in self.offered().items():
+            assert key == "email" or spec.templates is None, (
+                f"{key}.templates: only the email channel sends mail from templates")
+        return self
 
 
 _CUTOFF = re.compile(r"^\d\d:\d\d$")

@@ -13,6 +13,7 @@ from datetime import datetime
 from pledgedesk.accounts.models import Organisation
 from pledgedesk.policy.compile import Policy, Priority
 from pledgedesk.tickets.intake import door_channel, ticket_plan
+from pledgedesk.tickets.selectors import organisation_zone  # noqa: F401 (the portal's name)
 from pledgedesk.versions.policies import policy_in_force
 
 
@@ -50,15 +51,3 @@ def portal_offer(org: Organisation, *, now: datetime) -> Offer:
                      "applies.")
     allowed = tuple(p for p in policy.priorities if policy.priority_allowed(plan, p.key))
     return Offer(policy, plan, channel, allowed, default, "")
-
-
-def organisation_zone(org: Organisation, policy: Policy | None = None) -> str:
-    """The zone the portal shows times in: the organisation's own (``Organisation.location``,
-    what its calendars run in), else the zone of the policy's support hours, else UTC."""
-    if org.location.timezone:
-        return org.location.timezone
-    if policy is not None:
-        hours = policy.calendars[policy.spec.policy.hours_calendar]
-        if not hours.needs_timezone:
-            return hours.timezone
-    return "UTC"

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
-from pledgedesk.accounts.models import Agent, AgentGroup
+from pledgedesk.accounts.models import Agent, AgentGroup, Organisation
 from pledgedesk.errors import InvalidInput
 from pledgedesk.policy.compile import Policy
 from pledgedesk.sla.state import TimerState
@@ -311,3 +311,16 @@ def escalation_team(policy: Policy, group_key: str | None) -> str | None:
     if group_key not in teams:
         group_key = next(iter(teams), None)
     return teams[group_key].escalates_to if group_key else None
+
+
+def organisation_zone(org: Organisation, policy: Policy | None = None) -> str:
+    """The zone an organisation's people are shown times in (the portal's pages, the mail the
+    desk sends): its own (``Organisation.location``, what its calendars run in), else the zone
+    of the policy's support hours, else UTC."""
+    if org.location.timezone:
+        return org.location.timezone
+    if policy is not None:
+        hours = policy.calendars[policy.spec.policy.hours_calendar]
+        if not hours.needs_timezone:
+            return hours.timezone
+    return "UTC"

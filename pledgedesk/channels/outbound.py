@@ -1,0 +1,433 @@
+"""Outbound mail: what the desk tells people by mail about their tickets, sent once.
+
+Planning (``mail_plan``, the ``mail-out`` planner): for each ticket event, who is told what is
+decided here, one rule per event kind (``_RULES``), never in the handler:
+
+- created: an acknowledgement to the requester with the promised times (or, held for the
+  primary contact under FG-10, a "held" notice); authorised: the acknowledgement then;
+- authorisation requested (FG-10): the primary contact, with a signed single-use link to
+  confirm or reject; rejected: the requester is told;
+- a public reply: the requester (To) and the ticket's CCs (Cc), with the reply's files;
+- a status change to a solved or pending status (solved, awaiting your reply), unless it came
+  with a public reply, which then says it.
+
+Delivery (``outbound_send``, the ``mail`` handler): the message is rendered once, stored with a
+Message-ID derived from the outbox delivery's key, and sent over Django's mail API
+(``PLEDGEDESK_SMTP_URL``, else files in the data directory). A retried or repeated delivery sends
+the stored message again with the same Message-ID, so a receiver that got it already can drop
+the copy: delivery is at least once. Automatic mail (everything but a person's reply) carries
+``Auto-Submitted: auto-replied`` and ``X-Auto-Response-Suppress: All`` and is rate-limited per
+address (``PLEDGEDESK_MAIL_AUTO_LIMIT`` per hour, loop protection: osTicket#1041); an address
+over the limit, or bouncing, is recorded as suppressed, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from pledgedesk.accounts.models import Contact, ContactEmail
+from pledgedesk.channels import outbound_render as mailtext
+from pledgedesk.channels.models import (
+    BouncingAddress,
+    InboundMessage,
+    OutboundMessage,
+    OutboundRecipient,
+)
+from pledgedesk.outbox.registry import EventNotice, PermanentFailure, Planned, handler, planner
+from pledgedesk.tickets.events import EventKind
+from pledgedesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+from pledgedesk.tickets.selectors import organisation_zone
+from pledgedesk.versions.policies import policy_for
+
+log = logging.getLogger(__name__)
+TOPIC = "mail"
+Kind = OutboundMessage.Kind
+DEFAULT_AUTO_LIMIT = 10  # automatic mails per address per hour
+BOUNCE_HOLD = timedelta(days=7)  # automatic mail waits this long after an address bounced
+MAX_REFERENCES = 10
+ACCESS_LINK_DAYS = 7
+_ACCESS_SALT = "pledgedesk.channels.access-link"
+
+
+# --- planning: who is told what --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailPlan:
+    """One mail to send for an event: its template, kind and addresses."""
+
+    template: str
+    kind: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    message: int | None = None  # the tickets.Message a reply carries
+    grant: int | None = None  # the FG-10 access request a notice asks about
+
+
+@planner("mail-out")
+def plan(notice: EventNotice, *, now: datetime) -> list[Planned]:
+    return mail_plan(event_id=notice.event_id, now=now)
+
+
+def mail_plan(*, event_id: int, now: datetime) -> list[Planned]:
+    """The mails ticket event ``event_id`` causes, as outbox rows keyed by event and template
+    (planning twice plans the same keys, which the outbox ignores)."""
+    event = (TicketEvent.objects.select_related(
+        "ticket__organisation", "ticket__requester", "ticket__policy_version")
+        .filter(pk=event_id).first())
+    if event is None:
+        return []
+    rule = _RULES.get(event.kind)
+    plans = rule(event, event.ticket) if rule is not None else []
+    return [Planned(topic=TOPIC, key=f"mail:{p.template}:event:{event.pk}", payload={
+        "template": p.template, "kind": p.kind, "ticket": event.ticket_id, "event": event.pk,
+        "to": list(p.to), "cc": list(p.cc), "message": p.message, "grant": p.grant,
+    }) for p in plans if p.to]
+
+
+def _on_created(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    held = (event.new or {}).get("hold") == Ticket.Hold.AWAITING_AUTHORISATION
+    return [MailPlan("held" if held else "acknowledgement", Kind.ACKNOWLEDGEMENT,
+                     _addresses([ticket.requester]))]
+
+
+def _on_authorised(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    return [MailPlan("acknowledgement", Kind.ACKNOWLEDGEMENT, _addresses([ticket.requester]))]
+
+
+def _on_authorisation_requested(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    facts = event.new or {}
+    primary = Contact.objects.filter(pk=facts.get("primary_contact")).first()
+    return [MailPlan("authorise", Kind.NOTICE, _addresses([primary]), grant=facts.get("grant"))]
+
+
+def _on_rejected(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    return [MailPlan("rejected", Kind.STATUS, _addresses([ticket.requester]))]
+
+
+def _on_public_reply(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    to = _addresses([ticket.requester])
+    cc = tuple(a for a in _addresses(ticket.cc.order_by("pk")) if a not in to)
+    return [MailPlan("reply", Kind.REPLY, to or cc[:1], cc if to else cc[1:],
+                     message=(event.new or {}).get("message"))]
+
+
+def _on_status(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    status = (event.new or {}).get("status")
+    policy = policy_for(ticket.policy_version)
+    spec = policy.statuses.get(status)
+    template = {"solved": "solved", "pending": "awaiting_reply"}.get(
+        spec.category if spec else "")
+    if template is None or _with_reply(event):
+        return []
+    to = _addresses([ticket.requester])
+    return [MailPlan(template, Kind.STATUS, to,
+                     tuple(a for a in _addresses(ticket.cc.order_by("pk")) if a not in to))]
+
+
+def _with_reply(event: TicketEvent) -> bool:
+    """The status changed in the same action as a public reply: the reply says it."""
+    return TicketEvent.objects.filter(ticket_id=event.ticket_id, at=event.at,
+                                      kind=EventKind.PUBLIC_REPLY).exists()
+
+
+_RULES = {
+    EventKind.CREATED: _on_created,
+    EventKind.AUTHORISED: _on_authorised,
+    EventKind.AUTHORISATION_REQUESTED: _on_authorisation_requested,
+    EventKind.AUTHORISATION_REJECTED: _on_rejected,
+    EventKind.PUBLIC_REPLY: _on_public_reply,
+    EventKind.STATUS_CHANGED: _on_status,
+}
+
+
+def _addresses(contacts) -> tuple[str, ...]:
+    """Each contact's first address, lower-cased, never the desk's own (a CC of the support
+    address would mail the desk itself: a loop)."""
+    ids = [c.pk for c in contacts if c is not None]
+    rows = ContactEmail.objects.filter(contact_id__in=ids).order_by("contact_id", "pk")
+    first: dict[int, str] = {}
+    for row in rows:
+        first.setdefault(row.contact_id, row.address.strip().lower())
+    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+    return tuple(dict.fromkeys(first[i] for i in ids if i in first and first[i] not in own))
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+
+@handler(TOPIC, max_attempts=8, backoff_seconds=60, max_backoff_seconds=3600)
+def deliver(delivery, *, now: datetime) -> None:
+    outbound_send(delivery_id=delivery.id, key=delivery.key, payload=delivery.payload, now=now)
+
+
+def outbound_send(*, delivery_id: int | None, key: str, payload: dict,
+                  now: datetime) -> OutboundMessage:
+    """Send the mail outbox row ``key`` asks for, once it is stored; the same stored message
+    again on every retry. Raises PermanentFailure when the server refuses it for good (or a
+    template is broken); any other exception is a failure worth retrying."""
+    message = _prepared(delivery_id, key, payload, now)
+    if message.state != OutboundMessage.State.PENDING:
+        return message  # sent, suppressed or failed before: nothing to do again
+    addresses = _screened(message, now)
+    if not addresses:
+        return message
+    try:
+        _send(message, addresses)
+    except Exception as exc:
+        return _failed(message, exc, now)
+    with transaction.atomic():
+        message.recipients.filter(address__in=addresses).update(
+            state=OutboundRecipient.State.SENT, sent_at=now)
+        _mark(message, state=OutboundMessage.State.SENT, sent_at=now, last_error="",
+              attempts=message.attempts + 1)
+    return message
+
+
+def _prepared(delivery_id: int | None, key: str, payload: dict,
+              now: datetime) -> OutboundMessage:
+    """The stored message for ``key``; rendered and stored on the first attempt."""
+    found = OutboundMessage.objects.filter(delivery_key=key).first()
+    if found is not None:
+        return found
+    ticket = (Ticket.objects.select_related("organisation", "requester", "policy_version")
+              .get(pk=payload["ticket"]))
+    try:
+        made = _compose(ticket, key, payload, now)
+    except mailtext.TemplateProblem as exc:
+        raise PermanentFailure(str(exc)) from None
+    made.delivery_id = delivery_id
+    try:
+        with transaction.atomic():
+            made.save(force_insert=True)
+            OutboundRecipient.objects.bulk_create([
+                OutboundRecipient(message=made, address=address, role=role,
+                                  automatic=made.automatic)
+                for role, addresses in (("to", payload["to"]), ("cc", payload["cc"]))
+                for address in addresses])
+    except IntegrityError:  # another worker stored it first: theirs is the message
+        return OutboundMessage.objects.get(delivery_key=key)
+    return made
+
+
+def _compose(ticket: Ticket, key: str, payload: dict, now: datetime) -> OutboundMessage:
+    policy = policy_for(ticket.policy_version)
+    context = mailtext.ticket_context(ticket, policy, now=now)
+    template, files = payload["template"], []
+    if template == "acknowledgement":
+        context["promises"] = mailtext.promises(ticket, policy)
+        context["authorised"] = ticket.events.filter(kind=EventKind.AUTHORISED).exists()
+    elif template == "reply":
+        reply = Message.objects.select_related("author_agent").get(pk=payload["message"])
+        files = list(Attachment.objects.filter(message=reply).order_by("pk"))
+        context.update(mailtext.message_context(reply, files))
+        context["status_changed"] = ticket.events.filter(
+            kind=EventKind.STATUS_CHANGED, at=reply.created_at).exists()
+    elif template == "authorise":
+        context.update(_access_context(ticket, payload, now))
+    rendered = mailtext.render_mail(template, context, policy)
+    support = support_address(policy)
+    thread = _thread(ticket)
+    return OutboundMessage(
+        ticket=ticket, delivery_key=key, message_id=message_id_for(key, ticket, support),
+        in_reply_to=thread[-1] if thread else "", references=" ".join(thread),
+        kind=payload["kind"], automatic=payload["kind"] != Kind.REPLY,
+        sender=formataddr((policy.spec.policy.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        reply_to=support, subject=_tagged(rendered.subject, ticket.number)[:255],
+        text=rendered.text, html=rendered.html, attachments=[f.pk for f in files],
+        created_at=now)
+
+
+def support_address(policy) -> str:
+    """Where replies go: the policy's email address, else the desk's sender address."""
+    email = policy.spec.channels.email
+    if email is not None and email.address:
+        return email.address
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def message_id_for(key: str, ticket: Ticket, support: str) -> str:
+    """``pd.<hash of the delivery key>.<number>@<support domain>`` (stored without the angle
+    brackets, as inbound ids are): the same key gives the same id, so a repeated delivery is
+    recognisably the same message."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    domain = support.rpartition("@")[2] or "pledgedesk.invalid"
+    return f"pd.{digest}.{ticket.number}@{domain}"
+
+
+def _tagged(subject: str, number: int) -> str:
+    return subject if f"[#{number}]" in subject else f"[#{number}] {subject}"
+
+
+def _thread(ticket: Ticket) -> list[str]:
+    """The ticket's conversation as Message-IDs, oldest first: every stored inbound message and
+    every outbound one that went out (or may yet); the first and the latest few are kept."""
+    inbound = InboundMessage.objects.filter(ticket=ticket).values_list("received_at",
+                                                                       "message_id")
+    outbound = (OutboundMessage.objects.filter(ticket=ticket)
+                .exclude(state__in=[OutboundMessage.State.FAILED,
+                                    OutboundMessage.State.SUPPRESSED])
+                .values_list("created_at", "message_id"))
+    ids = list(dict.fromkeys(i for _at, i in sorted([*inbound, *outbound])))
+    if len(ids) > MAX_REFERENCES:
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1):]
+    return ids
+
+
+def _screened(message: OutboundMessage, now: datetime) -> list[str]:
+    """The addresses to send to now. Automatic mail skips an address that had its hourly share
+    of automatic mail or bounced lately; each skipped one is recorded with its reason. With
+    none left the message is suppressed."""
+    pending = list(message.recipients.filter(state=OutboundRecipient.State.PENDING))
+    if not message.automatic:
+        return [r.address for r in pending]
+    limit = int(getattr(settings, "PLEDGEDESK_MAIL_AUTO_LIMIT", DEFAULT_AUTO_LIMIT))
+    bouncing = set(BouncingAddress.objects.filter(
+        address__in=[r.address for r in pending], last_at__gt=now - BOUNCE_HOLD,
+    ).values_list("address", flat=True))
+    keep, reasons = [], []
+    for row in pending:
+        reason = ""
+        if row.address in bouncing:
+            reason = "the address bounced recently"
+        elif _automatic_sent(row.address, now) >= limit:
+            reason = f"loop protection: {limit} automatic mails to this address in the last hour"
+        if reason:
+            OutboundRecipient.objects.filter(pk=row.pk).update(
+                state=OutboundRecipient.State.SUPPRESSED, reason=reason)
+            reasons.append(f"{row.address}: {reason}")
+        else:
+            keep.append(row.address)
+    if not keep:
+        _mark(message, state=OutboundMessage.State.SUPPRESSED, last_error="; ".join(reasons))
+        log.info("outbound mail %s suppressed: %s", message.message_id, "; ".join(reasons))
+    return keep
+
+
+def _automatic_sent(address: str, now: datetime) -> int:
+    return OutboundRecipient.objects.filter(
+        address=address, automatic=True, sent_at__gt=now - timedelta(hours=1),
+        sent_at__lte=now).count()
+
+
+def _send(message: OutboundMessage, addresses: list[str]) -> None:
+    roles = dict(message.recipients.values_list("address", "role"))
+    headers = {"Message-ID": f"<{message.message_id}>", "Reply-To": message.reply_to}
+    if message.in_reply_to:
+        headers["In-Reply-To"] = f"<{message.in_reply_to}>"
+    if message.references:
+        headers["References"] = " ".join(f"<{i}>" for i in message.references.split())
+    if message.automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
+    mail = EmailMultiAlternatives(
+        subject=message.subject, body=message.text, from_email=message.sender,
+        to=[a for a in addresses if roles.get(a) == "to"],
+        cc=[a for a in addresses if roles.get(a) == "cc"], headers=headers,
+        connection=get_connection(fail_silently=False))
+    if message.html:
+        mail.attach_alternative(message.html, "text/html")
+    for row in Attachment.objects.filter(pk__in=message.attachments).order_by("pk"):
+        with row.file.open("rb") as handle:
+            mail.attach(row.filename, handle.read(), row.content_type or None)
+    mail.send(fail_silently=False)
+
+
+def _failed(message: OutboundMessage, exc: Exception, now: datetime) -> OutboundMessage:
+    reason = f"{type(exc).__name__}: {exc}"[:2000]
+    if _permanent(exc):
+        _mark(message, state=OutboundMessage.State.FAILED, last_error=reason,
+              attempts=message.attempts + 1)
+        raise PermanentFailure(reason) from exc
+    _mark(message, last_error=reason, attempts=message.attempts + 1)
+    raise exc
+
+
+def _permanent(exc: Exception) -> bool:
+    """A 5xx answer: the server will refuse the same message again."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def _mark(message: OutboundMessage, **fields) -> None:
+    for name, value in fields.items():
+        setattr(message, name, value)
+    OutboundMessage.objects.filter(pk=message.pk).update(**fields)
+
+
+# --- FG-10: the primary contact's link ---------------------------------------------------------
+
+
+def _access_context(ticket: Ticket, payload: dict, now: datetime) -> dict:
+    primary = ticket.organisation.primary_contact
+    token = access_link_token(ticket=ticket, grant_id=payload.get("grant"), contact=primary)
+    zone = organisation_zone(ticket.organisation) if ticket.organisation else "UTC"
+    requester = ticket.requester
+    address = (requester.emails.order_by("pk").values_list("address", flat=True).first()
+               if requester else "")
+    return {"recipient_name": primary.name if primary else "",
+            "requester_address": address or "",
+            "confirm_url": mailtext.absolute(reverse("portal:access_link",
+                                                     args=[ticket.number, token])),
+            "link_expires": mailtext.instant(now + timedelta(days=ACCESS_LINK_DAYS), zone)}
+
+
+def access_link_token(*, ticket: Ticket, grant_id: int | None, contact: Contact | None) -> str:
+    """A signed token naming the held ticket, its access request and the one contact who may
+    decide it. It works until the request is decided (single use: ``access_link_check``)."""
+    return signing.dumps({"t": ticket.pk, "g": grant_id, "c": contact.pk if contact else None},
+                         salt=_ACCESS_SALT, compress=True)
+
+
+def access_link_check(*, token: str, ticket: Ticket, contact: Contact) -> str:
+    """Why ``token`` does not let ``contact`` decide ``ticket``'s held request, or ""."""
+    try:
+        facts = signing.loads(token, salt=_ACCESS_SALT,
+                              max_age=timedelta(days=ACCESS_LINK_DAYS))
+    except signing.SignatureExpired:
+        return "This link has expired; decide the request on your People page."
+    except signing.BadSignature:
+        return "This link is not valid."
+    if facts.get("t") != ticket.pk or facts.get("c") != contact.pk:
+        return "This link is for another request or another person."
+    if ticket.hold != Ticket.Hold.AWAITING_AUTHORISATION:
+        return "This request has already been decided; the link works once."
+    return ""
+
+
+# --- reads: threading and what the console shows ----------------------------------------------
+
+
+def ticket_by_outbound_ids(message_ids) -> Ticket | None:
+    """The ticket of the latest outbound message among ``message_ids`` (a reply to our mail)."""
+    ids = [i for i in message_ids if i]
+    if not ids:
+        return None
+    found = (OutboundMessage.objects.filter(message_id__in=ids)
+             .select_related("ticket__organisation").order_by("-created_at", "-pk").first())
+    return found.ticket if found else None
+
+
+def ticket_mail(ticket: Ticket) -> list[OutboundMessage]:
+    return list(OutboundMessage.objects.filter(ticket=ticket).prefetch_related("recipients")
+                .order_by("created_at", "pk"))
+
+
+def bouncing(addresses) -> set[str]:
+    return set(BouncingAddress.objects.filter(
+        Q(address__in=[a.lower() for a in addresses])).values_list("address", flat=True))
