@@ -4,7 +4,7 @@
     pledgedesk serve [--host H] [--port N] [--workers N]   migrate, then run gunicorn
     pledgedesk demo  [--host H] [--port N]                 serve, with sample data and a login
     pledgedesk policy check|simulate|render ...            the support policy file tools
-    pledgedesk mail ingest FILE|- ... | mail fetch         take in email (one JSON line each)
+    pledgedesk mail ingest [--to ADDR] FILE|- ... | mail fetch   take in email (JSON per message)
     pledgedesk worker [--threads N]                        deliver the outbox, run periodic jobs
     pledgedesk manage <django command> ...                 any Django management command
 
@@ -95,6 +95,8 @@ def _add_mail(commands) -> None:
     mail_commands = mail.add_subparsers(dest="mail_command", metavar="MAIL_COMMAND",
                                         required=True)
     ingest = mail_commands.add_parser("ingest", help="store and process messages (- is stdin)")
+    ingest.add_argument("--to", metavar="ADDRESS", dest="recipient",
+                        help="the envelope recipient: the policy support address it came to")
     ingest.add_argument("sources", nargs="+", metavar="FILE|-")
     fetch = mail_commands.add_parser("fetch", help="fetch unseen mail from PLEDGEDESK_IMAP_URL")
     fetch.add_argument("--move-to", metavar="FOLDER", help="move fetched mail there (default: "
@@ -129,13 +131,13 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _mail(args: argparse.Namespace) -> int:
-    pd_config.imap()  # a bad PLEDGEDESK_IMAP_URL is one line, before any work
+    pd_config.imap_all()  # a bad PLEDGEDESK_IMAP_URL is one line, before any work
     _setup_django()
     from pledgedesk.channels import commands as mail_commands
 
     try:
         if args.mail_command == "ingest":
-            return mail_commands.ingest(args.sources)
+            return mail_commands.ingest(args.sources, recipient=args.recipient)
         return mail_commands.fetch(move_to=args.move_to)
     except mail_commands.MailCommandError as exc:
         raise CommandError(str(exc)) from None

@@ -51,9 +51,10 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
 ``PLEDGEDESK_FROM_EMAIL``
     The From address of outgoing mail. Default: ``pledgedesk@localhost``.
 ``PLEDGEDESK_IMAP_URL``
-    The mailbox ``pledgedesk mail fetch`` reads: ``imap://user:pass@host:port/FOLDER`` (plain,
-    port 143), ``imap+tls://`` (STARTTLS, 143) or ``imaps://`` (implicit TLS, 993); user,
-    password and folder are percent-decoded; the folder defaults to ``INBOX``. Default: none.
+    The mailbox ``pledgedesk mail fetch`` and the worker read: ``imap://user:pass@host:port/FOLDER``
+    (plain, port 143), ``imap+tls://`` (STARTTLS, 143) or ``imaps://`` (implicit TLS, 993);
+    user, password and folder are percent-decoded; the folder defaults to ``INBOX``. Several
+    mailboxes: their URLs separated by spaces or newlines. Default: none.
 """
 
 from __future__ import annotations
@@ -395,11 +396,23 @@ class ImapConfig:
 
 
 def imap(environ: Mapping[str, str] | None = None) -> ImapConfig | None:
-    """``PLEDGEDESK_IMAP_URL`` read and checked; None when unset."""
+    """The first mailbox of ``PLEDGEDESK_IMAP_URL``, read and checked; None when unset."""
+    return next(iter(imap_all(environ)), None)
+
+
+def imap_all(environ: Mapping[str, str] | None = None) -> tuple[ImapConfig, ...]:
+    """Every mailbox of ``PLEDGEDESK_IMAP_URL``: one URL, or several separated by spaces or
+    newlines (a URL has none unescaped); each is fetched with its own cursor and lease."""
     env = os.environ if environ is None else environ
-    url = env.get("PLEDGEDESK_IMAP_URL", "").strip()
-    if not url:
-        return None
+    urls = env.get("PLEDGEDESK_IMAP_URL", "").split()
+    mailboxes = tuple(_imap_url(url) for url in urls)
+    names = [m.name for m in mailboxes]
+    if len(set(names)) != len(names):
+        raise ConfigError("PLEDGEDESK_IMAP_URL: the same mailbox is listed twice")
+    return mailboxes
+
+
+def _imap_url(url: str) -> ImapConfig:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     try:

@@ -26,11 +26,11 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # raw mail is evidence; nothing is dropped
 
-    @admin.action(description="Process again (quarantined or interrupted messages)")
+    @admin.action(description="Process again (quarantined, or held for an unknown sender)")
     def retry(self, request, queryset):
         now = clock.current()
         for row in queryset.filter(state__in=[InboundMessage.State.QUARANTINED,
-                                              InboundMessage.State.PROCESSING]):
+                                              InboundMessage.State.HELD]):
             outcome = inbound_retry(message_id=row.pk, now=now)
             level = messages.SUCCESS if outcome.outcome != "quarantined" else messages.WARNING
             self.message_user(request, f"{row.message_id}: {outcome.outcome} "
@@ -39,5 +39,6 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
 @admin.register(MailboxCursor)
 class MailboxCursorAdmin(admin.ModelAdmin):
-    list_display = ("mailbox", "last_fetch_at", "locked_until", "holder", "uidvalidity")
-    readonly_fields = ("mailbox", "last_fetch_at", "uidvalidity")
+    list_display = ("mailbox", "last_fetch_at", "locked_until", "holder", "uidvalidity",
+                    "last_uid", "last_error")
+    readonly_fields = ("mailbox", "last_fetch_at", "uidvalidity", "last_uid", "last_error")

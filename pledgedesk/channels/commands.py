@@ -1,9 +1,10 @@
 """``pledgedesk mail ingest`` and ``pledgedesk mail fetch``: doors that store, then process.
 
-Each message's outcome is printed as one JSON object per line:
-``{"source": ..., "outcome": ..., "ticket": NUMBER or null, "reason": "..."}``. The command
-succeeds when every message was stored, whatever its outcome: a quarantined message is kept
-and listed in the admin, not a failure of the delivery.
+Each message's outcome is printed as one JSON object per line, as it happens:
+``{"source": ..., "outcome": ..., "ticket": NUMBER or null, "reason": "..."}``, the outcome one
+of created, appended, ignored, bounce, duplicate, quarantined, refused, held. The command
+succeeds (status 0) when every message was stored, whatever its outcome: a quarantined or
+held message is kept and listed in the admin, not a failure of the delivery.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import json
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from imap_tools.errors import MailboxLoginError
 
 from pledgedesk import clock
 from pledgedesk import config as pd_config
-from pledgedesk.channels.fetch import MailboxBusy, mailbox_fetch
+from pledgedesk.channels.fetch import MailboxBusy, elapsing, mailbox_fetch
 from pledgedesk.channels.models import InboundMessage
-from pledgedesk.channels.selectors import inbound_quarantined_count
+from pledgedesk.channels.routing import support_addresses
+from pledgedesk.channels.selectors import inbound_waiting_for_a_person
 from pledgedesk.channels.services import Outcome, inbound_process, inbound_store
 
 
@@ -27,44 +31,65 @@ class MailCommandError(Exception):
     """One line for the person running the command."""
 
 
-def ingest(sources: list[str]) -> int:
-    for source in sources:
-        raw = _read(source)
-        row, created = inbound_store(raw=raw, mailbox="pipe" if source == "-" else f"file:{source}",
-                                     now=clock.current())
-        if created:
-            outcome = inbound_process(message_id=row.pk, now=clock.current())
-        else:
-            outcome = _duplicate(row)
-        _print(source, outcome)
-    _report_quarantine()
+def ingest(sources: list[str], *, recipient: str | None = None) -> int:
+    """Store and process each of ``sources`` (a file, or ``-`` for standard input). Every
+    source is read (and ``recipient`` checked) before anything is stored."""
+    recipient = _checked_recipient(recipient) if recipient is not None else ""
+    messages = [(source, _read(source)) for source in sources]
+    for source, raw in messages:
+        at = clock.current()
+        row, created = inbound_store(raw=raw, mailbox="pipe" if source == "-" else
+                                     f"file:{source}", now=at, recipient=recipient)
+        outcome = inbound_process(message_id=row.pk, now=at)  # a no-op once processed
+        _print(source, outcome if created else _duplicate(row.pk))
+    _report_waiting()
     return 0
 
 
 def fetch(*, move_to: str | None) -> int:
-    imap = pd_config.imap()
-    if imap is None:
+    mailboxes = pd_config.imap_all()
+    if not mailboxes:
         raise MailCommandError("PLEDGEDESK_IMAP_URL: not set; e.g. imap://desk:secret@mail:143/INBOX")
+    failed = False
+    for imap in mailboxes:
+        try:
+            result = mailbox_fetch(imap=imap, now=elapsing(clock.current()), move_to=move_to,
+                                   report=lambda outcome, name=imap.name: _print(name, outcome))
+        except MailboxBusy as busy:
+            print(f"pledgedesk: {busy}; nothing fetched", file=sys.stderr)
+            continue
+        except (OSError, imaplib.IMAP4.error, MailboxLoginError) as exc:
+            print(f"pledgedesk: PLEDGEDESK_IMAP_URL: cannot fetch from {imap.name}: {exc}",
+                  file=sys.stderr)
+            failed = True
+            continue
+        print(f"{imap.name}: fetched {result.stored} new, {result.duplicates} already stored",
+              file=sys.stderr)
+    _report_waiting()
+    return 2 if failed else 0
+
+
+def _checked_recipient(recipient: str) -> str:
+    """``--to``: one address, and one a policy's email channel names."""
+    address = recipient.strip().lower()
     try:
-        result = mailbox_fetch(imap=imap, now=clock.current, move_to=move_to)
-    except MailboxBusy as busy:
-        print(f"pledgedesk: {busy}; nothing fetched", file=sys.stderr)
-        return 0
-    except (OSError, imaplib.IMAP4.error, MailboxLoginError) as exc:
-        raise MailCommandError(f"PLEDGEDESK_IMAP_URL: cannot fetch from {imap.name}: {exc}") \
-            from None
-    for outcome in result.outcomes:
-        _print(imap.name, outcome)
-    print(f"fetched {result.stored} new, {result.duplicates} already stored", file=sys.stderr)
-    _report_quarantine()
-    return 0
+        validate_email(address)
+    except ValidationError:
+        raise MailCommandError(f"--to: {recipient!r} is not an email address") from None
+    known = support_addresses(now=clock.current())
+    if address not in known:
+        listed = ", ".join(sorted(known)) or "none: no policy in use names one"
+        raise MailCommandError(f"--to: {address} is not the address of any policy's email "
+                               f"channel (addresses: {listed})")
+    return address
 
 
-def _report_quarantine() -> None:
-    waiting = inbound_quarantined_count()
+def _report_waiting() -> None:
+    waiting = inbound_waiting_for_a_person()
     if waiting:
-        print(f"{waiting} inbound message{'s' if waiting > 1 else ''} waiting in quarantine "
-              "(admin: Channels > Inbound messages, filter by state)", file=sys.stderr)
+        print(f"{waiting} inbound message{'s' if waiting > 1 else ''} waiting for a person, "
+              "quarantined or held (admin: Channels > Inbound messages, filter by state)",
+              file=sys.stderr)
 
 
 def _read(source: str) -> bytes:
@@ -76,7 +101,8 @@ def _read(source: str) -> bytes:
         raise MailCommandError(f"{source}: cannot read: {exc.strerror}") from None
 
 
-def _duplicate(row: InboundMessage) -> Outcome:
+def _duplicate(pk: int) -> Outcome:
+    row = InboundMessage.objects.select_related("ticket").get(pk=pk)
     number = row.ticket.number if row.ticket_id else None
     return Outcome(row=row.pk, outcome="duplicate", ticket=number,
                    reason=f"already stored ({row.state})")

@@ -16,13 +16,16 @@ from pledgedesk.tickets.models import Message, Ticket
 class InboundMessage(models.Model):
     class State(models.TextChoices):
         RECEIVED = "received"  # stored, not processed yet
-        PROCESSING = "processing"  # intake started; a crash leaves it here, for a person
+        PROCESSING = "processing"  # intake claimed it until ``lease_until``
         CREATED = "created"
         APPENDED = "appended"
         IGNORED = "ignored"  # automatic mail: recorded, no ticket
         BOUNCE = "bounce"
         REFUSED = "refused"  # the policy refused the sender (RL-7 ban); kept here
-        QUARANTINED = "quarantined"  # failed or unknown sender: waits for a person
+        # Waits for a person's decision: a ticket held for authorisation (FG-10), or no
+        # ticket because the sender is unknown (retried once the contact exists).
+        HELD = "held"
+        QUARANTINED = "quarantined"  # unreadable, oversized or failed: waits for a fix
 
     raw = models.BinaryField()
     sha256 = models.CharField(max_length=64)
@@ -37,8 +40,14 @@ class InboundMessage(models.Model):
                                related_name="+")
     ticket_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)  # also the claim's fencing token
     processed_at = models.DateTimeField(null=True, blank=True)
+    # The envelope recipient, when the door knows it (``mail ingest --to``, a mailbox's
+    # address): which policy's support address the message came to when To/Cc do not say.
+    recipient = models.CharField(max_length=254, blank=True)
+    # While PROCESSING: when the claim runs out. A processor killed mid-intake leaves the row
+    # here; after the lease the next fetch or worker tick takes it over (services).
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -64,7 +73,12 @@ class MailboxCursor(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     holder = models.CharField(max_length=64, blank=True)
     uidvalidity = models.BigIntegerField(null=True, blank=True)
+    # The highest UID stored under ``uidvalidity``: the next fetch asks only for UIDs above it.
+    # A new UIDVALIDITY (the folder was recreated) resets it to 0: everything is fetched
+    # again and Message-ID plus content hash keep it one row each.
+    last_uid = models.BigIntegerField(default=0)
     last_fetch_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)  # the last fetch's failure, "" after a success
 
     def __str__(self) -> str:
         return self.mailbox

@@ -57,6 +57,7 @@ class ParsedMail:
     attachments: tuple[Part, ...] = ()
     automatic: str = ""  # why this is automatic mail ("" when a person wrote it)
     bounce: bool = False
+    delivered_to: tuple[str, ...] = ()  # Delivered-To, X-Original-To: where the MTA put it
 
     @property
     def display_text(self) -> str:
@@ -96,6 +97,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         references=tuple(_ids(msg.get("References", ""))),
         text=text, html=html, attachments=tuple(_attachments(msg, (text_part, html_part))),
         automatic=automatic_reason(msg), bounce=is_bounce(msg),
+        delivered_to=(*_addresses(msg, "Delivered-To"), *_addresses(msg, "X-Original-To")),
     )
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from pledgedesk.accounts.models import Contact, ContactEmail, Organisation
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.tickets.models import Ticket
+
+State = InboundMessage.State
 
 
 def ticket_by_message_ids(message_ids: Iterable[str]) -> Ticket | None:
@@ -38,13 +42,23 @@ def contacts_by_emails(addresses: Iterable[str], *, organisation: Organisation) 
     return list({row.contact_id: row.contact for row in rows}.values())
 
 
-def inbound_quarantined_count() -> int:
-    """Messages waiting for a person: quarantined, or interrupted mid-processing."""
-    return InboundMessage.objects.filter(state__in=[
-        InboundMessage.State.QUARANTINED, InboundMessage.State.PROCESSING]).count()
+def policy_keys_in_use() -> list[str]:
+    """The policies organisations are served under (their email channels name addresses)."""
+    return list(Organisation.objects.order_by("policy_key").values_list("policy_key", flat=True)
+                .distinct())
 
 
-def inbound_waiting() -> list[int]:
-    """Stored messages not processed yet, oldest first."""
-    return list(InboundMessage.objects.filter(state=InboundMessage.State.RECEIVED)
-                .order_by("received_at", "pk").values_list("pk", flat=True))
+def inbound_waiting_for_a_person() -> int:
+    """Messages a person must look at: quarantined, or held without a ticket (unknown
+    sender). A held message with its ticket waits on the ticket (FG-10), not here."""
+    return InboundMessage.objects.filter(
+        Q(state=State.QUARANTINED) | Q(state=State.HELD, ticket__isnull=True)).count()
+
+
+def inbound_waiting(now: datetime) -> list[int]:
+    """Stored messages nobody is working on, oldest first: not processed yet, or left
+    PROCESSING by a processor whose lease ran out (it crashed)."""
+    return list(InboundMessage.objects.filter(
+        Q(state=State.RECEIVED) | Q(state=State.PROCESSING, lease_until__lte=now)
+        | Q(state=State.PROCESSING, lease_until__isnull=True),
+    ).order_by("received_at", "pk").values_list("pk", flat=True))

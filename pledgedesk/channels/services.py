@@ -1,26 +1,32 @@
 """Inbound mail intake: store the raw message, then turn it into a ticket or a reply.
 
 ``inbound_store`` commits the bytes before anything reads them; ``inbound_process`` may be run
-any number of times on a stored row and acts once: it claims the row with a conditional
-UPDATE (two fetchers or a retry racing a fetch cannot both act), then calls the same
-``ticket_create`` / ``ticket_customer_reply`` the portal and the API call, so every policy
-rule applies to email without a copy. Whatever fails is quarantined with its reason, never
-dropped (PITFALLS "Email").
+any number of times on a stored row and acts once:
+
+- it claims the row with a compare-and-set UPDATE that bumps ``attempts`` (the claim's fencing
+  token) and sets a lease; two fetchers, or a retry racing a fetch, cannot both act;
+- it calls the same ``ticket_create`` / ``ticket_customer_reply`` the portal and the API call,
+  so every policy rule applies to email without a copy, and writes the row's outcome through
+  their ``record`` hook, inside the ticket's own transaction, only while its claim still
+  holds: the ticket and the outcome commit together or not at all. A processor killed
+  between the two cannot exist; one killed mid-intake leaves the row PROCESSING with nothing
+  committed, and after the lease any fetch or worker tick takes it over (``inbound_recover``);
+- whatever fails is quarantined with its reason, never dropped (PITFALLS "Email").
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from pledgedesk.accounts.services import contact_by_email
-from pledgedesk.channels import bounces, selectors, threads
+from pledgedesk.channels import bounces, routing, selectors, threads
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.channels.parsing import (
     ParsedMail,
@@ -31,12 +37,20 @@ from pledgedesk.channels.parsing import (
 )
 from pledgedesk.errors import DeskError, IntakeRefused
 from pledgedesk.tickets.intake import MAX_SUBJECT, NewTicket
+from pledgedesk.tickets.models import Message, Ticket
 from pledgedesk.tickets.services import Actor, ticket_create, ticket_customer_reply
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
 DEFAULT_MAX_INBOUND_BYTES = 25 * 1024 * 1024
+# How long one processor may take over one message before another may take it over.
+LEASE = timedelta(minutes=10)
 State = InboundMessage.State
+HOLD_REASONS = {
+    Ticket.Hold.AWAITING_AUTHORISATION: "awaiting authorisation: the sender is not authorised "
+                                        "personnel; the primary contact is asked to confirm",
+    Ticket.Hold.NEEDS_ACCOUNT_LOOKUP: "needs an account look-up",
+}
 
 
 @dataclass(frozen=True)
@@ -44,14 +58,30 @@ class Outcome:
     """What became of one message, as ``pledgedesk mail`` prints it."""
 
     row: int
-    outcome: str  # created, appended, ignored, bounce, quarantined, refused, duplicate
+    outcome: str  # created appended ignored bounce duplicate quarantined refused held
     ticket: int | None
     reason: str
 
 
-def inbound_store(*, raw: bytes, mailbox: str, now: datetime) -> tuple[InboundMessage, bool]:
+@dataclass(frozen=True)
+class _Decision:
+    state: str
+    reason: str = ""
+    ticket: Ticket | None = None
+    message: Message | None = None
+    sender: str = ""
+    subject: str = ""
+
+
+class _ClaimLost(Exception):
+    """Another processor took the row over (our lease ran out): our work is rolled back."""
+
+
+def inbound_store(*, raw: bytes, mailbox: str, now: datetime,
+                  recipient: str = "") -> tuple[InboundMessage, bool]:
     """Keep ``raw`` as it arrived; ``(row, False)`` when these bytes with this Message-ID are
-    already stored (through another mailbox or fetcher)."""
+    already stored (through another mailbox or fetcher). ``recipient``: the envelope
+    recipient when the door knows it (``mail ingest --to``)."""
     try:
         message_id = message_id_of(raw)
     except Exception:  # a header the parser cannot read: still kept, under a content id
@@ -59,68 +89,135 @@ def inbound_store(*, raw: bytes, mailbox: str, now: datetime) -> tuple[InboundMe
     with transaction.atomic(durable=True):
         return InboundMessage.objects.get_or_create(
             message_id=message_id, sha256=content_hash(raw),
-            defaults={"raw": raw, "mailbox": mailbox[:255], "received_at": now})
+            defaults={"raw": raw, "mailbox": mailbox[:255], "received_at": now,
+                      "recipient": recipient.strip().lower()[:254]})
 
 
 def inbound_process(*, message_id: int, now: datetime) -> Outcome:
     """Intake for stored row ``message_id``: once. A row already processed (or being processed
-    by someone else) is returned as it stands."""
-    claimed = InboundMessage.objects.filter(pk=message_id, state=State.RECEIVED).update(
-        state=State.PROCESSING, attempts=F("attempts") + 1)
-    row = InboundMessage.objects.get(pk=message_id)
-    if not claimed:
-        return _outcome(row)
-    try:
-        state, ticket, message, reason = _intake(row, now)
-    except DeskError as exc:
-        state, ticket, message, reason = _refused_or_quarantined(exc)
-    except Exception as exc:  # a bug must not lose the message: it waits for the fix
-        log.exception("inbound message %s failed", row.pk)
-        state, ticket, message = State.QUARANTINED, None, None
-        reason = f"{type(exc).__name__}: {exc}"
-    row.state, row.ticket, row.ticket_message = state, ticket, message
-    row.reason = reason[:2000]
-    row.processed_at = now
-    row.save(update_fields=["state", "ticket", "ticket_message", "reason", "processed_at",
-                            "sender", "subject"])
-    return _outcome(row)
+    by someone else within their lease) is returned as it stands."""
+    token = _claim(message_id, now)
+    if token is not None:
+        row = InboundMessage.objects.get(pk=message_id)
+        try:
+            decision = _decide(row, token, now)
+            if decision is not None:  # else written with its ticket, in the same transaction
+                _finish(message_id, token, decision, now)
+        except _ClaimLost:
+            log.warning("inbound message %s was taken over by another processor", message_id)
+    return _outcome(InboundMessage.objects.select_related("ticket").get(pk=message_id))
+
+
+def inbound_recover(*, now: datetime) -> list[Outcome]:
+    """Process every stored row nobody is working on: new ones, and ones a crashed processor
+    left PROCESSING past its lease (whose ticket, if any, was never committed: see above)."""
+    return [inbound_process(message_id=pk, now=now) for pk in selectors.inbound_waiting(now)]
 
 
 def inbound_retry(*, message_id: int, now: datetime) -> Outcome:
-    """A person's retry of a quarantined message, or of one a crash left mid-processing
-    (they have checked it did not reach a ticket)."""
+    """A person's retry of a quarantined or held message (after a fix, or once the unknown
+    sender is a contact). A held message that already has its ticket is left as it is."""
     InboundMessage.objects.filter(
-        Q(state=State.QUARANTINED) | Q(state=State.PROCESSING), pk=message_id,
-    ).update(state=State.RECEIVED)
+        Q(state=State.QUARANTINED) | Q(state=State.HELD, ticket__isnull=True), pk=message_id,
+    ).update(state=State.RECEIVED, lease_until=None)
     return inbound_process(message_id=message_id, now=now)
 
 
-def _intake(row: InboundMessage, now: datetime):
+# --- claiming and finishing ------------------------------------------------------------------
+
+
+def _claim(pk: int, now: datetime) -> int | None:
+    """Compare-and-set: the row moves to PROCESSING with ``attempts + 1`` (our token) only if
+    nobody changed it since we read it. None when it is not ours to process."""
+    row = InboundMessage.objects.filter(pk=pk).values("state", "attempts", "lease_until").first()
+    if row is None:
+        return None
+    stale = row["state"] == State.PROCESSING and (row["lease_until"] is None
+                                                   or row["lease_until"] <= now)
+    if row["state"] != State.RECEIVED and not stale:
+        return None
+    token = row["attempts"] + 1
+    taken = InboundMessage.objects.filter(
+        pk=pk, state=row["state"], attempts=row["attempts"],
+    ).update(state=State.PROCESSING, attempts=token, lease_until=now + LEASE)
+    return token if taken else None
+
+
+def _finish(pk: int, token: int, decision: _Decision, now: datetime) -> None:
+    """Write the outcome, if our claim still holds; raises _ClaimLost when it does not (inside
+    a ticket's transaction, that rolls the ticket back)."""
+    done = InboundMessage.objects.filter(pk=pk, state=State.PROCESSING, attempts=token).update(
+        state=decision.state, reason=decision.reason[:2000], ticket=decision.ticket,
+        ticket_message=decision.message, sender=decision.sender[:254],
+        subject=decision.subject[:255], processed_at=now, lease_until=None)
+    if not done:
+        raise _ClaimLost(pk)
+
+
+# --- deciding ---------------------------------------------------------------------------------
+
+
+def _decide(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
+    """The outcome to write, or None when it was already written with the ticket."""
+    try:
+        return _intake(row, token, now)
+    except _ClaimLost:
+        raise
+    except IntakeRefused as exc:  # RL-7: the service kept the refused request (TicketRefusal)
+        return _Decision(State.REFUSED, f"{exc.code}: {exc.message}", **_who(row))
+    except DeskError as exc:
+        return _Decision(State.QUARANTINED, f"{exc.code}: {exc.message}", **_who(row))
+    except Exception as exc:  # a bug must not lose the message: it waits for the fix
+        log.exception("inbound message %s failed", row.pk)
+        return _Decision(State.QUARANTINED, f"{type(exc).__name__}: {exc}", **_who(row))
+
+
+def _intake(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
     limit = int(getattr(settings, "PLEDGEDESK_MAX_INBOUND_BYTES", DEFAULT_MAX_INBOUND_BYTES))
     if len(row.raw) > limit:
-        reason = f"message is {len(row.raw)} bytes; the limit is {limit}"
-        return State.QUARANTINED, None, None, reason
+        return _Decision(State.QUARANTINED, f"message is {len(row.raw)} bytes; the limit is "
+                                            f"{limit} (PLEDGEDESK_MAX_INBOUND_BYTES)")
     try:
         mail = parse_mail(bytes(row.raw))
     except ValueError as exc:
-        return State.QUARANTINED, None, None, f"unreadable message: {exc}"
-    row.sender, row.subject = mail.sender[:254], mail.subject[:255]
+        return _Decision(State.QUARANTINED, f"unreadable message: {exc}")
+    row.sender, row.subject = mail.sender, mail.subject
+    who = _who(row)
     if mail.bounce:  # recorded on the outbound mail it is about, and so on its ticket
         ticket, reason = bounces.bounce_record(raw=bytes(row.raw), inbound=row, now=now)
-        return State.BOUNCE, ticket, None, reason
+        return _Decision(State.BOUNCE, reason, ticket=ticket, **who)
     if mail.automatic:
-        return State.IGNORED, None, None, mail.automatic
+        return _Decision(State.IGNORED, mail.automatic, **who)
+    route = routing.route(mail, recipient=row.recipient, now=now)
     contact = contact_by_email(mail.sender)
     if contact is None:
-        return State.QUARANTINED, None, None, f"unknown sender: {mail.sender}"
+        return _Decision(State.HELD, f"unknown sender: {mail.sender}{route.note()}", **who)
+    note = route.note_for(contact.organisation)
     ticket = threads.thread_for(mail, contact)
-    actor = Actor(channel=CHANNEL, contact=contact)
     if ticket is not None:
-        message = ticket_customer_reply(ticket=ticket, actor=actor, body=mail.display_text,
-                                        files=_files(mail), now=now)
-        return State.APPENDED, ticket, message, ""
-    ticket = ticket_create(new=_new_ticket(mail, contact), files=_files(mail), now=now)
-    return State.CREATED, ticket, ticket.messages.order_by("pk").first(), ""
+        ticket_customer_reply(
+            ticket=ticket, actor=Actor(channel=CHANNEL, contact=contact),
+            body=mail.display_text, files=_files(mail), now=now,
+            record=_recorder(row.pk, token, _Decision(State.APPENDED, note, **who), now))
+        return None
+    ticket_create(new=_new_ticket(mail, contact), files=_files(mail), now=now,
+                  record=_recorder(row.pk, token, _Decision(State.CREATED, note, **who), now))
+    return None
+
+
+def _recorder(pk: int, token: int, decision: _Decision, now: datetime):
+    def record(ticket: Ticket, message: Message | None) -> None:
+        held = HOLD_REASONS.get(ticket.hold) if decision.state == State.CREATED else None
+        outcome = replace(decision, ticket=ticket, message=message)
+        if held:
+            outcome = replace(outcome, state=State.HELD,
+                              reason="; ".join(r for r in (held, decision.reason) if r))
+        _finish(pk, token, outcome, now)
+    return record
+
+
+def _who(row: InboundMessage) -> dict[str, str]:
+    return {"sender": row.sender, "subject": row.subject}
 
 
 def _new_ticket(mail: ParsedMail, contact) -> NewTicket:
@@ -142,12 +239,6 @@ def _files(mail: ParsedMail) -> list[ContentFile]:
         upload.content_type = part.content_type
         files.append(upload)
     return files
-
-
-def _refused_or_quarantined(exc: DeskError):
-    # RL-7: the service kept the refused request (TicketRefusal); the mail is kept here.
-    state = State.REFUSED if isinstance(exc, IntakeRefused) else State.QUARANTINED
-    return state, None, None, f"{exc.code}: {exc.message}"
 
 
 def _outcome(row: InboundMessage) -> Outcome:

@@ -30,9 +30,9 @@ def _quarantined() -> InboundMessage:
     return InboundMessage.objects.get(pk=row.pk)
 
 
-def test_quarantined_mail_is_listed_with_its_reason(staff):
+def test_held_mail_is_listed_with_its_reason(staff):
     _quarantined()
-    page = staff.get(URL, {"state__exact": "quarantined"}).content.decode()
+    page = staff.get(URL, {"state__exact": "held"}).content.decode()
     assert "unknown sender: late@example.com" in page
     assert "Lost fax" in page
 

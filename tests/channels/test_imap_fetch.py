@@ -101,14 +101,17 @@ def test_a_message_that_could_not_be_stored_stays_unseen_and_is_fetched_next_tim
     monkeypatch.setattr(fetch_module, "inbound_store", store_fails_on_the_second)
     with pytest.raises(ConnectionError):
         mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
-    assert _unseen(imap_server, folder) == 2  # only the stored one was marked seen
+    # The batch failed before it was marked: nothing is seen, the cursor did not move.
+    assert _unseen(imap_server, folder) == 3
     assert InboundMessage.objects.count() == 1
+    assert MailboxCursor.objects.get().last_uid == 0
 
     monkeypatch.undo()
     result = mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
-    assert result.stored == 2
+    assert (result.stored, result.duplicates) == (2, 1)
     assert Ticket.objects.count() == 3  # the first one, left unprocessed, was picked up too
     assert _unseen(imap_server, folder) == 0
+    assert MailboxCursor.objects.get().last_uid == 3
 
 
 def test_a_second_fetcher_is_refused_while_the_first_holds_the_lease(imap_server, folder):

@@ -8,8 +8,14 @@ import pytest
 from pledgedesk.accounts.models import ContactEmail
 from pledgedesk.channels import services as inbound
 from pledgedesk.channels.models import InboundMessage
-from pledgedesk.channels.selectors import inbound_quarantined_count
-from pledgedesk.channels.services import inbound_process, inbound_retry, inbound_store
+from pledgedesk.channels.selectors import inbound_waiting_for_a_person
+from pledgedesk.channels.services import (
+    LEASE,
+    inbound_process,
+    inbound_recover,
+    inbound_retry,
+    inbound_store,
+)
 from pledgedesk.tickets.models import Message, Ticket, TicketRefusal
 from tests.channels.mails import mail, reply_to
 from tests.factories import T0, contact, organisation
@@ -161,12 +167,12 @@ def test_a_bounce_opens_nothing():
     assert Ticket.objects.count() == 0
 
 
-def test_unknown_sender_is_quarantined_visibly_and_retried_once_known():
+def test_unknown_sender_is_held_visibly_and_retried_once_known():
     org = organisation(RK)
     outcome = take(mail(sender="new.person@example.com"))
-    assert (outcome.outcome, outcome.reason) == ("quarantined",
-                                                 "unknown sender: new.person@example.com")
-    assert inbound_quarantined_count() == 1
+    assert (outcome.outcome, outcome.ticket, outcome.reason) == (
+        "held", None, "unknown sender: new.person@example.com")
+    assert inbound_waiting_for_a_person() == 1
 
     person = contact(org)
     ContactEmail.objects.create(contact=person, address="New.Person@example.com")
@@ -174,7 +180,7 @@ def test_unknown_sender_is_quarantined_visibly_and_retried_once_known():
 
     assert retried.outcome == "created"
     assert Ticket.objects.get(number=retried.ticket).requester == person
-    assert inbound_quarantined_count() == 0
+    assert inbound_waiting_for_a_person() == 0
 
 
 def test_a_failure_in_intake_is_quarantined_with_its_reason_and_retried_after_the_fix(
@@ -194,14 +200,44 @@ def test_a_failure_in_intake_is_quarantined_with_its_reason_and_retried_after_th
     assert InboundMessage.objects.get(pk=outcome.row).attempts == 2
 
 
-def test_a_message_interrupted_mid_processing_waits_for_a_person():
+def test_a_message_a_crashed_processor_left_is_taken_over_after_its_lease():
     org = organisation(RK)
     row, _ = inbound_store(raw=mail(sender=address(contact(org))), mailbox="pipe", now=T0)
-    InboundMessage.objects.filter(pk=row.pk).update(state="processing")  # a crash left it
+    # A processor claimed it, then was killed before its ticket transaction committed.
+    InboundMessage.objects.filter(pk=row.pk).update(state="processing", attempts=1,
+                                                    lease_until=T0 + LEASE)
 
-    assert inbound_process(message_id=row.pk, now=T0).outcome == "processing"
-    assert Ticket.objects.count() == 0 and inbound_quarantined_count() == 1
-    assert inbound_retry(message_id=row.pk, now=T0).outcome == "created"
+    assert inbound_process(message_id=row.pk, now=T0).outcome == "processing"  # still its own
+    assert inbound_recover(now=T0 + LEASE - timedelta(seconds=1)) == []
+    [outcome] = inbound_recover(now=T0 + LEASE)
+
+    assert outcome.outcome == "created"
+    assert Ticket.objects.count() == 1
+    assert InboundMessage.objects.get(pk=row.pk).attempts == 2
+
+
+def test_a_processor_whose_claim_was_taken_over_rolls_its_ticket_back(monkeypatch):
+    """The slow first processor's ticket and the outcome commit together, only while its
+    claim holds: after a take-over, its ticket transaction is rolled back, so one ticket."""
+    org = organisation(RK)
+    row, _ = inbound_store(raw=mail(sender=address(contact(org))), mailbox="pipe", now=T0)
+    real_create = inbound.ticket_create
+    calls = []
+
+    def slow_create(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:  # while the first processor works, its lease runs out
+            monkeypatch.setattr(inbound, "ticket_create", real_create)
+            calls.append(inbound_process(message_id=row.pk, now=T0 + LEASE))
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(inbound, "ticket_create", slow_create)
+    first = inbound_process(message_id=row.pk, now=T0)
+
+    second = calls[1]
+    assert second.outcome == "created"
+    assert first == second  # the first processor reports what the second one did
+    assert Ticket.objects.count() == 1 and Message.objects.count() == 1
 
 
 def test_unreadable_message_is_kept_and_quarantined():
@@ -216,7 +252,8 @@ def test_oversized_message_is_kept_with_a_clear_outcome(settings):
     raw = mail(sender=address(contact(org)), body="x" * 2000 + "\n")
     outcome = take(raw)
     assert outcome.outcome == "quarantined"
-    assert outcome.reason == f"message is {len(raw)} bytes; the limit is 1000"
+    assert outcome.reason == (f"message is {len(raw)} bytes; the limit is 1000 "
+                              "(PLEDGEDESK_MAX_INBOUND_BYTES)")
 
 
 def test_fg3_email_cannot_set_the_priority():
@@ -233,7 +270,9 @@ def test_fg10_unauthorised_sender_is_held_for_the_primary_contact():
     contact(org, role="primary")
     outcome = take(mail(sender=address(contact(org))))
     ticket = Ticket.objects.get(number=outcome.ticket)
-    assert (outcome.outcome, ticket.hold) == ("created", Ticket.Hold.AWAITING_AUTHORISATION)
+    assert (outcome.outcome, ticket.hold) == ("held", Ticket.Hold.AWAITING_AUTHORISATION)
+    assert outcome.reason.startswith("awaiting authorisation")
+    assert inbound_waiting_for_a_person() == 0  # it waits on its ticket, not in the admin
 
 
 def test_rl7_banned_sender_is_refused_and_kept():

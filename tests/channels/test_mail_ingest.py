@@ -49,15 +49,15 @@ def test_ingesting_the_same_bytes_twice_is_one_ticket_and_one_duplicate(tmp_path
     assert Ticket.objects.count() == 1
 
 
-def test_a_quarantined_message_is_still_a_successful_delivery(tmp_path, capsys):
+def test_a_held_message_is_still_a_successful_delivery(tmp_path, capsys):
     path = tmp_path / "stranger.eml"
     path.write_bytes(mail(sender="nobody@unknown.example"))
     assert cli.main(["mail", "ingest", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert err == ("1 inbound message waiting in quarantine "
+    assert err == ("1 inbound message waiting for a person, quarantined or held "
                    "(admin: Channels > Inbound messages, filter by state)\n")
     [line] = [json.loads(text) for text in out.splitlines()]
-    assert line == {"source": str(path), "outcome": "quarantined", "ticket": None,
+    assert line == {"source": str(path), "outcome": "held", "ticket": None,
                     "reason": "unknown sender: nobody@unknown.example"}
 
 

@@ -1,0 +1,60 @@
+"""Which support address a message came to, and so which policy's email channel it reached.
+
+A policy's email channel names its address (``[channels.email] address``). The envelope
+recipient, when the door knows it (``mail ingest --to``: the MTA's ``${recipient}``, kept on
+the stored row), says where the message went even when the headers do not (Bcc, an alias);
+without it, Delivered-To and X-Original-To, then To and Cc are read. The requester's
+organisation still decides the policy a ticket runs under: an address only names the policy
+an unknown sender wrote to, and notes a contact who wrote to another policy's address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pledgedesk.accounts.models import Organisation
+from pledgedesk.channels import selectors
+from pledgedesk.channels.parsing import ParsedMail
+from pledgedesk.versions.policies import policy_in_force
+
+
+@dataclass(frozen=True)
+class Route:
+    address: str = ""  # the policy support address the message reached; "" when none
+    policy_keys: tuple[str, ...] = ()
+
+    def note(self) -> str:
+        """For a held or quarantined message: where it went."""
+        if not self.address:
+            return ""
+        return f" (to {self.address}, policy {', '.join(self.policy_keys)})"
+
+    def note_for(self, organisation: Organisation) -> str:
+        """For a contact's message that reached another policy's address: said, not refused."""
+        if not self.address or organisation.policy_key in self.policy_keys:
+            return ""
+        return (f"sent to {self.address} (policy {', '.join(self.policy_keys)}); opened under "
+                f"the requester's organisation (policy {organisation.policy_key})")
+
+
+def support_addresses(*, now: datetime) -> dict[str, tuple[str, ...]]:
+    """Every support address the policies in use name, lower-cased, with their policy keys."""
+    found: dict[str, list[str]] = {}
+    for key in selectors.policy_keys_in_use():
+        _version, policy = policy_in_force(key, now=now)
+        email = policy.spec.channels.email
+        if email is not None and email.address:
+            found.setdefault(email.address.strip().lower(), []).append(key)
+    return {address: tuple(keys) for address, keys in found.items()}
+
+
+def route(mail: ParsedMail, *, recipient: str, now: datetime) -> Route:
+    candidates: Iterable[str] = ((recipient,) if recipient
+                                 else (*mail.delivered_to, *mail.to, *mail.cc))
+    addresses = support_addresses(now=now)
+    for address in candidates:
+        if address.lower() in addresses:
+            return Route(address=address.lower(), policy_keys=addresses[address.lower()])
+    return Route()
