@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import outbox, tokens, views
+from pledgedesk.console import oncall, outbox, tokens, views
 
 app_name = "console"
 urlpatterns = [
@@ -13,6 +13,28 @@ urlpatterns = [
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
     path("go/", views.search, name="search"),
+    path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
+    path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),
+    path("oncall/schedules/<int:schedule_id>/settings/", oncall.schedule_settings,
+         name="oncall_settings"),
+    path("oncall/schedules/<int:schedule_id>/layers/", oncall.layer_save, name="oncall_layer_add"),
+    path("oncall/schedules/<int:schedule_id>/layers/<int:layer_id>/", oncall.layer_save,
+         name="oncall_layer"),
+    path("oncall/schedules/<int:schedule_id>/layers/<int:layer_id>/delete/", oncall.layer_delete,
+         name="oncall_layer_delete"),
+    path("oncall/schedules/<int:schedule_id>/overrides/", oncall.override_create,
+         name="oncall_override_add"),
+    path("oncall/schedules/<int:schedule_id>/overrides/<int:override_id>/delete/",
+         oncall.override_delete, name="oncall_override_delete"),
+    path("oncall/schedules/<int:schedule_id>/swaps/", oncall.swap_propose,
+         name="oncall_swap_add"),
+    path("oncall/schedules/<int:schedule_id>/swaps/<int:swap_id>/", oncall.swap_decide,
+         name="oncall_swap_decide"),
+    path("oncall/pages/", oncall.pages, name="oncall_pages"),
+    path("oncall/pages/<int:page_id>/<str:action>/", oncall.page_answer, name="oncall_answer"),
+    path("oncall/me/", oncall.mine, name="oncall_mine"),
+    path("oncall/ack/<str:token>/", oncall.acknowledge_link, name="oncall_ack"),  # no session
+    path("oncall/feed/<str:token>.ics", oncall.feed, name="oncall_feed"),  # no session
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/next/", views.next_ticket, name="next"),
     path("tickets/<int:number>/timers/", views.timers_panel, name="timers"),
