@@ -50,6 +50,13 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     message is written as a file under ``<data dir>/mail`` so a demo user can read the link.
 ``PLEDGEDESK_FROM_EMAIL``
     The From address of outgoing mail. Default: ``pledgedesk@localhost``.
+``PLEDGEDESK_CALLS_SECRET``
+    The shared secret a telephony provider signs voicemail callbacks with (HMAC-SHA256,
+    docs/calls.md), at least 16 characters; enables ``POST /hooks/calls/pledgedesk/``.
+    Default: none (the hook answers 404).
+``PLEDGEDESK_TWILIO_AUTH_TOKEN``
+    Twilio's auth token, which signs its callbacks (``X-Twilio-Signature``); enables
+    ``POST /hooks/calls/twilio/``. Default: none.
 ``PLEDGEDESK_IMAP_URL``
     The mailbox ``pledgedesk mail fetch`` and the worker read: ``imap://user:pass@host:port/FOLDER``
     (plain, port 143), ``imap+tls://`` (STARTTLS, 143) or ``imaps://`` (implicit TLS, 993);
@@ -132,6 +139,8 @@ class Config:
     body_timeout: int = DEFAULT_BODY_TIMEOUT
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     public_url: str = DEFAULT_PUBLIC_URL
+    # (provider name in the hook's URL, signature scheme, secret): voicemail callbacks
+    call_providers: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def database_vendor(self) -> str:
@@ -155,6 +164,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         body_timeout=_seconds(env, "PLEDGEDESK_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
         trusted_proxies=_trusted_proxies(env),
         public_url=_public_url(env),
+        call_providers=_call_providers(env),
     )
 
 
@@ -340,6 +350,23 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise ConfigError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+MIN_CALLS_SECRET = 16
+
+
+def _call_providers(env: Mapping[str, str]) -> tuple[tuple[str, str, str], ...]:
+    found = []
+    secret = env.get("PLEDGEDESK_CALLS_SECRET", "").strip()
+    if secret:
+        if len(secret) < MIN_CALLS_SECRET:
+            raise ConfigError(f"PLEDGEDESK_CALLS_SECRET: use at least {MIN_CALLS_SECRET} "
+                              "characters (a random string; it signs voicemail callbacks)")
+        found.append(("pledgedesk", "hmac-sha256", secret))
+    token = env.get("PLEDGEDESK_TWILIO_AUTH_TOKEN", "").strip()
+    if token:
+        found.append(("twilio", "twilio", token))
+    return tuple(found)
 
 
 def _email(env: Mapping[str, str], data_dir: Path) -> EmailConfig:

@@ -123,7 +123,7 @@ class InboundCall(models.Model):
         QUARANTINED = "quarantined"  # unreadable or failed: waits for a person
 
     provider = models.CharField(max_length=40)
-    call_id = models.CharField(max_length=100)  # the provider's (CallSid), or "sha256:..." of a body
+    call_id = models.CharField(max_length=100)  # the provider's (CallSid), or "sha256:<body>"
     received_at = models.DateTimeField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
     reason = models.TextField(blank=True)

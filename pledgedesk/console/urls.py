@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import oncall, outbox, tokens, views
+from pledgedesk.console import calls, oncall, outbox, tokens, views
 
 app_name = "console"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
     path("go/", views.search, name="search"),
+    path("calls/", calls.calls_page, name="calls"),  # FG-4: voicemail waiting for a person
+    path("calls/<int:call_id>/identify/", calls.identify, name="call_identify"),
+    path("calls/<int:call_id>/retry/", calls.retry, name="call_retry"),
+    path("calls/<int:call_id>/audio/", calls.audio, name="call_audio"),
     path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
     path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),
     path("oncall/schedules/<int:schedule_id>/settings/", oncall.schedule_settings,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from pledgedesk import clock
 from pledgedesk.accounts import services as accounts
 from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
+from pledgedesk.channels.calls_selectors import calls_on_ticket
 from pledgedesk.console import forms, selectors
 from pledgedesk.console.history import describe
 from pledgedesk.console.models import AgentPreference
@@ -255,6 +256,7 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         requester_emails=list(requester.emails.all()) if requester else [],
         requester_phones=list(requester.phones.all()) if requester else [],
         **_account_panels(request, found, policy, forms_given),
+        calls=calls_on_ticket(found),
         section="queue")
 
 

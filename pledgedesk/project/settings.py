@@ -22,6 +22,10 @@ PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
 # hour banks do not exist yet, and the issues that build them switch their part on here.
 PLEDGEDESK_SERVES = _Deployment(portal=True, api=True)
 SECRET_KEY = CONFIG.secret_key
+# Telephony providers whose signed voicemail callbacks /hooks/calls/<name>/ takes (FG-4, FG-8):
+# name -> {"scheme": "hmac-sha256" | "twilio", "secret": ...}. Secrets never in a policy file.
+PLEDGEDESK_CALL_PROVIDERS = {name: {"scheme": scheme, "secret": secret}
+                             for name, scheme, secret in CONFIG.call_providers}
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 # Reverse proxies whose X-Forwarded-For names the client (web.signin.client_address).
