@@ -60,15 +60,7 @@ class EventKind(StrEnum):
     EXCLUSION_CLEARED = "exclusion_cleared", False, True, _NONE, "Exclusion cleared"
     ESCALATION_REQUESTED = ("escalation_requested", True, False, frozenset({"reason"}),
                             "Customer requested escalation")
-    # FG-8: intake asks for a page; "paged" is recorded only once a notification was sent.
-    PAGE_ON_CALL = "page_on_call", False, False, _NONE, "On-call page requested"
-    PAGE_REQUESTED = ("page_requested", False, False, _NONE,
-                      "Page to the on-call engineer requested")
-    PAGE_SENT = "page_sent", False, False, _NONE, "On-call engineer paged"
-    PAGE_ESCALATED = "page_escalated", False, False, _NONE, "Page escalated: not acknowledged"
-    PAGE_UNANSWERED = "page_unanswered", False, False, _NONE, "Page: nobody to page or answer"
-    PAGE_ACKNOWLEDGED = "page_acknowledged", False, False, _NONE, "Page acknowledged"
-    PAGE_RESOLVED = "page_resolved", False, False, _NONE, "Page resolved"
+    PAGE_ON_CALL = "page_on_call", False, False, _NONE, "On-call engineer paged"
     ATTACHMENT_ADDED = ("attachment_added", True, False,
                         frozenset({"attachment", "filename", "size", "message"}),
                         "Attachment added")
@@ -77,6 +69,12 @@ class EventKind(StrEnum):
     REQUESTER_IDENTIFIED = ("requester_identified", True, False, _NONE,
                             "Requester identified")
     IDENTITY_VERIFIED = "identity_verified", True, False, _NONE, "Identity verified"
+    # Issue 15: the SLA sweep's crossings and what escalation chains did about them.
+    SLA_WARNING = "sla_warning", False, False, _NONE, "SLA warning: a target is due soon"
+    SLA_BREACHED = "sla_breached", False, False, _NONE, "SLA target missed"
+    ESCALATION_STEP = "escalation_step", False, False, _NONE, "Escalation step"
+    CUSTOMER_UPDATED = ("customer_updated", True, False, frozenset({"text"}),
+                        "Update sent: we are still working on it")
 
     @property
     def internal(self) -> bool:

@@ -445,6 +445,41 @@ def _follow_administrator(ticket: Ticket, policy: Policy, actor: Actor, *, cc_be
     _event(ticket, actor, kind, now, new={"reason": reason})
 
 
+# --- what the desk does by itself (issue 15) --------------------------------------------------
+
+SYSTEM = Actor(channel="automation")  # no agent, no contact: the desk's own rules acted
+
+
+@dataclass(frozen=True)
+class SystemEvent:
+    ticket: Ticket
+    kind: EventKind
+    new: dict
+
+
+def ticket_events_record(*, events: Sequence[SystemEvent], now: datetime) -> list[TicketEvent]:
+    """Events the desk records by itself that change nothing on the ticket (the SLA sweep's
+    warnings and breaches, an escalation step that told someone), with their outbox rows, in
+    the caller's transaction. No version bump: no agent's edit conflicts with them."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ticket_events_record runs inside its caller's transaction")
+    rows = [_new_event(e.ticket, SYSTEM, e.kind, now, new=e.new) for e in events]
+    _store_events(rows, now)
+    return rows
+
+
+def ticket_system_change(*, ticket: Ticket, change: Change, record: Sequence[SystemEvent] = (),
+                         now: datetime) -> Ticket:
+    """A change the desk makes by itself (an escalation step reassigns the ticket or raises
+    its priority), as SYSTEM, with the events in ``record`` that say why, in one transaction
+    (the caller's, when it has one)."""
+    with transaction.atomic():
+        ticket, now = _lock(ticket, None, now)
+        _apply_change(ticket, policy_for(ticket.policy_version), SYSTEM, change, now)
+        _store_events([_new_event(ticket, SYSTEM, e.kind, now, new=e.new) for e in record], now)
+        return _save(ticket, now)
+
+
 # --- internals -------------------------------------------------------------------------------
 
 

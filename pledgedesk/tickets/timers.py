@@ -96,7 +96,28 @@ def timers_save_first(ticket: Ticket, rows: list[SlaTimer]) -> list[SlaTimer]:
     return rows
 
 
+def timers_refresh(tickets: list[Ticket], *, now: datetime) -> dict[int, dict[str, sla.Timer]]:
+    """The SLA sweep's recompute (issue 15) for ``tickets``, which the caller has locked: the
+    engine's timers as of ``now`` stored in place of theirs (a running row past its late
+    instant becomes ``breached``, with the engine's own ``late_at``) and returned by ticket
+    id, each with its clock's start (the cycle a warning or a breach belongs to). One query
+    reads their events, one statement writes their timers."""
+    ids = [t.pk for t in tickets]
+    events: dict[int, list[TicketEvent]] = {pk: [] for pk in ids}
+    for event in TicketEvent.objects.filter(ticket_id__in=ids).order_by("ticket_id", "at", "id"):
+        events[event.ticket_id].append(event)
+    verdicts = {t.pk: _timers(t, events[t.pk], now) for t in tickets}
+    SlaTimer.objects.filter(ticket_id__in=ids).delete()
+    SlaTimer.objects.bulk_create([_row(t, timer) for t in tickets
+                                  for timer in verdicts[t.pk].values()])
+    return verdicts
+
+
 def _verdict(ticket: Ticket, events: list[TicketEvent], now: datetime) -> list[SlaTimer]:
+    return [_row(ticket, timer) for timer in _timers(ticket, events, now).values()]
+
+
+def _timers(ticket: Ticket, events: list[TicketEvent], now: datetime) -> dict[str, sla.Timer]:
     policy = policy_for(ticket.policy_version)
     history = sla_events(ticket, events)
     org = ticket.organisation
@@ -113,7 +134,7 @@ def _verdict(ticket: Ticket, events: list[TicketEvent], now: datetime) -> list[S
             # A history the policy cannot evaluate is a bug in the desk, not the caller's input.
             which = f"ticket {ticket.number}" if ticket.number else "a new ticket"
             raise RuntimeError(f"{which}: {exc}") from exc
-    return [_row(ticket, timer) for timer in timers.values()]
+    return timers
 
 
 def _row(ticket: Ticket, timer: sla.Timer) -> SlaTimer:

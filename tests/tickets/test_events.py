@@ -60,6 +60,10 @@ FACTS = {
     EventKind.IDENTITY_VERIFIED: {"method": "call-back"},
     EventKind.CC_CHANGED: {"cc": [4, 5]},
     EventKind.AUTHORISATION_REJECTED: {},
+    EventKind.SLA_WARNING: {"metric": "follow_up", "cycle": "2026-01-05T15:00:00+00:00"},
+    EventKind.SLA_BREACHED: {"metric": "follow_up", "cycle": "2026-01-05T15:00:00+00:00"},
+    EventKind.ESCALATION_STEP: {"chain": "lead", "step": 1, "told": [7]},
+    EventKind.CUSTOMER_UPDATED: {"text": "Still on it.", "chain": "still_working"},
 }
 FACTS[EventKind.AUTHORISED] = {**FACTS[EventKind.CREATED], "hold": ""}
 
@@ -69,7 +73,8 @@ def test_every_kind_is_public_or_internal_and_the_known_internal_work_is_interna
     assert not set(PUBLIC_EVENT_KINDS) & set(INTERNAL_EVENT_KINDS)
     assert {"internal_note", "call_logged", "page_on_call", "assigned", "group_changed",
             "tags_changed", "exclusion_set", "exclusion_cleared",
-            "internal_attachment_added"} == set(INTERNAL_EVENT_KINDS)
+            "internal_attachment_added", "sla_warning", "sla_breached",
+            "escalation_step"} == set(INTERNAL_EVENT_KINDS)
     assert set(FACTS) == set(EventKind)
 
 
@@ -89,6 +94,9 @@ def test_internal_kinds_expose_no_facts_and_public_ones_only_their_own():
     assert public_facts("escalation_requested", {"reason": "x"}) == {"reason": "x"}
     assert public_facts("exclusion_set", {"reason": "x"}) == {}
     assert public_facts("made_up_kind", {"status": "x"}) is None
+    # Issue 15: the customer reads the update they were sent, never which chain sent it.
+    assert public_facts("customer_updated", FACTS[EventKind.CUSTOMER_UPDATED]) == {
+        "text": "Still on it."}
 
 
 @pytest.fixture
