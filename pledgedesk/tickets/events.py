@@ -60,7 +60,15 @@ class EventKind(StrEnum):
     EXCLUSION_CLEARED = "exclusion_cleared", False, True, _NONE, "Exclusion cleared"
     ESCALATION_REQUESTED = ("escalation_requested", True, False, frozenset({"reason"}),
                             "Customer requested escalation")
-    PAGE_ON_CALL = "page_on_call", False, False, _NONE, "On-call engineer paged"
+    # FG-8: intake asks for a page; "paged" is recorded only once a notification was sent.
+    PAGE_ON_CALL = "page_on_call", False, False, _NONE, "On-call page requested"
+    PAGE_REQUESTED = ("page_requested", False, False, _NONE,
+                      "Page to the on-call engineer requested")
+    PAGE_SENT = "page_sent", False, False, _NONE, "On-call engineer paged"
+    PAGE_ESCALATED = "page_escalated", False, False, _NONE, "Page escalated: not acknowledged"
+    PAGE_UNANSWERED = "page_unanswered", False, False, _NONE, "Page: nobody to page or answer"
+    PAGE_ACKNOWLEDGED = "page_acknowledged", False, False, _NONE, "Page acknowledged"
+    PAGE_RESOLVED = "page_resolved", False, False, _NONE, "Page resolved"
     ATTACHMENT_ADDED = ("attachment_added", True, False,
                         frozenset({"attachment", "filename", "size", "message"}),
                         "Attachment added")
