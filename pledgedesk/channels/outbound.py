@@ -179,6 +179,8 @@ def outbound_send(*, delivery_id: int | None, key: str, payload: dict,
     again on every retry. Raises PermanentFailure when the server refuses it for good (or a
     template is broken); any other exception is a failure worth retrying."""
     message = _prepared(delivery_id, key, payload, now)
+    if message.state == OutboundMessage.State.FAILED:  # a person retried the delivery
+        _mark(message, state=OutboundMessage.State.PENDING)
     if message.state != OutboundMessage.State.PENDING:
         return message  # sent, suppressed or failed before: nothing to do again
     addresses = _screened(message, now)
