@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import calls, oncall, outbox, tokens, views
+from pledgedesk.console import calls, notifications, oncall, outbox, tokens, views
 
 app_name = "console"
 urlpatterns = [
@@ -10,13 +10,15 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("tokens/", tokens.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.revoke, name="revoke_token"),
+    path("notifications/", notifications.notifications_page, name="notifications"),
+    path("notifications/badge/", notifications.notifications_badge,
+         name="notifications_badge"),
+    path("notifications/read/", notifications.notifications_mark_read,
+         name="notifications_read"),
+    path("notifications/settings/", notifications.notify_settings, name="notify_settings"),
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
     path("go/", views.search, name="search"),
-    path("calls/", calls.calls_page, name="calls"),  # FG-4: voicemail waiting for a person
-    path("calls/<int:call_id>/identify/", calls.identify, name="call_identify"),
-    path("calls/<int:call_id>/retry/", calls.retry, name="call_retry"),
-    path("calls/<int:call_id>/audio/", calls.audio, name="call_audio"),
     path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
     path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),
     path("oncall/schedules/<int:schedule_id>/settings/", oncall.schedule_settings,
@@ -39,6 +41,10 @@ urlpatterns = [
     path("oncall/me/", oncall.mine, name="oncall_mine"),
     path("oncall/ack/<str:token>/", oncall.acknowledge_link, name="oncall_ack"),  # no session
     path("oncall/feed/<str:token>.ics", oncall.feed, name="oncall_feed"),  # no session
+    path("calls/", calls.calls_page, name="calls"),  # FG-4: voicemail waiting for a person
+    path("calls/<int:call_id>/identify/", calls.identify, name="call_identify"),
+    path("calls/<int:call_id>/retry/", calls.retry, name="call_retry"),
+    path("calls/<int:call_id>/audio/", calls.audio, name="call_audio"),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/next/", views.next_ticket, name="next"),
     path("tickets/<int:number>/timers/", views.timers_panel, name="timers"),
