@@ -351,8 +351,9 @@ def _contact(organisation: Organisation, email: str) -> Contact:
 def widget_session_issue(user: WidgetUser) -> str:
     """A token the frame's forms carry instead of a cookie, signed with the desk's key and
     bound to this widget and contact; it ends when the host token does."""
-    return signing.dumps({"w": user.widget.public_id, "c": user.contact.pk,
-                          "x": int(user.expires_at.timestamp())}, salt=SESSION_SALT)
+    return signing.dumps({"w": user.widget.public_id, "c": user.contact.pk, "n": user.name,
+                          "e": user.email, "x": int(user.expires_at.timestamp())},
+                         salt=SESSION_SALT)
 
 
 def widget_session_verify(*, public_id: str, session: str, now: datetime) -> WidgetUser:
@@ -373,7 +374,7 @@ def widget_session_verify(*, public_id: str, session: str, now: datetime) -> Wid
     if widget is None or contact is None:
         raise WidgetRefused("this form's session no longer names a contact of this "
                             "organisation", field="session")
-    return WidgetUser(widget=widget, contact=contact, email="", name=contact.name,
+    return WidgetUser(widget=widget, contact=contact, email=data["e"], name=data["n"],
                       expires_at=expires_at)
 
 
