@@ -12,10 +12,12 @@ import pytest
 from django.test import Client
 
 from pledgedesk import clock
+from pledgedesk.api.calls import body_limit
 from pledgedesk.channels.calls_hooks import twilio_signature
 from pledgedesk.channels.models import InboundCall
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import Ticket
+from pledgedesk.web.uploads import request_body_limit
 from tests.channels.calls_helpers import (
     AFTER_HOURS,
     FG,
@@ -150,3 +152,7 @@ def test_the_json_shape_carries_audio_to_the_ticket():
     ticket = Ticket.objects.get(number=body["ticket"])
     assert ticket.attachments.get().content_type == "audio/mpeg"
     assert json.loads(json.dumps(InboundCall.objects.get().fields))["audio"]["size"] == 9
+
+
+def test_the_servers_event_loop_lets_a_full_voicemail_through():
+    assert request_body_limit(PATH.format("pledgedesk")) >= body_limit()
