@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import calls, notifications, oncall, outbox, tokens, views
+from pledgedesk.console import calls, mail, notifications, oncall, outbox, tokens, views, widget
 
 app_name = "console"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("tokens/", tokens.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.revoke, name="revoke_token"),
+    path("widgets/", widget.widgets_page, name="widgets"),
+    path("widgets/<int:org_id>/", widget.widget_page, name="widget"),
+    path("widgets/<int:org_id>/rotate/", widget.rotate, name="widget_rotate"),
     path("notifications/", notifications.notifications_page, name="notifications"),
     path("notifications/badge/", notifications.notifications_badge,
          name="notifications_badge"),
@@ -18,6 +21,7 @@ urlpatterns = [
     path("notifications/settings/", notifications.notify_settings, name="notify_settings"),
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
+    path("mail/", mail.mail_page, name="mail"),  # outbound mail that failed or bounced
     path("go/", views.search, name="search"),
     path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
     path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),
