@@ -34,7 +34,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 
 from pledgedesk.accounts.models import Contact, ContactEmail
@@ -410,26 +409,3 @@ def access_link_check(*, token: str, ticket: Ticket, contact: Contact) -> str:
     if ticket.hold != Ticket.Hold.AWAITING_AUTHORISATION:
         return "This request has already been decided; the link works once."
     return ""
-
-
-# --- reads: threading and what the console shows ----------------------------------------------
-
-
-def ticket_by_outbound_ids(message_ids) -> Ticket | None:
-    """The ticket of the latest outbound message among ``message_ids`` (a reply to our mail)."""
-    ids = [i for i in message_ids if i]
-    if not ids:
-        return None
-    found = (OutboundMessage.objects.filter(message_id__in=ids)
-             .select_related("ticket__organisation").order_by("-created_at", "-pk").first())
-    return found.ticket if found else None
-
-
-def ticket_mail(ticket: Ticket) -> list[OutboundMessage]:
-    return list(OutboundMessage.objects.filter(ticket=ticket).prefetch_related("recipients")
-                .order_by("created_at", "pk"))
-
-
-def bouncing(addresses) -> set[str]:
-    return set(BouncingAddress.objects.filter(
-        Q(address__in=[a.lower() for a in addresses])).values_list("address", flat=True))

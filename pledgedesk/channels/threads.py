@@ -10,14 +10,15 @@ into a subject, and a stranger quoting one must never land in someone else's con
 from __future__ import annotations
 
 from pledgedesk.accounts.models import Contact
-from pledgedesk.channels import outbound, selectors
+from pledgedesk.channels import outbound_selectors, selectors
 from pledgedesk.channels.parsing import ParsedMail, ticket_tag
 from pledgedesk.tickets.models import Ticket
 
 
 def thread_for(mail: ParsedMail, contact: Contact) -> Ticket | None:
     ids = (*mail.in_reply_to, *reversed(mail.references))
-    ticket = selectors.ticket_by_message_ids(ids) or outbound.ticket_by_outbound_ids(ids)
+    ticket = (selectors.ticket_by_message_ids(ids)
+              or outbound_selectors.ticket_by_outbound_ids(ids))
     if ticket is not None and ticket.organisation_id == contact.organisation_id:
         return ticket
     number = ticket_tag(mail.subject)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.console import calls, notifications, oncall, outbox, tokens, views, widget
+from pledgedesk.console import calls, mail, notifications, oncall, outbox, tokens, views, widget
 
 app_name = "console"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/settings/", notifications.notify_settings, name="notify_settings"),
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
+    path("mail/", mail.mail_page, name="mail"),  # outbound mail that failed or bounced
     path("go/", views.search, name="search"),
     path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
     path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),

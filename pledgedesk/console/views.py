@@ -19,6 +19,7 @@ from pledgedesk import clock
 from pledgedesk.accounts import services as accounts
 from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
 from pledgedesk.channels.calls_selectors import calls_on_ticket
+from pledgedesk.channels.outbound_selectors import ticket_mail
 from pledgedesk.console import forms, selectors
 from pledgedesk.console.history import describe
 from pledgedesk.console.models import AgentPreference
@@ -257,6 +258,7 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         requester_phones=list(requester.phones.all()) if requester else [],
         **_account_panels(request, found, policy, forms_given),
         calls=calls_on_ticket(found),
+        mail=ticket_mail(found),
         section="queue")
 
 
