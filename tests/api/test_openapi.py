@@ -24,6 +24,9 @@ ENDPOINTS = {
     ("/api/v1/tickets/{number}/attachments", "get"),
     ("/api/v1/tickets/{number}/attachments", "post"),
     ("/api/v1/attachments/{attachment_id}", "get"), ("/api/v1/timers/breaching", "get"),
+    ("/api/v1/organisations/{org_id}/widget", "get"),
+    ("/api/v1/organisations/{org_id}/widget", "put"),
+    ("/api/v1/organisations/{org_id}/widget/secret", "post"),
 }
 
 
