@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pledgedesk.portal import views, widget
+from pledgedesk.portal import access_link, views, widget
 
 app_name = "portal"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
     path("people/<int:contact_id>/authorised/", views.person_authorised,
          name="person_authorised"),
     path("access/<int:number>/", views.decide_access, name="decide_access"),
+    # FG-10 by mail: the signed link the primary contact is sent (shows; never decides)
+    path("access/<int:number>/link/<str:token>/", access_link.access_link, name="access_link"),
     path("policy/", views.policy, name="policy"),
     path("policy/<slug:key>/", views.policy, name="policy_by_key"),
     path("widget/<slug:public_id>/", widget.frame, name="widget"),
