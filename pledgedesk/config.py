@@ -50,6 +50,10 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
     message is written as a file under ``<data dir>/mail`` so a demo user can read the link.
 ``PLEDGEDESK_FROM_EMAIL``
     The From address of outgoing mail. Default: ``pledgedesk@localhost``.
+``PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS``
+    Comma-separated IP addresses or networks webhooks may be sent to although they are
+    private, loopback or reserved (an internal SIEM at ``10.20.0.0/16``, say). Everything else
+    must be a public address (server-side request forgery, docs/webhooks.md). Default: none.
 ``PLEDGEDESK_CALLS_SECRET``
     The shared secret a telephony provider signs voicemail callbacks with (HMAC-SHA256,
     docs/calls.md), at least 16 characters; enables ``POST /hooks/calls/pledgedesk/``.
@@ -138,6 +142,7 @@ class Config:
     header_timeout: int = DEFAULT_HEADER_TIMEOUT
     body_timeout: int = DEFAULT_BODY_TIMEOUT
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    webhook_allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     public_url: str = DEFAULT_PUBLIC_URL
     # (provider name in the hook's URL, signature scheme, secret): voicemail callbacks
     call_providers: tuple[tuple[str, str, str], ...] = ()
@@ -163,6 +168,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         header_timeout=_seconds(env, "PLEDGEDESK_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
         body_timeout=_seconds(env, "PLEDGEDESK_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
         trusted_proxies=_trusted_proxies(env),
+        webhook_allowed_networks=_networks(env, "PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS"),
         public_url=_public_url(env),
         call_providers=_call_providers(env),
     )
@@ -316,8 +322,12 @@ def _public_url(env: Mapping[str, str]) -> str:
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple:
+    return _networks(env, "PLEDGEDESK_TRUSTED_PROXIES")
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple:
     networks = []
-    for entry in env.get("PLEDGEDESK_TRUSTED_PROXIES", "").split(","):
+    for entry in env.get(name, "").split(","):
         entry = entry.strip()
         if not entry:
             continue
@@ -325,7 +335,7 @@ def _trusted_proxies(env: Mapping[str, str]) -> tuple:
             # strict: "192.168.1.1/16" (host bits set) is more likely a typo than a network.
             networks.append(ipaddress.ip_network(entry))
         except ValueError:
-            raise ConfigError(f"PLEDGEDESK_TRUSTED_PROXIES: {entry!r} is not an IP address or "
+            raise ConfigError(f"{name}: {entry!r} is not an IP address or "
                               "network (e.g. 10.0.0.1 or 10.0.0.0/24)") from None
     return tuple(networks)
 

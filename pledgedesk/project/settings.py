@@ -30,6 +30,8 @@ DEBUG = CONFIG.debug
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 # Reverse proxies whose X-Forwarded-For names the client (web.signin.client_address).
 PLEDGEDESK_TRUSTED_PROXIES = CONFIG.trusted_proxies
+# Private networks webhooks may reach (webhooks.network); every other address must be public.
+PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS = CONFIG.webhook_allowed_networks
 # Where people reach the desk: the base of every link in mail, pages and feeds.
 PLEDGEDESK_PUBLIC_URL = CONFIG.public_url
 

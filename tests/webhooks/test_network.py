@@ -102,3 +102,16 @@ def test_the_deployment_may_allow_a_private_network(settings, dns):
     assert found == [ipaddress.ip_address("10.0.0.5")]
     with pytest.raises(InvalidInput, match=r"192\.168\.0\.1"):
         network.check_url("http://192.168.0.1/")
+
+
+def test_the_allowed_networks_come_from_the_environment(tmp_path):
+    from pledgedesk import config
+
+    loaded = config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path),
+                          "PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS": "10.20.0.0/16, ::1"})
+    assert loaded.webhook_allowed_networks == (ipaddress.ip_network("10.20.0.0/16"),
+                                               ipaddress.ip_network("::1/128"))
+    assert config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path)}).webhook_allowed_networks == ()
+    with pytest.raises(config.ConfigError, match=r"^PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS: "):
+        config.load({"PLEDGEDESK_DATA_DIR": str(tmp_path),
+                     "PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS": "intranet"})
