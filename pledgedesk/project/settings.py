@@ -17,10 +17,11 @@ except _config.ConfigError as exc:
 DATA_DIR = CONFIG.data_dir
 PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
 # What this deployment serves (issue 21): the policy page offers a channel or feature only when
-# it is here. The desk has the portal and the API; mail intake (a mailbox per address), the
-# widget, call intake (a number per line), chat, the knowledge base and its votes, paging and
-# hour banks do not exist yet, and the issues that build them switch their part on here.
-PLEDGEDESK_SERVES = _Deployment(portal=True, api=True)
+# it is here. The desk has the portal, the API and the embeddable widget (issue 14); mail
+# intake (a mailbox per address), call intake (a number per line), chat, the knowledge base and
+# its votes, paging and hour banks do not exist yet, and the issues that build them switch
+# their part on here.
+PLEDGEDESK_SERVES = _Deployment(portal=True, api=True, widget=True)
 SECRET_KEY = CONFIG.secret_key
 # Telephony providers whose signed voicemail callbacks /hooks/calls/<name>/ takes (FG-4, FG-8):
 # name -> {"scheme": "hmac-sha256" | "twilio", "secret": ...}. Secrets never in a policy file.
