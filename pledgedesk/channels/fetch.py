@@ -58,8 +58,8 @@ def elapsing(start: datetime) -> Callable[[], datetime]:
 def mailbox_fetch(*, imap: ImapConfig, now: Callable[[], datetime], move_to: str | None = None,
                   report: Callable[[Outcome], None] | None = None,
                   batch: int = BATCH) -> FetchResult:
-    """Fetch ``imap``'s new messages, store each, mark it seen (or move it to ``move_to``),
-    then process it; finally process whatever earlier runs stored and did not finish.
+    """Process whatever earlier runs stored and did not finish, then fetch ``imap``'s new
+    messages, store each, mark it seen (or move it to ``move_to``), then process it.
     ``report`` is told each outcome as it happens."""
     holder = secrets.token_hex(8)
     cursor = _lease(imap.name, holder, now())
@@ -72,14 +72,16 @@ def mailbox_fetch(*, imap: ImapConfig, now: Callable[[], datetime], move_to: str
 
     error = ""
     try:
+        # What an earlier run stored and did not finish goes first: a reply then still finds
+        # the ticket its parent opens.
+        for outcome in inbound_recover(now=now()):
+            tell(outcome)
         with _connect(imap) as box:
             for chunk in _new_uids(box, cursor, batch):
                 new_rows = _take(box, chunk, imap.name, now, move_to, result)
                 _advance(imap.name, holder, max(chunk), now())
                 for pk in new_rows:
                     tell(inbound_process(message_id=pk, now=now()))
-        for outcome in inbound_recover(now=now()):
-            tell(outcome)
         return result
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from imap_tools import AND, MailBoxUnencrypted
+from imap_tools import AND, MailBoxUnencrypted, MailMessageFlags
 
 from pledgedesk import cli
 from pledgedesk.channels import fetch as fetch_module
@@ -161,3 +161,92 @@ def test_a_wrong_password_is_one_line(imap_server, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("pledgedesk: PLEDGEDESK_IMAP_URL: cannot fetch from imap://desk@")
     assert "wrong" not in err and len(err.splitlines()) == 1
+
+
+def _flag(server, folder, seen: bool):
+    with _box(server, folder) as box:
+        box.flag(box.uids(), MailMessageFlags.SEEN, seen)
+
+
+def test_only_uids_above_the_remembered_one_are_fetched(imap_server, folder):
+    org = organisation("crm-severity-colours")
+    sender = contact(org).emails.first().address
+    _deliver(imap_server, folder, mail(sender=sender, message_id="<u1@x>"))
+    config = _config(imap_server, folder)
+    assert mailbox_fetch(imap=config, now=_clock()).stored == 1
+    cursor = MailboxCursor.objects.get(mailbox=config.name)
+    assert cursor.last_uid == 1
+
+    # A person marks the first one unread again in their mail client; a new one arrives.
+    _flag(imap_server, folder, False)
+    _deliver(imap_server, folder, mail(sender=sender, message_id="<u2@x>", subject="Two"))
+    again = mailbox_fetch(imap=config, now=_clock())
+
+    assert (again.stored, again.duplicates) == (1, 0)  # the first was not even downloaded
+    assert MailboxCursor.objects.get(mailbox=config.name).last_uid == 2
+
+
+def test_the_first_contact_takes_only_what_nobody_has_read(imap_server, folder):
+    with _box(imap_server) as box:
+        box.append(mail(message_id="<old@x>"), folder, flag_set=[MailMessageFlags.SEEN])
+        box.append(mail(message_id="<new@x>", body="new\n"), folder, flag_set=())
+    result = mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
+    assert result.stored == 1
+    assert list(InboundMessage.objects.values_list("message_id", flat=True)) == ["new@x"]
+
+
+def test_a_new_uidvalidity_fetches_everything_again_and_dedupes(imap_server, folder):
+    org = organisation("crm-severity-colours")
+    sender = contact(org).emails.first().address
+    first = [mail(sender=sender, message_id=f"<v{i}@x>", subject=f"V{i}") for i in range(2)]
+    _deliver(imap_server, folder, *first)
+    config = _config(imap_server, folder)
+    mailbox_fetch(imap=config, now=_clock())
+    before = MailboxCursor.objects.get(mailbox=config.name).uidvalidity
+
+    # The folder is deleted and restored from a backup (read, this time), plus one new.
+    with _box(imap_server) as box:
+        box.folder.delete(folder)
+        box.folder.create(folder)
+    with _box(imap_server) as box:
+        for raw in first:
+            box.append(raw, folder, flag_set=[MailMessageFlags.SEEN])
+    _deliver(imap_server, folder, mail(sender=sender, message_id="<v2@x>", subject="V2"))
+
+    again = mailbox_fetch(imap=config, now=_clock(T0 + timedelta(hours=1)))
+
+    cursor = MailboxCursor.objects.get(mailbox=config.name)
+    assert cursor.uidvalidity != before and cursor.last_uid == 3
+    assert (again.stored, again.duplicates) == (1, 2)
+    assert InboundMessage.objects.count() == 3 and Ticket.objects.count() == 3
+
+
+def test_the_worker_task_polls_every_mailbox_and_takes_over_what_a_crash_left(
+        imap_server, folder, monkeypatch):
+    from pledgedesk import clock
+    from pledgedesk.channels.services import LEASE, inbound_store
+    from pledgedesk.channels.tasks import mail_poll_every_minute
+
+    org = organisation("crm-severity-colours")
+    sender = contact(org).emails.first().address
+    other = f"{folder}-b"
+    with _box(imap_server) as box:
+        box.folder.create(other)
+    _deliver(imap_server, folder, mail(sender=sender, message_id="<a@x>", subject="A"))
+    _deliver(imap_server, other, mail(sender=sender, message_id="<b@x>", subject="B"))
+    wrong = f"imap://desk:wrong@127.0.0.1:{imap_server.port}/INBOX"
+    urls = [imap_server.url.replace("/INBOX", f"/{name}") for name in (folder, other)]
+    monkeypatch.setenv("PLEDGEDESK_IMAP_URL", f"{urls[0]}\n {wrong} {urls[1]}")
+    # Piped in earlier by the MTA; its processor was killed mid-intake.
+    row, _ = inbound_store(raw=mail(sender=sender, message_id="<c@x>", subject="C"),
+                           mailbox="pipe", now=T0)
+    InboundMessage.objects.filter(pk=row.pk).update(state="processing", attempts=1,
+                                                    lease_until=T0 + LEASE)
+
+    with clock.use(clock.FixedClock(T0 + LEASE)):
+        mail_poll_every_minute.call_local()
+
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["A", "B", "C"]
+    bad = MailboxCursor.objects.get(mailbox=f"imap://desk@127.0.0.1:{imap_server.port}/INBOX")
+    assert bad.last_error.startswith("MailboxLoginError") and bad.locked_until is None
+    assert MailboxCursor.objects.exclude(pk=bad.pk).filter(last_error="").count() == 2
