@@ -8,7 +8,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from pledgedesk import __version__
-from pledgedesk.api import attachments, errors, notifications, outbox, tickets, timers, widget
+from pledgedesk.api import attachments, errors, notifications, oncall, outbox, tickets, timers, widget
 from pledgedesk.api.auth import TokenAuth
 
 api = NinjaAPI(
@@ -31,4 +31,5 @@ api.add_router("", attachments.router)
 api.add_router("", timers.router)
 api.add_router("", outbox.router)
 api.add_router("", notifications.router)
+api.add_router("", oncall.router)
 api.add_router("", widget.router)

@@ -56,6 +56,9 @@ class Api:
                                  content_type="application/json",
                                  headers=self._headers(headers))
 
+    def delete(self, path, body=None, headers=None):
+        return self.client.delete(_url(path), headers=self._headers(headers))
+
     def raw(self, method, path, data, content_type="application/json", headers=None):
         return getattr(self.client, method)(_url(path), data, content_type=content_type,
                                             headers=self._headers(headers))

@@ -27,7 +27,9 @@ ENDPOINTS = {
     ("/api/v1/organisations/{org_id}/widget", "get"),
     ("/api/v1/organisations/{org_id}/widget", "put"),
     ("/api/v1/organisations/{org_id}/widget/secret", "post"),
-}
+    # on-call (FG-8, FG-11)
+    ("/api/v1/oncall/schedules", "get"), ("/api/v1/oncall/schedules", "post"),
+    ("/api/v1/oncall/schedules/{schedule_id}
 
 
 @pytest.fixture
