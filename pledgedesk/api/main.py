@@ -8,7 +8,16 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from pledgedesk import __version__
-from pledgedesk.api import attachments, errors, notifications, oncall, outbox, tickets, timers, widget
+from pledgedesk.api import (
+    attachments,
+    errors,
+    notifications,
+    oncall,
+    outbox,
+    tickets,
+    timers,
+    widget,
+)
 from pledgedesk.api.auth import TokenAuth
 
 api = NinjaAPI(

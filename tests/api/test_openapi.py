@@ -29,7 +29,22 @@ ENDPOINTS = {
     ("/api/v1/organisations/{org_id}/widget/secret", "post"),
     # on-call (FG-8, FG-11)
     ("/api/v1/oncall/schedules", "get"), ("/api/v1/oncall/schedules", "post"),
-    ("/api/v1/oncall/schedules/{schedule_id}
+    ("/api/v1/oncall/schedules/{schedule_id}", "get"),
+    ("/api/v1/oncall/schedules/{schedule_id}", "patch"),
+    ("/api/v1/oncall/schedules/{schedule_id}/roster", "get"),
+    ("/api/v1/oncall/schedules/{schedule_id}/layers", "post"),
+    ("/api/v1/oncall/schedules/{schedule_id}/layers/{layer_id}", "put"),
+    ("/api/v1/oncall/schedules/{schedule_id}/layers/{layer_id}", "delete"),
+    ("/api/v1/oncall/schedules/{schedule_id}/overrides", "post"),
+    ("/api/v1/oncall/schedules/{schedule_id}/overrides/{override_id}", "delete"),
+    ("/api/v1/oncall/schedules/{schedule_id}/swaps", "post"),
+    ("/api/v1/oncall/schedules/{schedule_id}/swaps/{swap_id}/decision", "post"),
+    ("/api/v1/oncall/pages", "get"), ("/api/v1/oncall/pages/{page_id}", "get"),
+    ("/api/v1/oncall/pages/{page_id}/acknowledge", "post"),
+    ("/api/v1/oncall/pages/{page_id}/resolve", "post"),
+    ("/api/v1/oncall/me/webhooks", "post"), ("/api/v1/oncall/me/webhooks/{method_id}", "delete"),
+    ("/api/v1/oncall/me/feeds", "post"), ("/api/v1/oncall/me/feeds/{feed_id}", "delete"),
+}
 
 
 @pytest.fixture
