@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from pledgedesk.channels.services import inbound_process, inbound_store
 from pledgedesk.errors import Conflict, NotFound
 from pledgedesk.oncall import services, tokens
 from pledgedesk.oncall.models import Page, PageNotification
@@ -200,3 +201,18 @@ def test_resolving_a_page_stops_it(desk):
     with pytest.raises(Conflict):
         services.page_resolve(page_id=page.pk, agent=desk.fay, via="console",
                               now=SATURDAY_2AM + timedelta(minutes=6))
+
+
+def test_a_mailed_urgent_request_at_night_becomes_a_ticket_and_pages_nobody(desk):
+    sender = desk.requester.emails.first().address
+    raw = (f"From: {sender}\r\nTo: support@fax.example\r\nSubject: URGENT: all fax lines down"
+           "\r\nMessage-ID: <night-1@fax.example>\r\nDate: Sat, 10 Jan 2026 02:00:00 -0600\r\n"
+           "\r\nProduction is down, please page someone.\r\n").encode()
+    row, _ = inbound_store(raw=raw, mailbox="INBOX", now=SATURDAY_2AM)
+    outcome = inbound_process(message_id=row.pk, now=SATURDAY_2AM)
+    drain(now=SATURDAY_2AM)
+    services.advance_pages(now=SATURDAY_2AM + timedelta(hours=1))
+    ticket = TicketEvent.objects.get(kind="created").ticket
+    assert ticket.channel == "email" and outcome is not None
+    assert not Page.objects.exists() and _pages_mailed() == []
+    assert _kinds(ticket) == []
