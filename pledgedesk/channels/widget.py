@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from pledgedesk.accounts.models import Agent, Contact, ContactEmail, Organisation
 from pledgedesk.channels.models import WidgetSettings
@@ -64,7 +65,7 @@ class WidgetRefused(DeskError):
 @dataclass(frozen=True)
 class IssuedSecret:
     widget: WidgetSettings
-    secret: str  # shown once, to the administrator who created or rotated it
+    secret: str = field(repr=False)  # shown once, to the administrator who made it
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class WidgetUser:
 # --- settings (administrators) ---------------------------------------------------------------
 
 
+@sensitive_variables("secret")  # kept out of Django's error reports
 def widget_create(*, agent: Agent | None, organisation: Organisation, origins: Sequence[str],
                   now: datetime) -> IssuedSecret:
     """Switch the widget on for ``organisation``, embeddable from ``origins``; the secret is
@@ -112,6 +114,7 @@ def widget_set_origins(*, agent: Agent | None, organisation: Organisation,
     return widget
 
 
+@sensitive_variables("secret")
 def widget_rotate_secret(*, agent: Agent | None, organisation: Organisation, now: datetime,
                          grace: timedelta = ROTATION_GRACE) -> IssuedSecret:
     """A new secret, shown once. Tokens signed with the one it replaces verify for ``grace``
@@ -244,6 +247,7 @@ def _loopback(host: str) -> bool:
 # --- the host token ----------------------------------------------------------------------------
 
 
+@sensitive_variables("token")
 def widget_token_verify(*, public_id: str, token: str, now: datetime) -> WidgetUser:
     """The contact a host token names, or WidgetRefused saying why. The token is a compact
     JWS, HS256 only, signed with the widget's secret (or the previous one, within its grace),
@@ -262,6 +266,7 @@ def widget_token_verify(*, public_id: str, token: str, now: datetime) -> WidgetU
                       name=(name or contact.name)[:200], expires_at=expires_at)
 
 
+@sensitive_variables("token", "key")
 def _claims(widget: WidgetSettings, token: str, now: datetime) -> dict:
     if not token:
         raise WidgetRefused("no token: the host product must supply one", field="token")

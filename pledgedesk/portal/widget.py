@@ -23,6 +23,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
 from pledgedesk import clock
@@ -57,7 +58,9 @@ def framed(view):
         response["Cache-Control"] = "no-store"
         return response
 
-    return csrf_exempt(xframe_options_exempt(wrapper))
+    # The host token and the session never appear in Django's error reports.
+    return csrf_exempt(xframe_options_exempt(
+        sensitive_post_parameters("host_token", "session")(wrapper)))
 
 
 @require_safe

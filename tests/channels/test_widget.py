@@ -420,3 +420,20 @@ def test_rk2_copying_the_administrator_through_the_widget(admin):
                                     now=NOW)
     assert list(copied.cc.all()) == [boss] and not copied.administrator_not_included
     assert alone.administrator_not_included
+
+
+# --- the secret stays secret ------------------------------------------------------------------
+
+
+def test_the_secret_is_not_in_reprs_or_logs(pr, admin, caplog):
+    org, ana, issued = pr
+    caplog.set_level("DEBUG")
+    assert issued.secret not in repr(issued)
+    rotated = w.widget_rotate_secret(agent=admin, organisation=org, now=NOW)
+    token = host_token(rotated.widget, rotated.secret, email=email_of(ana), at=NOW)
+    user = verify(rotated.widget, token)
+    w.widget_request_create(user=user, subject="S", description="x", priority=None, now=NOW)
+    with pytest.raises(w.WidgetRefused):
+        verify(rotated.widget, token + "x")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert all(secret not in logged for secret in (issued.secret, rotated.secret, token))

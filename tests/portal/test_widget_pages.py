@@ -273,3 +273,27 @@ def test_a_host_token_cannot_name_a_contact_of_another_organisation(client, pr):
                            {"host_token": token_of(issued, outsider)})
     assert response.status_code == 401
     assert "is not a contact of Piperocks Client" in response.content.decode()
+
+
+
+def test_a_failure_report_hides_the_host_token_and_the_session(client, pr, monkeypatch,
+                                                               caplog):
+    """Django's error report (the 500 mail, the debug page) shows POST data: not these."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    _, ana, issued = pr
+
+    def fail(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("pledgedesk.portal.widget.widget_token_verify", fail)
+    client.raise_request_exception = False
+    token = token_of(issued, ana)
+    response = client.post(frame_url(issued.widget, "start"),
+                           {"host_token": token, "host_origin": "https://app.example.com"})
+    assert response.status_code == 500
+    failed = next(r.request for r in caplog.records if r.name == "django.request")
+    shown = SafeExceptionReporterFilter().get_post_parameters(failed)
+    assert shown["host_token"] != token and "*" in shown["host_token"]
+    assert shown["host_origin"] == "https://app.example.com"
+    assert token not in caplog.text
