@@ -172,3 +172,13 @@ def test_a_customer_contact_cannot_open_a_feed_or_answer_a_page(client, desk,  #
     client.force_login(outsider.user)
     assert client.get("/console/oncall/me/").status_code == 302
     assert client.post("/console/oncall/pages/1/acknowledge/").status_code == 302
+
+
+def test_the_ticket_history_says_who_was_paged_how_and_why(client, desk, saturday):  # noqa: F811
+    ticket = desk.ticket()
+    drain(now=SATURDAY_2AM)
+    client.force_login(desk.fay.user)
+    text = client.get(f"/console/tickets/{ticket.number}/").content.decode()
+    assert "On-call page requested" in text
+    assert "Page requested: Eve Engineer by email" in text
+    assert "On-call engineer paged: Eve Engineer by email, notification 1" in text
