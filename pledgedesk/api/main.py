@@ -16,6 +16,7 @@ from pledgedesk.api import (
     outbox,
     tickets,
     timers,
+    webhooks,
     widget,
 )
 from pledgedesk.api.auth import TokenAuth
@@ -42,3 +43,4 @@ api.add_router("", outbox.router)
 api.add_router("", notifications.router)
 api.add_router("", oncall.router)
 api.add_router("", widget.router)
+api.add_router("", webhooks.router)

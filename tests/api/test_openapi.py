@@ -27,6 +27,15 @@ ENDPOINTS = {
     ("/api/v1/organisations/{org_id}/widget", "get"),
     ("/api/v1/organisations/{org_id}/widget", "put"),
     ("/api/v1/organisations/{org_id}/widget/secret", "post"),
+    # webhooks (issue 15)
+    ("/api/v1/webhooks", "get"), ("/api/v1/webhooks", "post"),
+    ("/api/v1/webhooks/event-types", "get"),
+    ("/api/v1/webhooks/{subscription_id}", "get"),
+    ("/api/v1/webhooks/{subscription_id}", "patch"),
+    ("/api/v1/webhooks/{subscription_id}/rotate", "post"),
+    ("/api/v1/webhooks/{subscription_id}/deliveries", "get"),
+    ("/api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}", "get"),
+    ("/api/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/replay", "post"),
     # on-call (FG-8, FG-11)
     ("/api/v1/oncall/schedules", "get"), ("/api/v1/oncall/schedules", "post"),
     ("/api/v1/oncall/schedules/{schedule_id}", "get"),
