@@ -216,3 +216,16 @@ def test_a_mailed_urgent_request_at_night_becomes_a_ticket_and_pages_nobody(desk
     assert ticket.channel == "email" and outcome is not None
     assert not Page.objects.exists() and _pages_mailed() == []
     assert _kinds(ticket) == []
+
+
+def test_advancing_twice_at_one_instant_takes_one_step(desk):
+    ticket = desk.ticket()
+    drain(now=SATURDAY_2AM)
+    later = SATURDAY_2AM + timedelta(minutes=15)
+    assert services.advance_pages(now=later) == 1
+    assert services.advance_pages(now=later) == 0  # a second sweep (another worker) finds nothing due
+    drain(now=later)
+    drain(now=later)
+    assert Page.objects.get(ticket=ticket).step == 2
+    assert _sent_to() == ["eve@desk.example"] * 2
+    assert TicketEvent.objects.filter(ticket=ticket, kind="page_sent").count() == 2
