@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProservicesConfig(AppConfig):
+    name = "pledgedesk.proservices"
+    label = "proservices"
