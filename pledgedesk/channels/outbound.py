@@ -77,6 +77,8 @@ class MailPlan:
 
 @planner("mail-out")
 def plan(notice: EventNotice, *, now: datetime) -> list[Planned]:
+    if notice.kind not in _RULES:
+        return []  # most events tell nobody anything by mail: no query for them
     return mail_plan(event_id=notice.event_id, now=now)
 
 
@@ -182,15 +184,15 @@ def outbound_send(*, delivery_id: int | None, key: str, payload: dict,
         _mark(message, state=OutboundMessage.State.PENDING)
     if message.state != OutboundMessage.State.PENDING:
         return message  # sent, suppressed or failed before: nothing to do again
-    addresses = _screened(message, now)
-    if not addresses:
+    recipients = _screened(message, now)
+    if not recipients:
         return message
     try:
-        _send(message, addresses)
+        _send(message, recipients)
     except Exception as exc:
         return _failed(message, exc, now)
     with transaction.atomic():
-        message.recipients.filter(address__in=addresses).update(
+        message.recipients.filter(address__in=[r.address for r in recipients]).update(
             state=OutboundRecipient.State.SENT, sent_at=now)
         _mark(message, state=OutboundMessage.State.SENT, sent_at=now, last_error="",
               attempts=message.attempts + 1)
@@ -287,13 +289,13 @@ def _thread(ticket: Ticket) -> list[str]:
     return ids
 
 
-def _screened(message: OutboundMessage, now: datetime) -> list[str]:
-    """The addresses to send to now. Automatic mail skips an address that had its hourly share
+def _screened(message: OutboundMessage, now: datetime) -> list[OutboundRecipient]:
+    """The recipients to send to now. Automatic mail skips an address that had its hourly share
     of automatic mail or bounced lately; each skipped one is recorded with its reason. With
     none left the message is suppressed."""
     pending = list(message.recipients.filter(state=OutboundRecipient.State.PENDING))
     if not message.automatic:
-        return [r.address for r in pending]
+        return pending
     limit = int(getattr(settings, "PLEDGEDESK_MAIL_AUTO_LIMIT", DEFAULT_AUTO_LIMIT))
     bouncing = set(BouncingAddress.objects.filter(
         address__in=[r.address for r in pending], last_at__gt=now - BOUNCE_HOLD,
@@ -310,7 +312,7 @@ def _screened(message: OutboundMessage, now: datetime) -> list[str]:
                 state=OutboundRecipient.State.SUPPRESSED, reason=reason)
             reasons.append(f"{row.address}: {reason}")
         else:
-            keep.append(row.address)
+            keep.append(row)
     if not keep:
         _mark(message, state=OutboundMessage.State.SUPPRESSED, last_error="; ".join(reasons))
         log.info("outbound mail %s suppressed: %s", message.message_id, "; ".join(reasons))
@@ -323,8 +325,7 @@ def _automatic_sent(address: str, now: datetime) -> int:
         sent_at__lte=now).count()
 
 
-def _send(message: OutboundMessage, addresses: list[str]) -> None:
-    roles = dict(message.recipients.values_list("address", "role"))
+def _send(message: OutboundMessage, recipients: list[OutboundRecipient]) -> None:
     headers = {"Message-ID": f"<{message.message_id}>", "Reply-To": message.reply_to}
     if message.in_reply_to:
         headers["In-Reply-To"] = f"<{message.in_reply_to}>"
@@ -335,12 +336,13 @@ def _send(message: OutboundMessage, addresses: list[str]) -> None:
         headers["X-Auto-Response-Suppress"] = "All"
     mail = EmailMultiAlternatives(
         subject=message.subject, body=message.text, from_email=message.sender,
-        to=[a for a in addresses if roles.get(a) == "to"],
-        cc=[a for a in addresses if roles.get(a) == "cc"], headers=headers,
+        to=[r.address for r in recipients if r.role == "to"],
+        cc=[r.address for r in recipients if r.role == "cc"], headers=headers,
         connection=get_connection(fail_silently=False))
     if message.html:
         mail.attach_alternative(message.html, "text/html")
-    for row in Attachment.objects.filter(pk__in=message.attachments).order_by("pk"):
+    files = Attachment.objects.filter(pk__in=message.attachments) if message.attachments else ()
+    for row in sorted(files, key=lambda a: a.pk):
         with row.file.open("rb") as handle:
             mail.attach(row.filename, handle.read(), row.content_type or None)
     mail.send(fail_silently=False)

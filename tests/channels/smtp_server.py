@@ -58,7 +58,8 @@ class SmtpServer:
         return self.handler.received
 
     def start(self) -> SmtpServer:
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                      server_hostname="localhost")
         self._controller.start()
         return self
 
