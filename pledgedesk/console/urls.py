@@ -1,6 +1,16 @@
 from django.urls import path
 
-from pledgedesk.console import calls, mail, notifications, oncall, outbox, tokens, views, widget
+from pledgedesk.console import (
+    calls,
+    mail,
+    notifications,
+    oncall,
+    outbox,
+    tokens,
+    views,
+    webhooks,
+    widget,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -22,6 +32,17 @@ urlpatterns = [
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
     path("mail/", mail.mail_page, name="mail"),  # outbound mail that failed or bounced
+    path("webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path("webhooks/new/", webhooks.webhook_new, name="webhook_new"),
+    path("webhooks/<int:subscription_id>/", webhooks.webhook_page, name="webhook"),
+    path("webhooks/<int:subscription_id>/rotate/", webhooks.webhook_rotate,
+         name="webhook_rotate"),
+    path("webhooks/<int:subscription_id>/active/", webhooks.webhook_active,
+         name="webhook_active"),
+    path("webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/",
+         webhooks.delivery_page, name="webhook_delivery"),
+    path("webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/replay/",
+         webhooks.delivery_replay, name="webhook_replay"),
     path("go/", views.search, name="search"),
     path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
     path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from pledgedesk.accounts.models import Organisation
 from pledgedesk.errors import NotFound
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import Message, TicketEvent
@@ -78,3 +79,8 @@ def delivery_get(subscription: Subscription, delivery_id: int) -> Delivery:
 
 def delivery_attempts(delivery: Delivery) -> list[DeliveryAttempt]:
     return list(DeliveryAttempt.objects.filter(delivery=delivery).order_by("-id"))
+
+
+def organisation_choices() -> list[tuple[int, str]]:
+    """Every organisation, by name: what a subscription may be limited to."""
+    return list(Organisation.objects.order_by("name", "id").values_list("id", "name"))
