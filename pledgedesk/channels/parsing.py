@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
+from functools import lru_cache
 from html import unescape
 
 from pledgedesk.sanitise import clean_html
@@ -29,6 +31,7 @@ _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _ATTRIBUTION = re.compile(r"^(On .+ wrote:|Am .+ schrieb .+:|Le .+ a écrit\s*:)\s*$")
 _OUTLOOK_SEPARATOR = re.compile(r"^(-{2,}\s*Original Message\s*-{2,}|_{10,})\s*$", re.I)
 _AUTO_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+_HEADERS_ONLY = BytesHeaderParser(policy=policy.compat32)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,10 @@ def content_hash(raw: bytes) -> str:
 
 def message_id_of(raw: bytes) -> str:
     """The Message-ID, or a stable one made from the content when the header is missing (never
-    from an IMAP UID: the same bytes get the same id through any mailbox)."""
-    return _message_id(_parse(raw), raw)
+    from an IMAP UID: the same bytes get the same id through any mailbox). Only the header
+    block is read (the raw text of the field: ids are ASCII)."""
+    ids = _ids(_HEADERS_ONLY.parsebytes(raw).get("Message-ID", ""))
+    return ids[0][:250] if ids else f"{content_hash(raw)[:40]}@pledgedesk.invalid"
 
 
 def _message_id(msg: EmailMessage, raw: bytes) -> str:
@@ -144,8 +149,26 @@ def strip_quoted(text: str) -> str:
     return "\n".join(kept).strip() or text.strip()
 
 
+class _Policy(policy.EmailPolicy):
+    """``policy.default``, but a header is parsed once: the standard library parses it again
+    at every ``get`` (a multipart message asks its Content-Type dozens of times)."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name"):
+            return value
+        return _header(name, value)
+
+
+@lru_cache(maxsize=4096)
+def _header(name: str, value: str):
+    return policy.default.header_fetch_parse(name, value)  # immutable: safe to share
+
+
+_POLICY = _Policy()
+
+
 def _parse(raw: bytes) -> EmailMessage:
-    return email.message_from_bytes(raw, policy=policy.default)
+    return email.message_from_bytes(raw, policy=_POLICY)
 
 
 def _one_line(value: str) -> str:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from pledgedesk.accounts.services import contact_by_email
@@ -86,26 +86,30 @@ def inbound_store(*, raw: bytes, mailbox: str, now: datetime,
         message_id = message_id_of(raw)
     except Exception:  # a header the parser cannot read: still kept, under a content id
         message_id = f"{content_hash(raw)[:40]}@pledgedesk.invalid"
-    with transaction.atomic(durable=True):
-        return InboundMessage.objects.get_or_create(
-            message_id=message_id, sha256=content_hash(raw),
-            defaults={"raw": raw, "mailbox": mailbox[:255], "received_at": now,
-                      "recipient": recipient.strip().lower()[:254]})
+    digest = content_hash(raw)
+    try:  # new mail is the common case: one INSERT, the unique constraint says "seen"
+        with transaction.atomic(durable=True):
+            return InboundMessage.objects.create(
+                message_id=message_id, sha256=digest, raw=raw, mailbox=mailbox[:255],
+                received_at=now, recipient=recipient.strip().lower()[:254]), True
+    except IntegrityError:
+        return InboundMessage.objects.get(message_id=message_id, sha256=digest), False
 
 
 def inbound_process(*, message_id: int, now: datetime) -> Outcome:
     """Intake for stored row ``message_id``: once. A row already processed (or being processed
     by someone else within their lease) is returned as it stands."""
-    token = _claim(message_id, now)
+    row = InboundMessage.objects.filter(pk=message_id).first()
+    token = _claim(row, now) if row is not None else None
     if token is not None:
-        row = InboundMessage.objects.get(pk=message_id)
         try:
             decision = _decide(row, token, now)
             if decision is not None:  # else written with its ticket, in the same transaction
                 _finish(message_id, token, decision, now)
         except _ClaimLost:
             log.warning("inbound message %s was taken over by another processor", message_id)
-    return _outcome(InboundMessage.objects.select_related("ticket").get(pk=message_id))
+    return _outcome(InboundMessage.objects.select_related("ticket").defer("raw")
+                    .get(pk=message_id))
 
 
 def inbound_recover(*, now: datetime) -> list[Outcome]:
@@ -126,19 +130,16 @@ def inbound_retry(*, message_id: int, now: datetime) -> Outcome:
 # --- claiming and finishing ------------------------------------------------------------------
 
 
-def _claim(pk: int, now: datetime) -> int | None:
+def _claim(row: InboundMessage, now: datetime) -> int | None:
     """Compare-and-set: the row moves to PROCESSING with ``attempts + 1`` (our token) only if
     nobody changed it since we read it. None when it is not ours to process."""
-    row = InboundMessage.objects.filter(pk=pk).values("state", "attempts", "lease_until").first()
-    if row is None:
+    stale = row.state == State.PROCESSING and (row.lease_until is None
+                                               or row.lease_until <= now)
+    if row.state != State.RECEIVED and not stale:
         return None
-    stale = row["state"] == State.PROCESSING and (row["lease_until"] is None
-                                                   or row["lease_until"] <= now)
-    if row["state"] != State.RECEIVED and not stale:
-        return None
-    token = row["attempts"] + 1
+    token = row.attempts + 1
     taken = InboundMessage.objects.filter(
-        pk=pk, state=row["state"], attempts=row["attempts"],
+        pk=row.pk, state=row.state, attempts=row.attempts,
     ).update(state=State.PROCESSING, attempts=token, lease_until=now + LEASE)
     return token if taken else None
 
