@@ -244,3 +244,32 @@ def test_a_closed_port_is_a_logged_failure_that_is_retried(desk, fixed):
     (attempt,) = Delivery.objects.get().attempts.all()
     assert attempt.status_code is None and "Connection" in attempt.error
     assert OutboxRow.objects.get(topic="webhook").state == "pending"
+
+
+def test_the_outbox_retry_button_starts_the_schedule_over_with_the_same_id(desk, fixed,
+                                                                           receiver, issued):
+    from pledgedesk.outbox.services import retry
+
+    receiver.default = 503
+    ticket_in(desk.org, desk.requester)
+    drain(now=fixed.at)
+    walk_until_settled(fixed)
+    Subscription.objects.filter(pk=issued.subscription.pk).update(
+        active=True, disabled_at=None, disabled_reason="", failing_since=None)
+    receiver.default = 200
+
+    retry(delivery_id=OutboxRow.objects.get(topic="webhook").pk, now=fixed.at)
+    drain(now=fixed.at)
+
+    assert len({r.webhook_id for r in receiver.requests}) == 1
+    assert receiver.requests[-1].headers["webhook-id"] == receiver.requests[0].webhook_id
+    assert Delivery.objects.get().state == "delivered"
+
+
+def test_the_log_is_forgotten_after_thirty_days(desk, fixed, receiver, issued):
+    ticket_in(desk.org, desk.requester)
+    drain(now=fixed.at)
+
+    assert services.deliveries_prune(now=fixed.at + timedelta(days=29)) == 0
+    assert services.deliveries_prune(now=fixed.at + timedelta(days=31)) == 1
+    assert not Delivery.objects.exists()
