@@ -101,26 +101,28 @@ def mail_plan(*, event_id: int, now: datetime) -> list[Planned]:
 def _on_created(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
     held = (event.new or {}).get("hold") == Ticket.Hold.AWAITING_AUTHORISATION
     return [MailPlan("held" if held else "acknowledgement", Kind.ACKNOWLEDGEMENT,
-                     _addresses([ticket.requester]))]
+                     _addresses(ticket, [ticket.requester]))]
 
 
 def _on_authorised(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
-    return [MailPlan("acknowledgement", Kind.ACKNOWLEDGEMENT, _addresses([ticket.requester]))]
+    return [MailPlan("acknowledgement", Kind.ACKNOWLEDGEMENT,
+                     _addresses(ticket, [ticket.requester]))]
 
 
 def _on_authorisation_requested(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
     facts = event.new or {}
     primary = Contact.objects.filter(pk=facts.get("primary_contact")).first()
-    return [MailPlan("authorise", Kind.NOTICE, _addresses([primary]), grant=facts.get("grant"))]
+    return [MailPlan("authorise", Kind.NOTICE, _addresses(ticket, [primary]),
+                     grant=facts.get("grant"))]
 
 
 def _on_rejected(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
-    return [MailPlan("rejected", Kind.STATUS, _addresses([ticket.requester]))]
+    return [MailPlan("rejected", Kind.STATUS, _addresses(ticket, [ticket.requester]))]
 
 
 def _on_public_reply(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
-    to = _addresses([ticket.requester])
-    cc = tuple(a for a in _addresses(ticket.cc.order_by("pk")) if a not in to)
+    to = _addresses(ticket, [ticket.requester])
+    cc = tuple(a for a in _addresses(ticket, ticket.cc.order_by("pk")) if a not in to)
     return [MailPlan("reply", Kind.REPLY, to or cc[:1], cc if to else cc[1:],
                      message=(event.new or {}).get("message"))]
 
@@ -133,9 +135,9 @@ def _on_status(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
         spec.category if spec else "")
     if template is None or _with_reply(event):
         return []
-    to = _addresses([ticket.requester])
-    return [MailPlan(template, Kind.STATUS, to,
-                     tuple(a for a in _addresses(ticket.cc.order_by("pk")) if a not in to))]
+    to = _addresses(ticket, [ticket.requester])
+    cc = tuple(a for a in _addresses(ticket, ticket.cc.order_by("pk")) if a not in to)
+    return [MailPlan(template, Kind.STATUS, to, cc)]
 
 
 def _with_reply(event: TicketEvent) -> bool:
@@ -154,15 +156,16 @@ _RULES = {
 }
 
 
-def _addresses(contacts) -> tuple[str, ...]:
-    """Each contact's first address, lower-cased, never the desk's own (a CC of the support
-    address would mail the desk itself: a loop)."""
+def _addresses(ticket: Ticket, contacts) -> tuple[str, ...]:
+    """Each contact's first address, lower-cased, never the desk's own (a contact recorded
+    with the support address would mail the desk itself: a loop)."""
     ids = [c.pk for c in contacts if c is not None]
     rows = ContactEmail.objects.filter(contact_id__in=ids).order_by("contact_id", "pk")
     first: dict[int, str] = {}
     for row in rows:
         first.setdefault(row.contact_id, row.address.strip().lower())
-    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(),
+           support_address(policy_for(ticket.policy_version)).lower()}
     return tuple(dict.fromkeys(first[i] for i in ids if i in first and first[i] not in own))
 
 

@@ -207,3 +207,22 @@ def test_without_a_policy_address_replies_go_to_the_desks_sender(smtp, settings)
     assert stored(ticket)[0].message_id.endswith("@support.example")
     assert Delivery.objects.get(topic="mail").state == "delivered"
     assert not InboundMessage.objects.exists()
+
+
+def test_the_desks_own_address_is_never_a_recipient(smtp):
+    """A contact recorded with the support address, copied on a ticket, would mail the desk
+    itself, and the desk would answer: a loop."""
+    from pledgedesk.accounts.models import ContactEmail
+
+    org = organisation(RK)
+    ann = contact(org)
+    desk = contact(org, name="Support inbox")
+    ContactEmail.objects.filter(contact=desk).update(address="Support@RethinkCRM.com")
+    ticket = portal_ticket(org, ann, cc=[desk])
+    drain(now=T0)
+    ticket_reply(ticket=ticket, actor=Actor(channel="console", agent=agent()), body="Hello.",
+                 expected_version=None, now=T0 + timedelta(minutes=1))
+    drain(now=T0 + timedelta(minutes=1))
+
+    assert [r.rcpt_tos for r in smtp.received] == [[address(ann)], [address(ann)]]
+    assert smtp.received[1].message["Cc"] is None
