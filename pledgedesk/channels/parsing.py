@@ -194,17 +194,27 @@ def _bodies(text_part: EmailMessage | None, html_part: EmailMessage | None,
 
 
 def _decoded(part: EmailMessage) -> str:
-    """The part's text in its declared charset; 8-bit text without one (or with one Python
-    does not know) is read as UTF-8 or else Latin-1, never refused. Line ends become "\n"."""
+    """The part's text in its declared charset; 8-bit text without one (the standard library
+    would read it as ASCII and replace every other byte), with ASCII declared, or with a
+    charset Python does not know, is read as UTF-8, else Windows-1252, else Latin-1: never
+    refused. Line ends become "\n"."""
+    declared = str(part.get_param("charset", "") or "").lower()
     try:
-        text = part.get_content()
+        text = None if declared in ("", "us-ascii", "ascii") else part.get_content()
     except (LookupError, UnicodeDecodeError):
-        data = part.get_payload(decode=True) or b""
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
+        text = None
+    if text is None:
+        text = _lenient(part.get_payload(decode=True) or b"")
     return text.replace("\r\n", "\n")
+
+
+def _lenient(data: bytes) -> str:
+    for codec in ("utf-8", "cp1252"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
 
 
 def _html_to_text(html: str) -> str:
