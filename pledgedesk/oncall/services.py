@@ -39,7 +39,7 @@ def page_on_call(*, ticket_id: int, reason: str, now: datetime, source: str) -> 
     """Open the page of ``ticket_id`` from ``source`` (once: a second call returns the first
     page) and request its first notification to whoever is on call now."""
     with transaction.atomic(durable=True):
-        ticket = (Ticket.objects.select_for_update().select_related("organisation")
+        ticket = (Ticket.objects.select_for_update(of=("self",)).select_related("organisation")
                   .get(pk=ticket_id))
         existing = Page.objects.filter(ticket=ticket, source=source).first()
         if existing is not None:
