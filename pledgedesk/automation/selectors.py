@@ -12,7 +12,7 @@ from pledgedesk import sla
 from pledgedesk.accounts.models import Agent
 from pledgedesk.automation.models import SlaCrossing, SweepMark
 from pledgedesk.oncall.models import Schedule
-from pledgedesk.oncall.selectors import responders
+from pledgedesk.oncall.selectors import responders, schedule_for_policy
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.timers import sla_events
 from pledgedesk.versions.policies import policy_for
@@ -117,12 +117,19 @@ def people(ticket: Ticket, who: str) -> list[Agent]:
     return [a for a in found if a.active]
 
 
-def on_call(schedule_name: str, *, at: datetime) -> list[Agent] | None:
-    """Who is on call now in the schedule named ``schedule_name`` (one function decides:
-    ``oncall.selectors.responders``, first in its order); None when no schedule has that
-    name."""
-    schedule = Schedule.objects.filter(name__iexact=schedule_name).first()
+def on_call(schedule_name: str, *, ticket: Ticket, at: datetime) -> list[Agent] | None:
+    """Who is on call now in the schedule named ``schedule_name``, or in the one answering the
+    ticket's policy for ``"policy"`` (one function decides: ``oncall.selectors.responders``,
+    first in its order); None when there is no such schedule."""
+    if schedule_name == POLICY_SCHEDULE:
+        org = ticket.organisation
+        schedule = schedule_for_policy(org.policy_key) if org else None
+    else:
+        schedule = Schedule.objects.filter(name__iexact=schedule_name).first()
     if schedule is None:
         return None
     order = responders(schedule, at=at)
     return _active(Agent.objects.filter(pk=order[0])) if order else []
+
+
+POLICY_SCHEDULE = "policy"

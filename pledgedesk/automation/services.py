@@ -154,11 +154,13 @@ class _Run:
     def facts(self, **more) -> dict:
         metric = self.payload["metric"]
         what = "due soon" if self.payload["on"] == "warning" else "missed"
+        spec = getattr(policy_for(self.ticket.policy_version).spec.metrics, metric)
+        label = spec.label if spec is not None else metric.replace("_", " ")
         return {"chain": self.chain.key, "chain_label": self.chain.label,
                 "step": self.step.number, "round": self.step.round,
                 "action": self.step.action, "metric": metric, "on": self.payload["on"],
                 "cycle": self.payload["cycle"],
-                "why": f"{self.chain.label}: the {metric.replace('_', ' ')} target is {what}",
+                "why": f"{label} target {what} (escalation chain {self.chain.label!r})",
                 **more}
 
 
@@ -259,7 +261,7 @@ def _notify_group(run: _Run) -> str:
 
 
 def _notify_on_call(run: _Run) -> str:
-    agents = selectors.on_call(str(run.step.value), at=run.now)
+    agents = selectors.on_call(str(run.step.value), ticket=run.ticket, at=run.now)
     if agents is None:
         return _record(run, "not_configured", {
             "told": [], "how": "email",

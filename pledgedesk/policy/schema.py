@@ -483,7 +483,7 @@ class ChainStep(Model):
 
     wait: Duration | None = None
     notify: tuple[Recipient, ...] | None = Field(default=None, min_length=1)
-    notify_on_call: Text | None = None      # a rotation's name: its on-call engineer is told
+    notify_on_call: Text | None = None      # a schedule's name, or "policy": who is on call
     notify_group: Key | None = None         # a team's group, or "ticket_group"
     webhook: bool = False                   # the escalation.step event to webhook subscribers
     reassign: Reassign | None = None
