@@ -226,3 +226,21 @@ def test_the_desks_own_address_is_never_a_recipient(smtp):
 
     assert [r.rcpt_tos for r in smtp.received] == [[address(ann)], [address(ann)]]
     assert smtp.received[1].message["Cc"] is None
+
+
+def test_without_an_smtp_url_mail_is_written_to_files_in_the_data_directory(settings, tmp_path):
+    """PLEDGEDESK_SMTP_URL unset: Django's file backend (the setting config.py makes), one
+    file per message, the same message an SMTP server would get."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    org = organisation(RK)
+    ticket = portal_ticket(org, contact(org))
+
+    drain(now=T0)
+
+    [written] = list((tmp_path / "mail").iterdir())
+    [ack] = stored(ticket)
+    text = written.read_bytes()
+    assert f"Message-ID: <{ack.message_id}>".encode() in text
+    assert b"Auto-Submitted: auto-replied" in text
+    assert ack.state == "sent"
