@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, WithJsonSchema
 
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import Caller, caller_of
@@ -33,6 +33,13 @@ from pledgedesk.oncall.rotation import wall_instant
 router = Router(tags=["on-call"])
 ERRORS = s.ERRORS
 Name = Annotated[s.Text, StringConstraints(min_length=1, max_length=200)]
+# Inputs are bounded in the schema too (tests/api/test_body_limit.py): ISO 8601 text.
+WallOrInstant = Annotated[datetime, WithJsonSchema(
+    {"type": "string", "format": "date-time", "maxLength": 40})]
+Day = Annotated[date, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})]
+TimeOfDay = Annotated[time, WithJsonSchema({"type": "string", "format": "time",
+                                            "maxLength": 18})]
+Weekday = Annotated[int, Field(ge=0, le=6)]
 
 
 def _agent(request) -> Caller:
@@ -65,13 +72,14 @@ class LayerIn(s.In):
     name: Annotated[s.Text, StringConstraints(min_length=1, max_length=100)]
     level: int = Field(ge=-1000, le=1000)
     every: int = Field(default=1, ge=1, le=52)
-    unit: Literal["days", "weeks"] = "weeks"
-    handoff_date: date = Field(description="First hand-off: a date in the schedule's zone")
-    handoff_time: time = Field(description="Hand-off wall time in the schedule's zone")
+    unit: Annotated[str, StringConstraints(pattern=r"^(days|weeks)$")] = "weeks"
+    handoff_date: Day = Field(description="First hand-off: a date in the schedule's zone")
+    handoff_time: TimeOfDay = Field(description="Hand-off wall time in the schedule's zone")
     members: list[Id] = Field(min_length=1, max_length=100)
-    restrict_days: list[int] = Field(default_factory=list, description="0 Monday .. 6 Sunday")
-    restrict_start: time | None = None
-    restrict_end: time | None = None
+    restrict_days: list[Weekday] = Field(default_factory=list, max_length=7,
+                                         description="0 Monday .. 6 Sunday")
+    restrict_start: TimeOfDay | None = None
+    restrict_end: TimeOfDay | None = None
 
     def spec(self) -> schedules.LayerSpec:
         return schedules.LayerSpec(
@@ -82,8 +90,9 @@ class LayerIn(s.In):
 
 
 class PeriodIn(s.In):
-    start: datetime = Field(description="With an offset, or a wall time in the schedule's zone")
-    end: datetime
+    start: WallOrInstant = Field(description="With an offset, or a wall time in the schedule's "
+                                 "zone")
+    end: WallOrInstant
 
 
 class OverrideIn(PeriodIn):
