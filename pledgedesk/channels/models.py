@@ -108,57 +108,6 @@ class WidgetSettings(models.Model):
         return f"widget {self.public_id}"
 
 
-class InboundCall(models.Model):
-    """A telephony provider's callback for a voicemail on one of a policy's phone lines (the
-    help line, the private 24x7 hotline: FG-4, FG-8), kept as it arrived before anything reads
-    it (``channels.calls``). ``(provider, call_id)`` is unique: a provider repeating its
-    callback finds the row and gets the first outcome back, never a second ticket."""
-
-    class State(models.TextChoices):
-        RECEIVED = "received"  # stored, not processed yet
-        PROCESSING = "processing"  # intake started; a crash leaves it here, for a person
-        CREATED = "created"
-        HELD = "held"  # the caller's number is no contact's: waits for the account look-up
-        REFUSED = "refused"  # the policy refused the caller (RL-7 ban); kept here
-        QUARANTINED = "quarantined"  # unreadable or failed: waits for a person
-
-    provider = models.CharField(max_length=40)
-    call_id = models.CharField(max_length=100)  # the provider's (CallSid), or "sha256:<body>"
-    received_at = models.DateTimeField()
-    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
-    reason = models.TextField(blank=True)
-    # The request as the provider sent it: its body byte for byte, the headers that matter
-    # (never a secret: the signature is a MAC) and its fields, audio left out.
-    body = models.BinaryField()
-    content_type = models.CharField(max_length=100, blank=True)
-    headers = models.JSONField(default=dict)
-    fields = models.JSONField(default=dict)
-    caller_number = models.CharField(max_length=32, blank=True)  # E.164 when it parses
-    called_number = models.CharField(max_length=32, blank=True)
-    policy_key = models.CharField(max_length=100, blank=True)  # the line called: whose policy
-    line = models.CharField(max_length=20, blank=True)  # and which channel ("voicemail", "hotline")
-    recording_url = models.URLField(max_length=500, blank=True)
-    duration = models.PositiveIntegerField(null=True, blank=True)  # seconds
-    transcription = models.TextField(blank=True)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    audio = models.ForeignKey("tickets.Attachment", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "call_id"], name="inbound_call_once"),
-        ]
-        indexes = [
-            models.Index(fields=["state", "received_at"], name="inbound_call_state"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provider}:{self.call_id} ({self.state})"
-
-
 class OutboundMessage(models.Model):
     """One mail the desk sends about a ticket, made once per outbox delivery (``delivery_key``)
     and kept: its Message-ID is derived from that key and stored before the first attempt, so a
@@ -257,3 +206,54 @@ class BouncingAddress(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class InboundCall(models.Model):
+    """A telephony provider's callback for a voicemail on one of a policy's phone lines (the
+    help line, the private 24x7 hotline: FG-4, FG-8), kept as it arrived before anything reads
+    it (``channels.calls``). ``(provider, call_id)`` is unique: a provider repeating its
+    callback finds the row and gets the first outcome back, never a second ticket."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received"  # stored, not processed yet
+        PROCESSING = "processing"  # intake started; a crash leaves it here, for a person
+        CREATED = "created"
+        HELD = "held"  # the caller's number is no contact's: waits for the account look-up
+        REFUSED = "refused"  # the policy refused the caller (RL-7 ban); kept here
+        QUARANTINED = "quarantined"  # unreadable or failed: waits for a person
+
+    provider = models.CharField(max_length=40)
+    call_id = models.CharField(max_length=100)  # the provider's (CallSid), or "sha256:<body>"
+    received_at = models.DateTimeField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    reason = models.TextField(blank=True)
+    # The request as the provider sent it: its body byte for byte, the headers that matter
+    # (never a secret: the signature is a MAC) and its fields, audio left out.
+    body = models.BinaryField()
+    content_type = models.CharField(max_length=100, blank=True)
+    headers = models.JSONField(default=dict)
+    fields = models.JSONField(default=dict)
+    caller_number = models.CharField(max_length=32, blank=True)  # E.164 when it parses
+    called_number = models.CharField(max_length=32, blank=True)
+    policy_key = models.CharField(max_length=100, blank=True)  # the line called: whose policy
+    line = models.CharField(max_length=20, blank=True)  # and which channel ("voicemail", "hotline")
+    recording_url = models.URLField(max_length=500, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True)  # seconds
+    transcription = models.TextField(blank=True)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    audio = models.ForeignKey("tickets.Attachment", null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "call_id"], name="inbound_call_once"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "received_at"], name="inbound_call_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.call_id} ({self.state})"
