@@ -61,6 +61,10 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
 ``PLEDGEDESK_TWILIO_AUTH_TOKEN``
     Twilio's auth token, which signs its callbacks (``X-Twilio-Signature``); enables
     ``POST /hooks/calls/twilio/``. Default: none.
+``PLEDGEDESK_PHONE_NUMBERS``
+    Comma-separated numbers whose voicemail reaches this desk through a provider above
+    (``+1 952 252 3620``): the policy page offers a phone line only when its number is here.
+    Default: none.
 ``PLEDGEDESK_IMAP_URL``
     The mailbox ``pledgedesk mail fetch`` and the worker read: ``imap://user:pass@host:port/FOLDER``
     (plain, port 143), ``imap+tls://`` (STARTTLS, 143) or ``imaps://`` (implicit TLS, 993);
@@ -73,6 +77,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -146,6 +151,7 @@ class Config:
     public_url: str = DEFAULT_PUBLIC_URL
     # (provider name in the hook's URL, signature scheme, secret): voicemail callbacks
     call_providers: tuple[tuple[str, str, str], ...] = ()
+    phone_numbers: tuple[str, ...] = ()  # the lines those callbacks come from
 
     @property
     def database_vendor(self) -> str:
@@ -171,6 +177,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         webhook_allowed_networks=_networks(env, "PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS"),
         public_url=_public_url(env),
         call_providers=_call_providers(env),
+        phone_numbers=_phone_numbers(env),
     )
 
 
@@ -377,6 +384,19 @@ def _call_providers(env: Mapping[str, str]) -> tuple[tuple[str, str, str], ...]:
     if token:
         found.append(("twilio", "twilio", token))
     return tuple(found)
+
+
+_PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 ().-]{5,30}$")
+
+
+def _phone_numbers(env: Mapping[str, str]) -> tuple[str, ...]:
+    numbers = tuple(n.strip() for n in env.get("PLEDGEDESK_PHONE_NUMBERS", "").split(",")
+                    if n.strip())
+    for number in numbers:
+        if not _PHONE_NUMBER.match(number):
+            raise ConfigError(f"PLEDGEDESK_PHONE_NUMBERS: {number!r} is not a phone number "
+                              "(digits, with an optional leading + and spaces, dots, dashes)")
+    return numbers
 
 
 def _email(env: Mapping[str, str], data_dir: Path) -> EmailConfig:
