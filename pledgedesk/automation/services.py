@@ -160,7 +160,7 @@ class _Run:
                 "step": self.step.number, "round": self.step.round,
                 "action": self.step.action, "metric": metric, "on": self.payload["on"],
                 "cycle": self.payload["cycle"],
-                "why": f"{label} target {what} (escalation chain {self.chain.label!r})",
+                "why": f"{label} target {what}",
                 **more}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pledgedesk.automation.sentences import escalation_sentence
 from pledgedesk.oncall.sentences import page_sentence
 from pledgedesk.policy.compile import Policy
 from pledgedesk.tickets.events import EventKind as K
@@ -36,7 +37,8 @@ def describe(event, policy: Policy, agents: dict[int, str]) -> str:
         return text + (f" ({'; '.join(notes)})" if notes else "")
     if kind in _LABEL_AND:
         return f"{kind.label}: {new.get(_LABEL_AND[kind], '')}"
-    return page_sentence(kind, new) or kind.label
+    return (page_sentence(kind, new) or escalation_sentence(kind, new, policy)
+            or kind.label)
 
 
 def _status(policy: Policy, key) -> str:

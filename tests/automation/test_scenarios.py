@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pledgedesk.console.history import describe
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import (
     Actor,
@@ -15,6 +16,7 @@ from pledgedesk.tickets.services import (
     ticket_reply,
     ticket_update,
 )
+from pledgedesk.versions.policies import policy_for
 from tests.automation.helpers import agent, escalation_mail, events, steps, walk
 from tests.factories import contact, organisation
 
@@ -83,6 +85,15 @@ def test_rl_3_critical_follow_up_reminds_the_assignee_then_escalates_the_breach(
     assert ticket.assignee == lead
     handover = events(ticket, "assigned")[-1]
     assert handover.channel == "automation" and handover.actor_agent is None
+
+    # The console's history says who was told, how and why.
+    policy = policy_for(ticket.policy_version)
+    assert [describe(e, policy, {}) for e in events(ticket, "escalation_step")][:2] == [
+        'Escalation "Follow-up due soon" step 1: told Erin Engineer by email (Follow-up '
+        "target due soon).",
+        'Escalation "Critical follow-up missed" step 1: told Erin Engineer, Lea Lead by email '
+        "(Follow-up target missed)."]
+    assert describe(breach, policy, {}) == "SLA target missed: Follow-up"
 
     walk(MONDAY_9_ET + 6 * 60 * M)
     assert len(events(ticket, "sla_warning")) == len(events(ticket, "sla_breached")) == 1

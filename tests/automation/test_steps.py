@@ -88,8 +88,7 @@ def test_every_step_kind_is_an_event_saying_who_how_and_why(desk, settings):
     ]
     first = next(e for e in events(ticket, "escalation_step")
                  if e.new["chain"] == "everything")
-    assert first.new["why"] == ("First touch target due soon (escalation chain 'Everything at "
-                                "once')")
+    assert first.new["why"] == "First touch target due soon"
     assert first.new["how"] == "email" and first.actor_agent is None
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert (ticket.group.key, ticket.priority) == ("product", "critical")
