@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connections
 
+from pledgedesk import clock
 from pledgedesk.automation import sweep
 from pledgedesk.automation.models import SlaCrossing, StepRun, SweepMark
 from pledgedesk.automation.services import escalation_step_run, sweep_sla
+from pledgedesk.automation.tasks import sweep_sla_every_minute
 from pledgedesk.outbox.models import Delivery
 from pledgedesk.sla import Timer, TimerState
 from pledgedesk.tickets.models import TicketEvent
@@ -147,3 +149,12 @@ def test_only_instants_inside_the_window_cross():
     paused = timer(state=TimerState.PAUSED)
     assert sweep.crossings({"first_response": paused}, since=MONDAY_9_ET,
                            now=MONDAY_9_ET + 200 * M, **kwargs) == []
+
+
+@pytest.mark.django_db
+def test_the_worker_task_reads_the_clock_once_and_sweeps():
+    tickets(1)
+    with clock.use(clock.FixedClock(WARNED)):
+        assert sweep_sla_every_minute.call_local() == {"candidates": 1, "warnings": 1,
+                                                       "breaches": 0}
+    assert SweepMark.objects.get().swept_to == WARNED
