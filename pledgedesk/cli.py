@@ -98,9 +98,9 @@ def _add_mail(commands) -> None:
     ingest.add_argument("--to", metavar="ADDRESS", dest="recipient",
                         help="the envelope recipient: the policy support address it came to")
     ingest.add_argument("sources", nargs="+", metavar="FILE|-")
-    fetch = mail_commands.add_parser("fetch", help="fetch unseen mail from PLEDGEDESK_IMAP_URL")
+    fetch = mail_commands.add_parser("fetch", help="fetch new mail from PLEDGEDESK_IMAP_URL")
     fetch.add_argument("--move-to", metavar="FOLDER", help="move fetched mail there (default: "
-                       "flag it seen)")
+                       "the URL's ?move_to=, else flag it seen)")
     mail.set_defaults(handler=_mail)
 
 

@@ -68,7 +68,8 @@ Variables (all optional; without them Pledgedesk runs on its embedded default):
 ``PLEDGEDESK_IMAP_URL``
     The mailbox ``pledgedesk mail fetch`` and the worker read: ``imap://user:pass@host:port/FOLDER``
     (plain, port 143), ``imap+tls://`` (STARTTLS, 143) or ``imaps://`` (implicit TLS, 993);
-    user, password and folder are percent-decoded; the folder defaults to ``INBOX``. Several
+    user, password and folder are percent-decoded; the folder defaults to ``INBOX``;
+    ``?move_to=FOLDER`` moves fetched mail there instead of flagging it \\Seen. Several
     mailboxes: their URLs separated by spaces or newlines. Default: none.
 """
 
@@ -82,7 +83,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 
@@ -444,6 +445,7 @@ class ImapConfig:
     folder: str = "INBOX"
     starttls: bool = False
     ssl: bool = False
+    move_to: str | None = None  # ``?move_to=FOLDER``: move fetched mail there, not flag it
 
     @property
     def name(self) -> str:
@@ -481,7 +483,11 @@ def _imap_url(url: str) -> ImapConfig:
     if not parts.hostname or not parts.username or parts.password is None:
         raise ConfigError("PLEDGEDESK_IMAP_URL: the URL needs a host, a user and a password, "
                           "e.g. imap://desk:secret@mail:143/INBOX")
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if set(query) - {"move_to"} or any(len(v) != 1 or not v[0] for v in query.values()):
+        raise ConfigError("PLEDGEDESK_IMAP_URL: the only query parameter is move_to=FOLDER "
+                          "(fetched mail is moved there instead of flagged \\Seen)")
     return ImapConfig(host=parts.hostname, port=port, user=unquote(parts.username),
                       password=unquote(parts.password),
                       folder=unquote(parts.path.strip("/")) or "INBOX",
-                      starttls=starttls, ssl=ssl)
+                      starttls=starttls, ssl=ssl, move_to=query.get("move_to", [None])[0])

@@ -59,9 +59,11 @@ def mailbox_fetch(*, imap: ImapConfig, now: Callable[[], datetime], move_to: str
                   report: Callable[[Outcome], None] | None = None,
                   batch: int = BATCH) -> FetchResult:
     """Process whatever earlier runs stored and did not finish, then fetch ``imap``'s new
-    messages, store each, mark it seen (or move it to ``move_to``), then process it.
+    messages, store each, mark it seen (or move it to ``move_to``, by default the mailbox's
+    ``?move_to=``), then process it.
     ``report`` is told each outcome as it happens."""
     holder = secrets.token_hex(8)
+    move_to = move_to or imap.move_to
     cursor = _lease(imap.name, holder, now())
     result = FetchResult()
 

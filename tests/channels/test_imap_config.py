@@ -42,3 +42,22 @@ def test_the_command_refuses_a_bad_url_in_one_line(monkeypatch, capsys):
     assert cli.main(["mail", "fetch"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pledgedesk: PLEDGEDESK_IMAP_URL: ") and len(err.splitlines()) == 1
+
+
+def test_several_mailboxes_each_with_its_own_move_folder():
+    both = config.imap_all({"PLEDGEDESK_IMAP_URL":
+                            "imap://a:pw@mail/INBOX?move_to=Done\n  imaps://b:pw@mail/Support"})
+    assert [(m.name, m.move_to) for m in both] == [
+        ("imap://a@mail:143/INBOX", "Done"), ("imaps://b@mail:993/Support", None)]
+    assert config.imap({"PLEDGEDESK_IMAP_URL": "imap://a:pw@mail imap://b:pw@mail"}).user == "a"
+    assert config.imap_all({}) == ()
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("imap://a:pw@mail imap://a:pw@mail:143/INBOX", "the same mailbox is listed twice"),
+    ("imap://a:pw@mail/INBOX?move=Done", "the only query parameter is move_to=FOLDER"),
+    ("imap://a:pw@mail/INBOX?move_to=", "the only query parameter is move_to=FOLDER"),
+])
+def test_bad_lists_and_queries_name_the_variable(value, message):
+    with pytest.raises(config.ConfigError, match=f"^PLEDGEDESK_IMAP_URL: {message}"):
+        config.imap_all({"PLEDGEDESK_IMAP_URL": value})

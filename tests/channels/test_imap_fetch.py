@@ -250,3 +250,25 @@ def test_the_worker_task_polls_every_mailbox_and_takes_over_what_a_crash_left(
     bad = MailboxCursor.objects.get(mailbox=f"imap://desk@127.0.0.1:{imap_server.port}/INBOX")
     assert bad.last_error.startswith("MailboxLoginError") and bad.locked_until is None
     assert MailboxCursor.objects.exclude(pk=bad.pk).filter(last_error="").count() == 2
+
+
+def test_the_command_fetches_every_mailbox_moving_where_the_url_says(
+        imap_server, folder, monkeypatch, capsys):
+    org = organisation("crm-severity-colours")
+    sender = contact(org).emails.first().address
+    with _box(imap_server) as box:
+        box.folder.create(f"{folder}-done")
+    _deliver(imap_server, folder, mail(sender=sender, message_id="<mv1@x>"))
+    url = imap_server.url.replace("/INBOX", f"/{folder}?move_to={folder}-done")
+    wrong = f"imap://desk:wrong@127.0.0.1:{imap_server.port}/{folder}-done"
+    monkeypatch.setenv("PLEDGEDESK_IMAP_URL", f"{wrong} {url}")
+
+    assert cli.main(["mail", "fetch"]) == 2  # one mailbox failed; the other was fetched
+
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["outcome"] for line in out.splitlines()] == ["created"]
+    assert err.startswith("pledgedesk: PLEDGEDESK_IMAP_URL: cannot fetch from imap://desk@")
+    with _box(imap_server, folder) as box:
+        assert box.uids() == []
+    with _box(imap_server, f"{folder}-done") as box:
+        assert len(box.uids()) == 1
