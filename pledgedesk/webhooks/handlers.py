@@ -57,10 +57,10 @@ def deliver(row, *, now: datetime) -> None:
     replay = int(payload.get("replay", 0))
     found = _delivery(payload, now)
     sub = Subscription.objects.get(pk=found.subscription_id)
-    if not sub.active or (payload.get("internal") and not sub.include_internal):
+    refusal = _refusal(sub, found)
+    if refusal:
         delivery_skip(delivery=found)
-        raise PermanentFailure(f"not sent: subscription {sub.pk} is disabled or no longer "
-                               "takes internal events")
+        raise PermanentFailure(f"not sent: subscription {sub.pk} {refusal}")
     # The signature's timestamp is the instant of sending, read now: a worker may have held
     # this row for a while, and receivers refuse timestamps over a few minutes old.
     sent_at = clock.current()
@@ -73,6 +73,17 @@ def deliver(row, *, now: datetime) -> None:
         raise DeliveryFailed(outcome.describe())
     if verdict == Verdict.GIVE_UP:
         raise PermanentFailure(f"gave up: {outcome.describe()}")
+
+
+def _refusal(sub: Subscription, found: Delivery) -> str:
+    """Why ``found`` may no longer go to ``sub`` (changed since it was planned), or ""."""
+    if not sub.active:
+        return "is disabled"
+    if found.internal and not sub.include_internal:
+        return "no longer takes internal events"
+    if sub.organisation_id is not None and found.organisation_id != sub.organisation_id:
+        return "is now limited to another organisation's tickets"
+    return ""
 
 
 def _delivery(payload: dict, now: datetime) -> Delivery:

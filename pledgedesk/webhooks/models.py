@@ -72,6 +72,10 @@ class Delivery(models.Model):
     event_type = models.CharField(max_length=60)
     event_id = models.BigIntegerField(null=True, blank=True)
     ticket_number = models.BigIntegerField(null=True, blank=True)
+    # What the body was built for, checked again before each send: a subscription narrowed to
+    # one organisation, or no longer taking internal events, is not sent what it no longer may.
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+    internal = models.BooleanField(default=False)
     body = models.TextField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField()

@@ -28,7 +28,8 @@ def plan(notice: EventNotice, *, now: datetime) -> list[Planned]:
               for internal in {s.include_internal for s in subscriptions}}
     return [Planned(DELIVER_TOPIC, f"webhook:{s.pk}:{event.pk}", {
         "subscription": s.pk, "webhook_id": new_webhook_id(), "event": event.pk,
-        "ticket": event.ticket.number, "type": payloads.event_type(event.kind),
+        "ticket": event.ticket.number, "organisation": event.ticket.organisation_id,
+        "type": payloads.event_type(event.kind),
         "internal": s.include_internal, "body": bodies[s.include_internal],
     }) for s in subscriptions]
 

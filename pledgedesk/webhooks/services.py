@@ -198,7 +198,9 @@ def delivery_open(*, payload: dict, now: datetime) -> Delivery:
     (a second handling of the same row finds it by its ``webhook_id``)."""
     values = {"subscription_id": payload["subscription"], "event_type": payload["type"],
               "event_id": payload.get("event"), "ticket_number": payload.get("ticket"),
-              "body": payload["body"], "created_at": now}
+              "organisation_id": payload.get("organisation"),
+              "internal": bool(payload.get("internal")), "body": payload["body"],
+              "created_at": now}
     try:
         with transaction.atomic(durable=True):
             found, _ = Delivery.objects.get_or_create(webhook_id=payload["webhook_id"],

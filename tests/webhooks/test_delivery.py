@@ -273,3 +273,23 @@ def test_the_log_is_forgotten_after_thirty_days(desk, fixed, receiver, issued):
     assert services.deliveries_prune(now=fixed.at + timedelta(days=29)) == 0
     assert services.deliveries_prune(now=fixed.at + timedelta(days=31)) == 1
     assert not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize("narrowed", [{"organisation": "other"}, {"include_internal": False,
+                                                                 "events": ["created"]}])
+def test_what_a_changed_subscription_may_no_longer_read_is_not_sent(desk, fixed, receiver,
+                                                                    narrowed):
+    issued = services.subscription_create(agent=desk.admin, name="Wide", url=receiver.url,
+                                          events=["created"], include_internal=True,
+                                          now=fixed.at)
+    receiver.answer(500)
+    ticket_in(desk.org, desk.requester)
+    drain(now=fixed.at)
+    if narrowed.get("organisation") == "other":
+        narrowed = {"organisation": desk.other_org.pk}
+    services.subscription_update(agent=desk.admin, subscription_id=issued.subscription.pk,
+                                 changes=narrowed, now=fixed.at)
+    walk(fixed, minutes=5)
+
+    assert len(receiver.requests) == 1  # the first try, before the change
+    assert Delivery.objects.get().state == "skipped"
