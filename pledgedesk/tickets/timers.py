@@ -115,19 +115,19 @@ def timers_refresh(tickets: list[Ticket], *, now: datetime) -> dict[int, dict[st
     changed = []
     for ticket in tickets:
         for timer in verdicts[ticket.pk].values():
-            row = _row(ticket, timer)
             pk, cols = stored.get((ticket.pk, timer.metric), (None, None))
-            if pk is None:
-                changed.append(row)
-            elif cols != [getattr(row, f) for f in _MOVES]:
-                row.pk = pk
-                changed.append(row)
+            if cols == [str(timer.state), timer.due, timer.late_at, timer.goal, timer.warn_at,
+                        timer.met_at]:
+                continue
+            row = _row(ticket, timer)
+            row.pk = pk
+            changed.append(row)
     SlaTimer.objects.filter(pk__in=[r.pk for r in changed if r.pk]).delete()
     SlaTimer.objects.bulk_create(changed)
     return verdicts
 
 
-# What the sweep compares: a row is rewritten when one of these moved.
+# What the sweep compares: a row is rewritten when one of these moved (in ``_row``'s order).
 _MOVES = ("state", "due_at", "late_at", "goal_at", "warn_at", "met_at")
 
 
