@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
@@ -14,6 +15,7 @@ from pledgedesk.notify.services import notifications_read, settings_for, setting
 
 router = Router(tags=["notifications"])
 MAX_PAGE = 200
+Kind = Annotated[str, Field(max_length=30, pattern=r"^[a-z_]+$")]
 
 
 class NotificationOut(Schema):
@@ -46,8 +48,8 @@ class ReadOut(Schema):
 class SettingsIO(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email_kinds: list[str] = Field(max_length=20)
-    console_kinds: list[str] = Field(max_length=20, description="[] shows every kind")
+    email_kinds: list[Kind] = Field(max_length=20)
+    console_kinds: list[Kind] = Field(max_length=20, description="[] shows every kind")
     digest: bool
     digest_minutes: int
 

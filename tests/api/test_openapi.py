@@ -53,6 +53,10 @@ ENDPOINTS = {
     ("/api/v1/oncall/pages/{page_id}/resolve", "post"),
     ("/api/v1/oncall/me/webhooks", "post"), ("/api/v1/oncall/me/webhooks/{method_id}", "delete"),
     ("/api/v1/oncall/me/feeds", "post"), ("/api/v1/oncall/me/feeds/{feed_id}", "delete"),
+    # the outbox and notifications (issues 14, 15)
+    ("/api/v1/outbox/failed", "get"), ("/api/v1/outbox/{delivery_id}/retry", "post"),
+    ("/api/v1/notifications", "get"), ("/api/v1/notifications/read", "post"),
+    ("/api/v1/notifications/settings", "get"), ("/api/v1/notifications/settings", "put"),
 }
 
 
