@@ -175,14 +175,26 @@ class EventLoopWorker(ASGIWorker):
         conn.setblocking(False)
         if conn.family in (socket.AF_INET, socket.AF_INET6):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Busy from this instant, not from connection_made two loop turns later: a second
+        # connection already waiting would otherwise be accepted here too, before an idle
+        # worker could take it (both benchmark clients on one worker in most rounds).
+        self.busy += 1
         self.loop.create_task(self._connect(conn))
 
     async def _connect(self, conn: socket.socket) -> None:
+        made: list[_Protocol] = []
+
+        def protocol() -> _Protocol:
+            made.append(_Protocol(self))
+            return made[0]
+
         try:
-            await self.loop.connect_accepted_socket(lambda: _Protocol(self), conn)
+            await self.loop.connect_accepted_socket(protocol, conn)
         except Exception:  # a connection nobody serves must not stay open
             self.log.exception("Could not serve a new connection")
             conn.close()
+            if not (made and made[0].counted):
+                self.busy -= 1
 
 
 class _Protocol(ASGIProtocol):
@@ -193,6 +205,7 @@ class _Protocol(ASGIProtocol):
     def __init__(self, worker: EventLoopWorker):
         super().__init__(worker)
         self._fresh = False
+        self.counted = False  # holds the busy count its worker took when accepting it
         app = self.app
 
         async def first_request_settles(scope, receive, send):
@@ -204,8 +217,7 @@ class _Protocol(ASGIProtocol):
     def connection_made(self, transport):
         super().connection_made(transport)
         self.worker.connections.add(self)
-        self._fresh = True
-        self.worker.busy += 1
+        self._fresh = self.counted = True  # the count taken at accept is now this one's
         if self._request_ready is not None:  # HTTP/1 (not a TLS HTTP/2 connection)
             self._arm_keepalive_timer()
 
