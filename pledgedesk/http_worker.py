@@ -27,9 +27,10 @@ import contextlib
 import io
 import json
 import os
+import queue
 import socket
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from concurrent.futures import TimeoutError as FuturesTimeout
 
 from a2wsgi.wsgi import build_environ
@@ -375,11 +376,21 @@ class ThreadPoolWSGI:
     loop writes it. Only a response larger than ``STREAM_AFTER`` is handed over as it is
     produced, the thread waiting for each part to be written (a2wsgi, whose environ this
     uses, hands over every part and waits for each: three times slower on ``/healthz`` here).
+
+    Not ``concurrent.futures.ThreadPoolExecutor``: after waking the loop with a response its
+    threads went on running Python (the future's lock and callbacks, the idle semaphore) while
+    the loop, just woken to write that response, waited for the interpreter lock. Here waking
+    the loop is the last thing a thread does before it waits for its next request; on a busy
+    machine each such wait is a trip through the scheduler, on the path of every response.
+    The threads are daemons: a stopping worker waits for its requests (graceful time-out),
+    not for idle threads.
     """
 
     def __init__(self, app, *, threads: int):
         self.app = app
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
+        self.size = threads
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
 
     async def __call__(self, scope, body, send):
         environ = build_environ(scope, body)
@@ -387,9 +398,41 @@ class ThreadPoolWSGI:
             environ["CONTENT_LENGTH"] = str(body.seek(0, os.SEEK_END))
             body.seek(0)
         loop = asyncio.get_running_loop()
+        if not self.threads:  # started in the worker's own process, on its first request
+            self.threads = [threading.Thread(target=self._serve, args=(loop,), daemon=True,
+                                             name=f"wsgi_{n}") for n in range(self.size)]
+            for thread in self.threads:
+                thread.start()
         out = _Outbox(loop, send)
-        for message in await loop.run_in_executor(self.pool, _run_wsgi, self.app, environ, out):
+        answered = loop.create_future()
+        self.jobs.put((environ, out, answered))
+        for message in await answered:
             await send(message)
+
+    def _serve(self, loop) -> None:
+        jobs = self.jobs
+        while True:
+            environ, out, answered = jobs.get()
+            try:
+                outcome = (_answer, _run_wsgi(self.app, environ, out))
+            except BaseException as exc:  # the loop raises it where the request awaits
+                outcome = (_fail, exc)
+            del environ, out
+            try:
+                loop.call_soon_threadsafe(*outcome, answered)
+            except RuntimeError:  # the loop is closed: the worker is stopping
+                return
+            del outcome, answered
+
+
+def _answer(messages: list[dict], answered: asyncio.Future) -> None:
+    if not answered.done():  # not cancelled meanwhile (the client went away)
+        answered.set_result(messages)
+
+
+def _fail(exc: BaseException, answered: asyncio.Future) -> None:
+    if not answered.done():
+        answered.set_exception(exc)
 
 
 class _Outbox:
