@@ -294,6 +294,30 @@ def rate_in_rounds(total: int, rounds: int, clients: int, make_client,
     return statistics.median(rates), rates, ok_all, errors_all
 
 
+def rates_alternating(total: int, rounds: int, clients: int,
+                      sides: list[tuple]) -> list[tuple[list[float], int, list[str]]]:
+    """``rate_in_rounds`` for several servers in one run: round r of every side runs before
+    round r + 1 of any, the order turning each round (A B, B A, ...), so that drift in the
+    machine's speed (other processes, the database growing) falls on every side alike.
+    ``sides`` holds (make_client, one) pairs; returns (rates, successes, errors) per side."""
+    per = max(1, total // rounds)
+    out: list[tuple[list[float], int, list[str]]] = [([], 0, []) for _ in sides]
+    for r in range(rounds):
+        order = list(range(len(sides)))
+        if r % 2:
+            order.reverse()
+        for k in order:
+            make_client, one = sides[k]
+            first = (r * len(sides) + k) * per  # every request of the run has its own number
+            elapsed, ok, errors = run_concurrently(
+                per, clients, make_client,
+                lambda client, i, base=first, one=one: one(client, base + i))
+            rates, ok_all, errors_all = out[k]
+            rates.append(ok / elapsed)
+            out[k] = (rates, ok_all + ok, errors_all + errors)
+    return out
+
+
 # --- results -------------------------------------------------------------------------------------
 
 
@@ -895,16 +919,34 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
             {**auth, "Content-Type": "application/json"})
         return True if status == 201 else f"HTTP {status}: {data[:200]!r}"
 
-    # Warm both workers (imports, policy compile) before timing.
-    run_concurrently(4, args.server_workers, lambda: Http(port), create_one)
+    ports = {"ours": port}
+    if args.baseline_root:
+        ports["baseline"] = free_port()
+        log(f"baseline: pledgedesk serve from {args.baseline_root} on 127.0.0.1:"
+            f"{ports['baseline']} ({args.server_workers} workers), this run's database")
+        start_server([str(_project_python(Path(args.baseline_root))), "-m", "pledgedesk",
+                      "serve", "--host", "127.0.0.1", "--port", str(ports["baseline"]),
+                      "--workers", str(args.server_workers)],
+                     env, Path(args.baseline_root), ports["baseline"],
+                     work / "baseline-server.log", cleanup, "baseline")
+    for side_port in ports.values():
+        # Warm both workers (imports, policy compile) before timing.
+        run_concurrently(4, args.server_workers, lambda p=side_port: Http(p), create_one)
     log(f"Pledgedesk: {args.http_sample:,} tickets through POST /api/v1/tickets, "
-        f"{args.clients} clients")
-    res.ours["http"], rounds, ok, errors = rate_in_rounds(
-        args.http_sample, args.rounds, args.clients, lambda: Http(port), create_one)
-    res.setup["ours HTTP create rounds"] = ", ".join(f"{r:.0f}" for r in rounds) + " tickets/s"
-    if errors:
-        res.notes.append(f"Pledgedesk API create: {len(errors)} failures, e.g. {errors[0]}")
-    log(f"  median round {res.ours['http']:.1f} tickets/s ({ok} created, {len(errors)} failed)")
+        f"{args.clients} clients" + (", rounds alternating with the baseline"
+                                     if args.baseline_root else ""))
+    measured = rates_alternating(
+        args.http_sample, args.rounds, args.clients,
+        [(lambda p=side_port: Http(p), create_one) for side_port in ports.values()])
+    for (side, _port), (rounds, ok, errors) in zip(ports.items(), measured, strict=True):
+        key = "http" if side == "ours" else "http_baseline"
+        res.ours[key] = statistics.median(rounds)
+        res.setup[f"{side} HTTP create rounds"] = (
+            ", ".join(f"{r:.1f}" for r in rounds) + " tickets/s")
+        if errors:
+            res.notes.append(f"{side} API create: {len(errors)} failures, e.g. {errors[0]}")
+        log(f"  {side}: median round {res.ours[key]:.1f} tickets/s ({ok} created, "
+            f"{len(errors)} failed)")
 
     client = Http(port)
 
@@ -927,6 +969,12 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
                          "breach measured through the selector only")
     client.close()
     res.setup["ours database"] = _describe_db(connection)
+
+
+def _project_python(root: Path) -> Path:
+    """A checkout's own interpreter (its .venv), else this project's: a worktree has none."""
+    python = root / ".venv" / "bin" / "python"
+    return python if python.exists() else PROJECT_PY
 
 
 def _describe_db(connection) -> str:
@@ -1262,6 +1310,10 @@ def report(args, res: Results) -> None:
     row("create, HTTP, median round (API / peer form)", o.get("http"), p.get("http"),
         "tickets/s",
         f">= {TARGET_CREATE_RATIO:.0f}x peer", "" if http_ratio_ok is None else yes(http_ratio_ok))
+    if "http_baseline" in o:
+        row(f"  baseline server ({args.baseline_root}), median round", o["http_baseline"],
+            None, "tickets/s")
+        rows[-1] = (*rows[-1][:3], f"{o['http'] / o['http_baseline']:.2f}x", *rows[-1][4:])
     is_pg = args.database == "postgres"
     big = args.tickets >= 1_000_000
     queue_target = f"p95 < {TARGET_QUEUE_P95_MS:.0f} ms (PG, 1M)"
@@ -1354,6 +1406,11 @@ def main(argv: list[str] | None = None) -> int:
                              "requests; default 600)")
     parser.add_argument("--plans", action="store_true",
                         help="print EXPLAIN plans (always on PostgreSQL)")
+    parser.add_argument("--baseline-root", default=None,
+                        help="also serve this run's database from the checkout at this path "
+                             "(e.g. a git worktree of an earlier commit) and alternate the HTTP "
+                             "creation rounds between the two servers, same clients and "
+                             "settings; both medians are reported")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     args = parser.parse_args(argv)
     if args.tickets < args.sample + args.http_sample:
