@@ -261,6 +261,8 @@ def pages(request):
 @agent_required
 def page_answer(request, page_id: int, action: str):
     service = {"acknowledge": services.page_acknowledge, "resolve": services.page_resolve}
+    if action not in service:
+        raise Http404("no such action")
     problem = None
     try:
         service[action](page_id=page_id, agent=request.agent, via="console", now=request.now)

@@ -27,7 +27,7 @@ from pledgedesk.errors import Conflict, ErrorCode, IntakeRefused, InvalidInput
 from pledgedesk.outbox import services as outbox
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.errors import PolicyInputError
-from pledgedesk.tickets import abilities, attachments, intake
+from pledgedesk.tickets import abilities, attachments, intake, search
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.intake import NewTicket
 from pledgedesk.tickets.models import (
@@ -105,6 +105,7 @@ def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime,
         _store_events(events, now)
         if message is not None:
             message.save(force_insert=True)
+        search.search_index_created(ticket, message)
         _attach(ticket, _actor_of(events[0]), message, staged, now)
         timers_save_first(ticket, timers)
         if record is not None:
@@ -374,6 +375,7 @@ def ticket_identify_requester(
                old={"requester": ticket.requester_id, "hold": ticket.hold},
                new={"requester": requester.pk, "hold": ""})
         ticket.requester = requester
+        search.search_index_people(ticket)
         if ticket.hold == Ticket.Hold.NEEDS_ACCOUNT_LOOKUP:
             ticket.hold = ""
         return _save(ticket, now)
@@ -488,6 +490,7 @@ def _post(ticket: Ticket, actor: Actor, kind: EventKind, message: Message,
     """Add ``message`` (unsaved) to ``ticket`` with its event and its files."""
     message.ticket, message.created_at = ticket, now
     message.save(force_insert=True)
+    search.search_index_message(message)
     _event(ticket, actor, kind, now, new={"message": message.pk})
     _attach(ticket, actor, message, staged, now)
     return message

@@ -182,3 +182,8 @@ def test_the_ticket_history_says_who_was_paged_how_and_why(client, desk, saturda
     assert "On-call page requested" in text
     assert "Page requested: Eve Engineer by email" in text
     assert "On-call engineer paged: Eve Engineer by email, notification 1" in text
+
+
+def test_an_unknown_page_action_is_not_found(client, desk, saturday):  # noqa: F811
+    client.force_login(desk.eve.user)
+    assert client.post("/console/oncall/pages/1/shout/").status_code == 404

@@ -51,6 +51,14 @@ FACTS = {
     EventKind.TOPIC_CHANGED: {"topic": "reports"},
     EventKind.ESCALATION_REQUESTED: {"reason": "urgent"},
     EventKind.PAGE_ON_CALL: {"priority": "red"},
+    EventKind.PAGE_REQUESTED: {"page": 1, "step": 1, "agent": 7, "agent_name": "Eve",
+                               "methods": ["email"], "why": "FG-8", "no_contact_method": False},
+    EventKind.PAGE_SENT: {"page": 1, "step": 1, "agent": 7, "agent_name": "Eve",
+                          "method": "email", "to": "eve@example.com"},
+    EventKind.PAGE_ESCALATED: {"page": 1, "from": 7, "to": 8, "to_lead": False, "why": "x"},
+    EventKind.PAGE_UNANSWERED: {"page": 1, "why": "nobody is on call"},
+    EventKind.PAGE_ACKNOWLEDGED: {"page": 1, "agent": 7, "agent_name": "Eve", "via": "link"},
+    EventKind.PAGE_RESOLVED: {"page": 1, "agent": 7, "agent_name": "Eve", "via": "api"},
     EventKind.ATTACHMENT_ADDED: {"attachment": 1, "filename": "a.txt", "size": 3,
                                  "message": None},
     EventKind.INTERNAL_ATTACHMENT_ADDED: {"attachment": 2, "filename": "secret.txt",
@@ -74,7 +82,8 @@ def test_every_kind_is_public_or_internal_and_the_known_internal_work_is_interna
     assert {"internal_note", "call_logged", "page_on_call", "assigned", "group_changed",
             "tags_changed", "exclusion_set", "exclusion_cleared",
             "internal_attachment_added", "sla_warning", "sla_breached",
-            "escalation_step"} == set(INTERNAL_EVENT_KINDS)
+            "escalation_step", "page_requested", "page_sent", "page_escalated",
+            "page_unanswered", "page_acknowledged", "page_resolved"} == set(INTERNAL_EVENT_KINDS)
     assert set(FACTS) == set(EventKind)
 
 
