@@ -12,29 +12,53 @@ COMPOSE_KINDS = [("reply", "Public reply"), ("note", "Internal note"), ("call", 
 
 
 class ComposeForm(DeskForm):
+    """The reply box. ``version`` and ``seen`` (the newest message shown) are what the page
+    was loaded with: a send tells the agent what arrived since, and is never refused for it."""
+
     kind = forms.ChoiceField(label="Kind", choices=COMPOSE_KINDS, initial="reply",
                              widget=forms.RadioSelect)
     body = forms.CharField(label="Message", widget=forms.Textarea, max_length=100_000)
-    status = forms.ChoiceField(label="Then set status", required=False)
+    ask_customer = forms.BooleanField(
+        label="This reply asks the customer something (set the ticket to Pending)",
+        required=False)
     attachments = MultipleFileField(label="Attachments")
     version = forms.IntegerField(widget=forms.HiddenInput)
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, policy, **kwargs):
+    def __init__(self, *args, policy, draft_url: str = "", **kwargs):
         # The ticket form on the same page has a status field too: ids must differ.
         kwargs.setdefault("auto_id", "compose_%s")
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Leave as is")] + [
-            (key, spec.label) for key, spec in policy.statuses.items()]
+        asking = policy.status_after(policy.status_of_category("open"), "asking_customer")
+        self.fields["ask_customer"].label = (
+            f"This reply asks the customer something (set {policy.status(asking).label})")
+        if draft_url:  # kept on the server as the agent types (debounced), no inline script
+            self.fields["body"].widget.attrs.update({
+                "hx-post": draft_url, "hx-trigger": "input changed delay:800ms",
+                "hx-target": "#draft-state", "hx-swap": "innerHTML",
+                "hx-params": "csrfmiddlewaretoken,kind,body"})
+
+
+# The properties beside the reply box: in the same HTML form (``form="compose"``), so one
+# submit can send the reply with them and "Save changes" keeps the half-written reply.
+PROPERTY_FIELDS = ("status", "priority", "assignee", "group")
 
 
 class UpdateForm(DeskForm):
+    """The ticket's properties, with the values the page showed (``was_*``): a change is
+    refused only if someone else changed that same property since (``workspace``)."""
+
     status = forms.ChoiceField(label="Status")
     priority = forms.ChoiceField(label="Priority")
     assignee = forms.ChoiceField(label="Assignee", required=False)
     group = forms.ChoiceField(label="Group", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
+    was_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    was_priority = forms.CharField(widget=forms.HiddenInput, required=False)
+    was_assignee = forms.CharField(widget=forms.HiddenInput, required=False)
+    was_group = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, policy, agents, groups, **kwargs):
+    def __init__(self, *args, policy, agents, groups, form_id: str = "", **kwargs):
         kwargs.setdefault("auto_id", "ticket_%s")
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [(k, s.label) for k, s in policy.statuses.items()]
@@ -42,6 +66,13 @@ class UpdateForm(DeskForm):
         self.fields["assignee"].choices = [("", "Unassigned")] + [
             (str(a.pk), a.name) for a in agents]
         self.fields["group"].choices = [("", "No group")] + [(g.key, g.name) for g in groups]
+        if form_id:
+            for field in self.fields.values():
+                field.widget.attrs["form"] = form_id
+
+    def loaded_given(self) -> bool:
+        """Whether the client sent what it loaded (this page does; older clients do not)."""
+        return bool(self.data.get("was_status"))
 
 
 class PreferenceForm(DeskForm):

@@ -75,6 +75,7 @@ urlpatterns = [
     path("tickets/<int:number>/timers/", views.timers_panel, name="timers"),
     path("tickets/<int:number>/compose/", views.compose, name="compose"),
     path("tickets/<int:number>/update/", views.update, name="update"),
+    path("tickets/<int:number>/draft/", views.save_draft, name="draft"),
     path("tickets/<int:number>/assign-me/", views.assign_me, name="assign_me"),
     path("tickets/<int:number>/exclusion/", views.exclusion, name="exclusion"),
     path("tickets/<int:number>/identity/", views.verify_identity, name="verify_identity"),

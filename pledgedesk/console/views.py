@@ -12,6 +12,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -39,9 +40,6 @@ from pledgedesk.tickets.selectors import (
 from pledgedesk.tickets.services import (
     Actor,
     Change,
-    ticket_log_call,
-    ticket_note,
-    ticket_reply,
     ticket_set_exclusion,
     ticket_update,
 )
@@ -51,6 +49,9 @@ from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.query import ConsoleQueueQuery, TicketNumberQuery, parse_query
 from pledgedesk.web.uploads import accepts_files
+from pledgedesk.workspace import selectors as workspace_selectors
+from pledgedesk.workspace import services as workspace
+from pledgedesk.workspace.services import Properties, PropertyConflict
 
 PAGE_SIZE = 50
 BREACHING_SOON_MINUTES = 60
@@ -233,17 +234,23 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
     initial = {"status": found.status, "priority": found.priority,
                "assignee": str(found.assignee_id or ""),
                "group": found.group.key if found.group else "", "version": found.version}
+    initial.update({f"was_{f}": initial[f] for f in forms.PROPERTY_FIELDS})
+    draft = workspace_selectors.draft_for(agent=request.agent, ticket=found)
     compose = forms_given.get("compose") or forms.ComposeForm(
-        initial={"version": found.version, "kind": "reply"}, policy=policy)
+        initial={"version": found.version, "kind": draft.kind if draft else "reply",
+                 "body": draft.body if draft else "",
+                 # the newest message shown (agents see every one): what a send reports
+                 "seen": max((m.pk for m in conversation), default=0)},
+        policy=policy, draft_url=_draft_url(found))
     update = forms_given.get("update") or forms.UpdateForm(
-        initial=initial, policy=policy, agents=agents, groups=groups)
+        initial=initial, policy=policy, agents=agents, groups=groups, form_id="compose")
     requester = found.requester
     return _base(
         request, ticket=found, policy=policy, conversation=conversation,
         loose=list(found.attachments.filter(message__isnull=True).order_by("created_at")),
         timers=_timers(found, policy, request.now), history=history,
         priority=policy.priority(found.priority), status=policy.status(found.status),
-        compose=compose, update=update, closed=found.status_category == "closed",
+        compose=compose, update=update, closed=found.status_category == "closed", draft=draft,
         # The forms shown are the actions the services accept (one selector, every door).
         abilities=ticket_abilities(principal=request.principal, ticket=found, policy=policy),
         exclusions=[(key, spec, key in found.exclusions)
@@ -270,53 +277,64 @@ def _redirect_back(number: int):
 @accepts_files(MAX_FILES)
 @agent_required
 def compose(request, number: int):
-    """A public reply (optionally with a status), an internal note, or a logged call (a first
-    touch, RL-2/FG-7), each with its attachments: one service call, its own transaction."""
+    """A public reply (optionally asking the customer), an internal note or a logged call,
+    each with its attachments and with the property changes made beside it, in one submit.
+    A message is never refused because the ticket changed meanwhile: the agent is told what
+    others wrote since the page was loaded. Changed properties keep their conflict check."""
     found = _ticket(request, number)
     policy = policy_for(found.policy_version)
-    form = forms.ComposeForm(request.POST, request.FILES, policy=policy)
+    agents, groups = selectors.assignable()
+    form = forms.ComposeForm(request.POST, request.FILES, policy=policy,
+                             draft_url=_draft_url(found))
+    update_form = forms.UpdateForm(request.POST, policy=policy, agents=agents, groups=groups,
+                                   form_id="compose")
     if form.is_valid():
         data = form.cleaned_data
-        given = {"ticket": found, "actor": _actor(request), "files": data["attachments"],
-                 "expected_version": data["version"], "now": request.now}
+        wanted, loaded = _properties(request.POST, found, update_form)
         try:
-            if data["kind"] == "reply":
-                ticket_reply(body=data["body"], **given, change=Change(
-                    status=data["status"]) if data["status"] else None)
-            elif data["kind"] == "note":
-                ticket_note(body=data["body"], **given)
-            else:
-                ticket_log_call(summary=data["body"], **given)
+            sent = workspace.workspace_send(
+                ticket=found, actor=_actor(request), kind=data["kind"], body=data["body"],
+                files=data["attachments"], wanted=wanted, loaded=loaded,
+                loaded_version=data["version"], ask_customer=data["ask_customer"],
+                seen=data["seen"] or 0, now=request.now)
+        except PropertyConflict as exc:
+            return _conflict_page(request, found, exc)
         except DeskError as exc:
             form.add_error(None, exc.message)
         else:
             label = dict(forms.COMPOSE_KINDS)[data["kind"]]
             messages.success(request, f"{label} added to #{number}.")
+            for line in _meanwhile(sent.meanwhile, request.zone):
+                messages.info(request, line)
             return _redirect_back(number)
+    kept = {"update": update_form} if "status" in request.POST else {}
     return render(request, "console/ticket.html",
-                  _ticket_context(request, found, compose=form), status=400)
+                  _ticket_context(request, found, compose=form, **kept), status=400)
 
 
 @require_POST
 @agent_required
 def update(request, number: int):
-    """Status, priority (FG-5), assignee and group in one change, refused with a Conflict if
-    someone else changed the ticket since this page was loaded."""
+    """Status, priority (FG-5), assignee and group in one change, refused only if someone else
+    changed one of those same properties since the page was loaded (``workspace``). A reply
+    typed beside them is kept as the agent's draft, never emptied."""
     found = _ticket(request, number)
     policy = policy_for(found.policy_version)
     agents, groups = selectors.assignable()
-    form = forms.UpdateForm(request.POST, policy=policy, agents=agents, groups=groups)
+    form = forms.UpdateForm(request.POST, policy=policy, agents=agents, groups=groups,
+                            form_id="compose")
+    if "body" in request.POST:
+        workspace.draft_save(agent=request.agent, ticket=found,
+                             kind=_kind(request.POST.get("kind")),
+                             body=request.POST.get("body", "")[:100_000], now=request.now)
     if form.is_valid():
-        data = form.cleaned_data
-        by_id = {str(a.pk): a for a in agents}
-        by_key = {g.key: g for g in groups}
-        change = Change(status=data["status"], priority=data["priority"],
-                        assignee=by_id.get(data["assignee"]),
-                        unassign=not data["assignee"] and found.assignee_id is not None,
-                        group=by_key.get(data["group"]))
+        wanted, loaded = _properties(request.POST, found, form)
         try:
-            ticket_update(ticket=found, actor=_actor(request), change=change,
-                          expected_version=data["version"], now=request.now)
+            workspace.workspace_update(ticket=found, actor=_actor(request), wanted=wanted,
+                                       loaded=loaded, loaded_version=form.cleaned_data[
+                                           "version"], now=request.now)
+        except PropertyConflict as exc:
+            return _conflict_page(request, found, exc)
         except DeskError as exc:
             form.add_error(None, exc.message)
         else:
@@ -324,6 +342,108 @@ def update(request, number: int):
             return _redirect_back(number)
     return render(request, "console/ticket.html",
                   _ticket_context(request, found, update=form), status=400)
+
+
+@require_POST
+@agent_required
+def save_draft(request, number: int):
+    """The reply box as the agent types it (htmx, debounced): kept per agent and ticket on the
+    server, so a reload or another device finds it; answers with a line saying so."""
+    found = _ticket(request, number)
+    try:
+        draft = workspace.draft_save(agent=request.agent, ticket=found,
+                                     kind=_kind(request.POST.get("kind")),
+                                     body=request.POST.get("body", "")[:100_000],
+                                     now=request.now)
+    except DeskError as exc:
+        return render(request, "console/_draft_state.html", {"error": exc.message},
+                      status=exc.status)
+    return render(request, "console/_draft_state.html",
+                  _base(request, draft=draft, ticket=found))
+
+
+def _kind(value: str | None) -> str:
+    return value if value in dict(forms.COMPOSE_KINDS) else "reply"
+
+
+def _properties(post, found: Ticket, form) -> tuple[Properties | None, Properties | None]:
+    """What the agent wants the properties to be (a field not sent stays as it is now) and
+    what the page showed (None from a client that sent only the version it loaded)."""
+    if not any(f in post for f in forms.PROPERTY_FIELDS):
+        return None, None
+    now_is = Properties.of(found)
+
+    def value(name, current):
+        return post.get(name, current) if name in post else current
+
+    def agent_id(raw):
+        return int(raw) if raw not in (None, "") and str(raw).isdigit() else None
+
+    wanted = Properties(status=value("status", now_is.status),
+                        priority=value("priority", now_is.priority),
+                        assignee=agent_id(value("assignee", now_is.assignee)),
+                        group=value("group", now_is.group) or None)
+    loaded = None
+    if form.loaded_given():
+        loaded = Properties(status=post.get("was_status", ""),
+                            priority=post.get("was_priority", ""),
+                            assignee=agent_id(post.get("was_assignee")),
+                            group=post.get("was_group") or None)
+    return wanted, loaded
+
+
+def _meanwhile(found: list, zone: str) -> list[str]:
+    """A notice per message others added while the agent was writing, with what it says."""
+    lines = []
+    for m in found:
+        who = (m.author_agent.name if m.author_agent_id else
+               m.author_contact.name if m.author_contact_id else "The caller")
+        kind = "noted internally" if m.visibility == "internal" else "wrote"
+        text = " ".join(strip_tags(m.body).split())
+        text = text if len(text) <= 300 else text[:299] + "\u2026"
+        lines.append(f"Meanwhile, {who} {kind} ({present.instant(m.created_at, zone)}): "
+                     f"\u201c{text}\u201d")
+    return lines
+
+
+def _conflict_page(request, found: Ticket, exc: PropertyConflict):
+    """Someone changed a property this agent changed: the page again (409) with the agent's
+    reply and choices kept, what changed listed, and the form set to the current values so
+    submitting again re-applies the agent's choices on the current version."""
+    fresh = _ticket(request, found.number)
+    policy = policy_for(fresh.policy_version)
+    agents, groups = selectors.assignable()
+    data = request.POST.copy()
+    data.update({"version": str(fresh.version), "was_status": fresh.status,
+                 "was_priority": fresh.priority, "was_assignee": str(fresh.assignee_id or ""),
+                 "was_group": fresh.group.key if fresh.group else "",
+                 "seen": str(workspace_selectors.last_message_id(ticket=fresh))})
+    compose_form = forms.ComposeForm(data, policy=policy, draft_url=_draft_url(fresh))
+    update_form = forms.UpdateForm(data, policy=policy, agents=agents, groups=groups,
+                                   form_id="compose")
+    names = {str(a.pk): a.name for a in agents}
+    clashes = [(field.capitalize(), _shown(policy, field, old, names),
+                _shown(policy, field, new, names), _shown(policy, field, data.get(field), names))
+               for field, old, new in exc.clashes]
+    context = _ticket_context(request, fresh, compose=compose_form, update=update_form)
+    context.update(conflict=clashes, conflict_action=request.path)
+    return render(request, "console/ticket.html", context, status=409)
+
+
+def _shown(policy, field: str, value, names: dict) -> str:
+    if value in (None, ""):
+        return {"assignee": "Unassigned", "group": "No group"}.get(field, "\u2014")
+    if field == "status" and value in policy.statuses:
+        return policy.statuses[value].label
+    if field == "priority":
+        return next((p.label for p in policy.priorities if p.key == value), str(value))
+    if field == "assignee":
+        return names.get(str(value), str(value))
+    return str(value)
+
+
+def _draft_url(found: Ticket) -> str:
+    return reverse("console:draft", args=[found.number])
 
 
 @require_POST

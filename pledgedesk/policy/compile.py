@@ -235,6 +235,20 @@ class Policy:
     def status_of_category(self, category: str) -> str:
         return next(key for key, spec in self.statuses.items() if spec.category == category)
 
+    def status_after(self, status: str, move: str) -> str:
+        """The status an agent's ``move`` leaves a ticket in ``status`` in: the status's
+        ``moves_to`` names it, else its meaning: the first public reply or an assignment opens
+        a New ticket; a reply asking the customer makes an open one Pending. Else unchanged."""
+        spec = self.status(status)
+        if move in spec.moves_to:
+            return spec.moves_to[move]
+        wanted = {"agent_reply": ("new", "open"), "assignment": ("new", "open")}.get(move)
+        if move == "asking_customer" and spec.category in ("new", "open", "on_hold"):
+            wanted = (spec.category, "pending")
+        if wanted is None or spec.category != wanted[0]:
+            return status
+        return next((k for k, s in self.statuses.items() if s.category == wanted[1]), status)
+
     def target(self, metric: str, plan: str, priority: str) -> ResolvedTarget | None:
         """The target for ``metric``; None when the policy does not define the metric."""
         return self._targets.get((metric, plan, priority))

@@ -357,6 +357,10 @@ class StatusSpec(Model):
     category: Literal["new", "open", "pending", "on_hold", "solved", "closed"]
     pauses: tuple[MetricKey, ...] = ()
     customer_reply_moves_to: Key | None = None
+    # Moves an agent's action makes from this status, by name (``STATUS_MOVES``); unnamed
+    # ones follow the categories: New -> Open on the first public reply or an assignment,
+    # any open status -> Pending on a reply that asks the customer (``Policy.status_after``).
+    moves_to: dict[Literal["agent_reply", "assignment", "asking_customer"], Key] = {}
     choice: Choice
 
 

@@ -211,6 +211,8 @@ def _statuses(spec: PolicyFile, found: Found) -> None:
         p = f"statuses.{key}"
         _known(found, f"{p}.customer_reply_moves_to", status.customer_reply_moves_to,
                spec.statuses, "status")
+        for move, target in status.moves_to.items():
+            _known(found, f"{p}.moves_to.{move}", target, spec.statuses, "status")
         for i, metric in enumerate(status.pauses):
             if metric not in defined:
                 found.append((f"{p}.pauses.{i}", f"metric {metric!r} is not defined"))

@@ -206,8 +206,11 @@ def ticket_reply(
         message = _post(ticket, actor, EventKind.PUBLIC_REPLY, Message(
             visibility=Message.Visibility.PUBLIC, author_agent=actor.agent,
             channel=actor.channel, body=body), staged, now)
+        policy = policy_for(ticket.policy_version)
         if change is not None:
-            _apply_change(ticket, policy_for(ticket.policy_version), actor, change, now)
+            _apply_change(ticket, policy, actor, change, now)
+        if change is None or change.status is None:
+            _move(ticket, policy, actor, "agent_reply", now)
         _save(ticket, now)
     return message
 
@@ -527,6 +530,8 @@ def _apply_change(ticket: Ticket, policy: Policy, actor: Actor, change: Change,
         _event(ticket, actor, EventKind.ASSIGNED, now, old={"assignee": ticket.assignee_id},
                new={"assignee": new.pk if new else None})
         ticket.assignee = new
+        if new is not None and change.status is None:
+            _move(ticket, policy, actor, "assignment", now)
     if change.group is not None and change.group.pk != ticket.group_id:
         _event(ticket, actor, EventKind.GROUP_CHANGED, now, old={"group": ticket.group_id},
                new={"group": change.group.key})
@@ -575,6 +580,13 @@ def _set_status(ticket: Ticket, policy: Policy, actor: Actor, status: str, now: 
            new={"status": status})
     ticket.status = status
     ticket.status_category = policy.status(status).category
+
+
+def _move(ticket: Ticket, policy: Policy, actor: Actor, move: str, now: datetime) -> None:
+    """The status move the policy gives an agent's ``move`` (``Policy.status_after``): New
+    -> Open on the first public reply or an assignment. A held ticket keeps its status."""
+    if not ticket.hold:
+        _set_status(ticket, policy, actor, policy.status_after(ticket.status, move), now)
 
 
 def _reopen(ticket: Ticket, policy: Policy, actor: Actor, now: datetime) -> None:
