@@ -266,3 +266,18 @@ def remember_related(instance: models.Model, name: str, rows: list) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = loaded
+
+
+class TicketSearch(models.Model):
+    """What full-text search reads for one ticket (``tickets.search``): its subject, its
+    people (requester, caller, organisation), its public conversation and its internal notes
+    apart, so a contact's search never reaches a note. Written in the transaction of every
+    change to them. PostgreSQL keeps two generated tsvector columns over these (GIN-indexed);
+    SQLite an FTS5 table kept by triggers (migration 0008_search)."""
+
+    ticket = models.OneToOneField(Ticket, primary_key=True, on_delete=models.CASCADE,
+                                  related_name="search")
+    subject = models.TextField(blank=True, default="")
+    people = models.TextField(blank=True, default="")
+    public_body = models.TextField(blank=True, default="")
+    internal_body = models.TextField(blank=True, default="")

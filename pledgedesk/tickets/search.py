@@ -1,0 +1,241 @@
+"""Full-text search of tickets: keeping the index in step, and searching it.
+
+The index is ``TicketSearch``, one row per ticket: subject, people (requester, caller,
+organisation), the public conversation and the internal notes, apart. PostgreSQL searches its
+generated tsvector columns (GIN: ``websearch_to_tsquery``, ``ts_rank``, ``ts_headline``);
+SQLite an FTS5 table the row's triggers keep (``bm25``, ``snippet``). Migration 0008_search
+builds both.
+
+Writing: ``tickets.services`` calls ``search_index_*`` inside the transaction of the change, one
+statement each, so a search never sees a change that did not commit and always sees one that
+did. Reading: ``search_tickets`` narrows through ``visible_tickets`` (the one authorisation
+function) and searches contacts' tickets without the internal notes column at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
+from pledgedesk.errors import InvalidInput
+from pledgedesk.tickets.models import Message, Ticket, TicketSearch
+
+PAGE_SIZE = 25
+MAX_PAGES = 40  # 1,000 results: past that, a better query beats paging
+MAX_QUERY = 200  # characters
+# Private-use characters mark matches in snippets; the text is escaped, then they become <mark>.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKED = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.S)
+
+
+# --- keeping the index in step (inside the writing service's transaction) -------------------
+
+
+def _clean(text: str) -> str:
+    """Text as indexed: without the snippet markers, so only a match is ever marked."""
+    return text.replace(_OPEN, "").replace(_CLOSE, "")
+
+
+def _people(ticket: Ticket) -> str:
+    requester = ticket.requester.name if ticket.requester_id else ""
+    organisation = ticket.organisation.name if ticket.organisation_id else ""
+    return _clean(" ".join(p for p in (requester, ticket.caller_number, organisation) if p))
+
+
+def search_index_created(ticket: Ticket, message: Message | None) -> None:
+    """The row of a ticket just created, with its description (``message``): one INSERT."""
+    TicketSearch.objects.create(
+        ticket=ticket, subject=_clean(ticket.subject), people=_people(ticket),
+        public_body=_clean(message.body) if message is not None else "")
+
+
+def search_index_message(message: Message) -> None:
+    """A reply, customer message, call log or note appended to its column: one UPDATE."""
+    column = "internal_body" if message.visibility == Message.Visibility.INTERNAL \
+        else "public_body"
+    table = connection.ops.quote_name(TicketSearch._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} || %s WHERE ticket_id = %s",  # noqa: S608
+            ["\n" + _clean(message.body), message.ticket_id])
+
+
+def search_index_people(ticket: Ticket) -> None:
+    """The requester (or organisation) changed: one UPDATE."""
+    TicketSearch.objects.filter(ticket_id=ticket.pk).update(people=_people(ticket))
+
+
+def search_index_subject(ticket: Ticket) -> None:
+    """The subject changed: one UPDATE."""
+    TicketSearch.objects.filter(ticket_id=ticket.pk).update(subject=_clean(ticket.subject))
+
+
+def search_index_rebuild(ticket: Ticket) -> None:
+    """The row rebuilt from the ticket and all its messages (after messages move between
+    tickets, or to repair): one read, one write."""
+    bodies = {Message.Visibility.PUBLIC: [], Message.Visibility.INTERNAL: []}
+    for visibility, body in Message.objects.filter(ticket=ticket).order_by("id").values_list(
+            "visibility", "body"):
+        bodies[visibility].append(_clean(body))
+    TicketSearch.objects.update_or_create(ticket=ticket, defaults={
+        "subject": _clean(ticket.subject), "people": _people(ticket),
+        "public_body": "\n".join(bodies[Message.Visibility.PUBLIC]),
+        "internal_body": "\n".join(bodies[Message.Visibility.INTERNAL])})
+
+
+# --- searching -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    ticket: Ticket
+    rank: float
+    subject_html: SafeString  # the subject with matches marked
+    public_html: SafeString  # a snippet of the conversation, matches marked ("" if none)
+    internal_html: SafeString | None  # a snippet of the internal notes: agents only
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    page: int
+    hits: list[Hit]
+    more: bool
+
+
+def search_tickets(*, principal: Principal, text: str, page: int = 1) -> SearchPage:
+    """One page of the tickets ``principal`` may see that match ``text``, best first. Two
+    statements: the ranked ids with their snippets, then those tickets (again through
+    ``visible_tickets``)."""
+    text = _checked(text, page)
+    agent = sees_internal_notes(principal)
+    visible = visible_tickets(principal, Ticket.objects.all())
+    scope = visible.values("pk").query.sql_with_params() if visible.query.has_filters() \
+        else None
+    search = _postgresql if connection.vendor == "postgresql" else _sqlite
+    rows = search(text, agent=agent, scope=scope, limit=PAGE_SIZE + 1,
+                  offset=(page - 1) * PAGE_SIZE)
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    tickets = visible.filter(pk__in=[r[0] for r in rows]).select_related(
+        "organisation", "requester", "assignee", "group", "policy_version").defer("description")
+    by_id = {t.pk: t for t in tickets}
+    hits = [Hit(ticket=by_id[pk], rank=float(rank), subject_html=_marked(subject),
+                public_html=_snippet(public), internal_html=_snippet(internal) if agent else None)
+            for pk, rank, subject, public, internal in rows if pk in by_id]
+    return SearchPage(query=text, page=page, hits=hits, more=more)
+
+
+def _checked(text: str, page: int) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise InvalidInput("type something to search for", field="q")
+    if len(text) > MAX_QUERY:
+        raise InvalidInput(f"q is longer than {MAX_QUERY} characters", field="q")
+    if not 1 <= page <= MAX_PAGES:
+        raise InvalidInput(f"page must be between 1 and {MAX_PAGES}", field="page")
+    return text
+
+
+def _marked(raw: str | None) -> SafeString:
+    """Escape everything, then turn the marker pairs into <mark>; a stray marker is dropped."""
+    html = _MARKED.sub(r"<mark>\1</mark>", escape(raw or ""))
+    return mark_safe(html.replace(_OPEN, "").replace(_CLOSE, ""))  # noqa: S308 - escaped above
+
+
+def _snippet(raw: str | None) -> SafeString:
+    """A snippet worth showing: one with a match in it."""
+    return _marked(raw) if raw and _OPEN in raw else mark_safe("")
+
+
+# PostgreSQL: rank the matches on the GIN index, then headline only the page's rows.
+_HEADLINE = (f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=10, "
+             "MaxFragments=2, FragmentDelimiter=\" … \"")
+
+
+def _postgresql(text: str, *, agent: bool, scope, limit: int, offset: int) -> list[tuple]:
+    doc = "agent_doc" if agent else "public_doc"
+    where, params = "", []
+    if scope is not None:
+        where, params = f" AND s.ticket_id IN ({scope[0]})", list(scope[1])
+    internal = ("ts_headline('english', s.internal_body, q.q, %s)" if agent else "NULL")
+    # Names and markers are this module's constants; the input is bound.
+    sql = (
+        "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS q) "  # noqa: S608
+        "SELECT hit.ticket_id, hit.rank, "
+        "ts_headline('english', s.subject, q.q, 'HighlightAll=true, "
+        f"StartSel={_OPEN}, StopSel={_CLOSE}'), "
+        f"ts_headline('english', s.public_body, q.q, %s), {internal} "
+        f"FROM (SELECT s.ticket_id, ts_rank(s.{doc}, q.q) AS rank "
+        f"      FROM tickets_ticketsearch s, q WHERE s.{doc} @@ q.q{where} "
+        "      ORDER BY rank DESC, s.ticket_id DESC LIMIT %s OFFSET %s) hit "
+        "JOIN tickets_ticketsearch s ON s.ticket_id = hit.ticket_id CROSS JOIN q "
+        "ORDER BY hit.rank DESC, hit.ticket_id DESC")
+    headline = [_HEADLINE] + ([_HEADLINE] if agent else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text, *headline, *params, limit, offset])
+        return cursor.fetchall()
+
+
+# SQLite: FTS5 over the same columns; subject 0, people 1, public_body 2, internal_body 3.
+_PUBLIC_COLUMNS = "{subject people public_body}"
+
+
+def _sqlite(text: str, *, agent: bool, scope, limit: int, offset: int) -> list[tuple]:
+    match = fts5_query(text)
+    if match is None:
+        return []
+    if not agent:
+        match = f"{_PUBLIC_COLUMNS} : ({match})"
+    fts = "tickets_ticketsearch_fts"  # FTS5's functions take the table's name, not an alias
+    where, params = "", []
+    if scope is not None:
+        where, params = f" AND {fts}.rowid IN ({scope[0]})", list(scope[1])
+    marks = f"'{_OPEN}', '{_CLOSE}'"
+    internal = f"snippet({fts}, 3, {marks}, ' … ', 24)" if agent else "NULL"
+    # Names and markers are this module's constants; the input is bound.
+    sql = (
+        f"SELECT rowid, -bm25({fts}, 10.0, 5.0, 2.0, 1.0) AS rank, "  # noqa: S608
+        f"highlight({fts}, 0, {marks}), snippet({fts}, 2, {marks}, ' … ', 24), {internal} "
+        f"FROM {fts} WHERE {fts} MATCH %s{where} "
+        "ORDER BY rank DESC, rowid DESC LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *params, limit, offset])
+        return cursor.fetchall()
+
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def fts5_query(text: str) -> str | None:
+    """``text`` in web-search syntax (words, "phrases", ``or``, -excluded) as an FTS5
+    expression of quoted phrases only, so no input is FTS5 syntax; None when it asks for
+    nothing (only excluded terms, or no word at all)."""
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    join_next = False
+    for minus, quoted, bare in _TERM.findall(text):
+        if bare and bare.lower() == "or":
+            join_next = bool(groups)
+            continue
+        if bare.startswith("-") and len(bare) > 1:
+            minus, bare = "-", bare[1:]
+        words = re.findall(r"\w+", quoted or bare)
+        if not words:
+            continue
+        phrase = '"' + " ".join(words) + '"'
+        if minus:
+            excluded.append(phrase)
+        elif join_next:
+            groups[-1].append(phrase)
+        else:
+            groups.append([phrase])
+        join_next = False
+    if not groups:
+        return None
+    expression = " AND ".join("(" + " OR ".join(g) + ")" for g in groups)
+    return expression + "".join(f" NOT {p}" for p in excluded)
