@@ -187,3 +187,20 @@ def test_the_ticket_history_says_who_was_paged_how_and_why(client, desk, saturda
 def test_an_unknown_page_action_is_not_found(client, desk, saturday):  # noqa: F811
     client.force_login(desk.eve.user)
     assert client.post("/console/oncall/pages/1/shout/").status_code == 404
+
+
+def test_a_lead_edits_a_layers_members_and_hand_off(client, desk, saturday):  # noqa: F811
+    layer = desk.schedule.layers.get(level=1)
+    client.force_login(desk.lead.user)
+    page = client.get(f"/console/oncall/schedules/{desk.schedule.pk}/").content.decode()
+    assert f'value="{desk.eve.pk},{desk.fay.pk}"' in page  # the edit form, filled in
+    answer = client.post(f"/console/oncall/schedules/{desk.schedule.pk}/layers/{layer.pk}/", {
+        "name": "Primary", "level": "1", "every": "2", "unit": "weeks",
+        "handoff_date": "2026-01-05", "handoff_time": "09:00",
+        "members": f"{desk.fay.pk},{desk.eve.pk}"})
+    assert answer.status_code == 302
+    layer.refresh_from_db()
+    assert layer.every == 2 and [m.agent_id for m in layer.members.all()] == [
+        desk.fay.pk, desk.eve.pk]
+    text = client.get(f"/console/oncall/schedules/{desk.schedule.pk}/").content.decode()
+    assert "Sat 10 Jan 2026, 02:00 CST" in text and "Mon 19 Jan 2026, 09:00 CST" in text
