@@ -112,16 +112,18 @@ def _new_uids(box, cursor: MailboxCursor, batch: int) -> Iterator[list[int]]:
 def _take(box, uids: list[int], mailbox: str, now: Callable[[], datetime],
           move_to: str | None, result: FetchResult) -> list[int]:
     """Store ``uids``' exact bytes (BODY.PEEK: the server does not mark them read), then
-    mark or move the stored ones. Returns the rows newly stored."""
+    mark or move the stored ones. Returns the rows to process: new, or stored by an earlier
+    run that died before processing them."""
     new_rows, stored_uids = [], []
     for uid, raw in _bodies(box, uids):
         row, created = inbound_store(raw=raw, mailbox=mailbox, now=now())
         stored_uids.append(str(uid))
         if created:
             result.stored += 1
-            new_rows.append(row.pk)
         else:
             result.duplicates += 1
+        if created or row.state == row.State.RECEIVED:  # stored before, never processed
+            new_rows.append(row.pk)
     # Committed: only now may the server forget these messages are new.
     if stored_uids and move_to:
         box.move(stored_uids, move_to)

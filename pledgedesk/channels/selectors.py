@@ -55,10 +55,12 @@ def inbound_waiting_for_a_person() -> int:
         Q(state=State.QUARANTINED) | Q(state=State.HELD, ticket__isnull=True)).count()
 
 
-def inbound_waiting(now: datetime) -> list[int]:
-    """Stored messages nobody is working on, oldest first: not processed yet, or left
-    PROCESSING by a processor whose lease ran out (it crashed)."""
+def inbound_waiting(now: datetime, *, stored_before: datetime) -> list[int]:
+    """Stored messages nobody is working on, oldest first: stored by ``stored_before``
+    and not processed (the door that stored it died first), or left PROCESSING by a
+    processor whose lease ran out (it crashed)."""
     return list(InboundMessage.objects.filter(
-        Q(state=State.RECEIVED) | Q(state=State.PROCESSING, lease_until__lte=now)
+        Q(state=State.RECEIVED, received_at__lte=stored_before)
+        | Q(state=State.PROCESSING, lease_until__lte=now)
         | Q(state=State.PROCESSING, lease_until__isnull=True),
     ).order_by("received_at", "pk").values_list("pk", flat=True))

@@ -45,6 +45,8 @@ CHANNEL = "email"
 DEFAULT_MAX_INBOUND_BYTES = 25 * 1024 * 1024
 # How long one processor may take over one message before another may take it over.
 LEASE = timedelta(minutes=10)
+# How long a door that stored a message has to process it before others may.
+GRACE = timedelta(minutes=1)
 State = InboundMessage.State
 HOLD_REASONS = {
     Ticket.Hold.AWAITING_AUTHORISATION: "awaiting authorisation: the sender is not authorised "
@@ -113,9 +115,12 @@ def inbound_process(*, message_id: int, now: datetime) -> Outcome:
 
 
 def inbound_recover(*, now: datetime) -> list[Outcome]:
-    """Process every stored row nobody is working on: new ones, and ones a crashed processor
-    left PROCESSING past its lease (whose ticket, if any, was never committed: see above)."""
-    return [inbound_process(message_id=pk, now=now) for pk in selectors.inbound_waiting(now)]
+    """Process every stored row nobody is working on: ones stored over a minute ago and never
+    processed (the door that stored them died first; a younger one is left to its own door,
+    which prints its outcome), and ones a crashed processor left PROCESSING past its lease
+    (whose ticket, if any, was never committed: see above)."""
+    waiting = selectors.inbound_waiting(now, stored_before=now - GRACE)
+    return [inbound_process(message_id=pk, now=now) for pk in waiting]
 
 
 def inbound_retry(*, message_id: int, now: datetime) -> Outcome:

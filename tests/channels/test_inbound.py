@@ -10,6 +10,7 @@ from pledgedesk.channels import services as inbound
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.channels.selectors import inbound_waiting_for_a_person
 from pledgedesk.channels.services import (
+    GRACE,
     LEASE,
     inbound_process,
     inbound_recover,
@@ -214,6 +215,16 @@ def test_a_message_a_crashed_processor_left_is_taken_over_after_its_lease():
     assert outcome.outcome == "created"
     assert Ticket.objects.count() == 1
     assert InboundMessage.objects.get(pk=row.pk).attempts == 2
+
+
+def test_a_message_just_stored_is_left_to_its_own_door_for_a_minute():
+    org = organisation(RK)
+    row, _ = inbound_store(raw=mail(sender=address(contact(org))), mailbox="pipe", now=T0)
+
+    assert inbound_recover(now=T0 + GRACE - timedelta(seconds=1)) == []  # the pipe's own
+    [outcome] = inbound_recover(now=T0 + GRACE)  # the pipe died before processing it
+
+    assert (outcome.row, outcome.outcome) == (row.pk, "created")
 
 
 def test_a_processor_whose_claim_was_taken_over_rolls_its_ticket_back(monkeypatch):
