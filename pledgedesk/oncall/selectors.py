@@ -55,7 +55,9 @@ def layer_rotation(layer: Layer) -> rotation.Layer:
         restriction = (rotation.Window(days=frozenset(layer.restrict_days),
                                        start=layer.restrict_start, end=layer.restrict_end),)
     return rotation.Layer(
-        key=layer.pk, level=layer.level, members=tuple(m.agent_id for m in layer.members.all()),
+        key=layer.pk, level=layer.level,
+        # an agent who left takes no turns (their turns go to the others)
+        members=tuple(m.agent_id for m in layer.members.all() if m.agent.active),
         every=layer.every, unit=layer.unit,
         handoff=datetime.combine(layer.handoff_date, layer.handoff_time),
         restriction=restriction)

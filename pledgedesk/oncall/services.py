@@ -25,7 +25,7 @@ from pledgedesk.oncall.models import Page, PageNotification
 from pledgedesk.outbox import services as outbox
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.history import ticket_event_record
-from pledgedesk.tickets.models import Ticket
+from pledgedesk.tickets.models import OPEN_CATEGORIES, Ticket
 
 ACK_LINK_TTL = timedelta(hours=12)
 ADVANCE_BATCH = 200
@@ -129,7 +129,9 @@ def _advance(page_id: int, now: datetime) -> int:
         page = Page.objects.select_related("ticket", "schedule").get(pk=page_id)
         repeats = page.schedule.repeats if page.schedule else 0
         waited = int((now - _last_requested(page)) / timedelta(minutes=1))
-        if page.attempt <= repeats:
+        if page.ticket.status_category not in OPEN_CATEGORIES:
+            _close_with_ticket(page, now)  # solved or closed meanwhile: nobody is woken for it
+        elif page.attempt <= repeats:
             _notify(page, now, why=f"not acknowledged within {waited} minutes: repeat "
                                     f"{page.attempt} of {repeats}")
         elif page.target + 1 < len(page.responders):
@@ -139,6 +141,13 @@ def _advance(page_id: int, now: datetime) -> int:
                 "why": f"nobody acknowledged after {page.step} notifications"})
         page.save()
     return 1
+
+
+def _close_with_ticket(page: Page, now: datetime) -> None:
+    page.state, page.resolved_at = Page.State.RESOLVED, now
+    _record(page, EventKind.PAGE_RESOLVED, now, {
+        "agent": None, "agent_name": "nobody", "via": f"ticket {page.ticket.status_category}"})
+    _tell_webhooks(page, "resolve", now)
 
 
 def _last_requested(page: Page) -> datetime:

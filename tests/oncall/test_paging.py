@@ -15,7 +15,7 @@ from pledgedesk.oncall import services, tokens
 from pledgedesk.oncall.models import Page, PageNotification
 from pledgedesk.outbox.models import Delivery
 from pledgedesk.tickets.events import EventKind
-from pledgedesk.tickets.models import TicketEvent
+from pledgedesk.tickets.models import Ticket, TicketEvent
 from tests.oncall.conftest import SATURDAY_2AM
 from tests.outbox.helpers import drain
 
@@ -223,9 +223,28 @@ def test_advancing_twice_at_one_instant_takes_one_step(desk):
     drain(now=SATURDAY_2AM)
     later = SATURDAY_2AM + timedelta(minutes=15)
     assert services.advance_pages(now=later) == 1
-    assert services.advance_pages(now=later) == 0  # a second sweep (another worker) finds nothing due
+    assert services.advance_pages(now=later) == 0  # a second sweep finds nothing due
     drain(now=later)
     drain(now=later)
     assert Page.objects.get(ticket=ticket).step == 2
     assert _sent_to() == ["eve@desk.example"] * 2
     assert TicketEvent.objects.filter(ticket=ticket, kind="page_sent").count() == 2
+
+
+def test_a_page_whose_ticket_was_solved_stops_at_its_next_step(desk):
+    ticket = desk.ticket()
+    drain(now=SATURDAY_2AM)
+    Ticket.objects.filter(pk=ticket.pk).update(status_category="solved")  # as ticket_update does
+    _walk(SATURDAY_2AM + timedelta(minutes=15))
+    assert Page.objects.get(ticket=ticket).state == Page.State.RESOLVED
+    assert _sent_to() == ["eve@desk.example"]
+    assert _kinds(ticket)[-1] == "page_resolved"
+
+
+def test_an_agent_who_left_is_not_paged(desk):
+    desk.eve.active = False
+    desk.eve.save(update_fields=["active"])
+    ticket = desk.ticket()
+    drain(now=SATURDAY_2AM)
+    assert Page.objects.get(ticket=ticket).responders == [desk.fay.pk, desk.lead.pk]
+    assert _sent_to() == ["fay@desk.example"]
