@@ -204,3 +204,18 @@ def test_a_lead_edits_a_layers_members_and_hand_off(client, desk, saturday):  # 
         desk.fay.pk, desk.eve.pk]
     text = client.get(f"/console/oncall/schedules/{desk.schedule.pk}/").content.decode()
     assert "Sat 10 Jan 2026, 02:00 CST" in text and "Mon 19 Jan 2026, 09:00 CST" in text
+
+
+def test_a_lead_creates_a_schedule_and_an_engineer_sees_no_form(client, desk, saturday):  # noqa: F811
+    client.force_login(desk.eve.user)
+    overview = client.get("/console/oncall/").content.decode()
+    assert "HelpDesk after hours" in overview and "New schedule" not in overview
+    client.force_login(desk.lead.user)
+    made = client.post("/console/oncall/", {
+        "policy_key": "crm-regional", "name": "CRM nights", "zone": "Europe/London",
+        "ack_timeout_minutes": "10", "repeats": "1"})
+    assert made.status_code == 302
+    bad = client.post("/console/oncall/", {
+        "policy_key": "crm-regional", "name": "Again", "zone": "Mars/Base",
+        "ack_timeout_minutes": "10", "repeats": "1"})
+    assert bad.status_code == 400 and "IANA" in bad.content.decode()
