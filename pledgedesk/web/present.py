@@ -101,8 +101,30 @@ def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
         css={"running": "ok", "warning": "warn", "breached": "breach"}.get(state, state),
         summary=summary, due_at=timer.due_at, goal_at=timer.goal_at, warn_at=timer.warn_at,
         met_at=timer.met_at, paused_seconds=timer.paused_seconds,
-        used_seconds=timer.used_seconds, reason=timer.reason,
+        used_seconds=timer.used_seconds, reason=timer_why(timer, policy),
     )
+
+
+def timer_why(timer, policy: Policy | None) -> str:
+    """Why a timer has its target, for an agent: "Red priority on the Standard plan: 4 h
+    business time, on the Business hours calendar", from the ticket's plan and priority and
+    the policy's labels; the engine's own note (keys and the policy path, for developers and
+    the API) only when the policy cannot say (an imported ticket, no target)."""
+    ticket = getattr(timer, "ticket", None)
+    target = (policy.target(timer.metric, ticket.plan, ticket.priority)
+              if policy is not None and ticket is not None else None)
+    if target is None or not target.applies:
+        return timer.reason
+    spec = policy.spec
+    prio = next((p.label for p in policy.priorities if p.key == ticket.priority),
+                ticket.priority)
+    plan = spec.plans[ticket.plan].label if ticket.plan in spec.plans else ticket.plan
+    text = f"{prio} priority on the {plan} plan: {target.describe()}"
+    if target.calendar and target.calendar in spec.calendars:
+        text += f", on the {spec.calendars[target.calendar].label} calendar"
+    if "stopped before it was met" in timer.reason:
+        text += "; stopped when the ticket was solved, before it was met"
+    return text
 
 
 def _countdown(timer, now: datetime) -> str:
@@ -115,11 +137,13 @@ def _countdown(timer, now: datetime) -> str:
 
 
 def _breached(timer, now: datetime) -> str:
-    if timer.state == "running" and timer.due_at is not None:
-        return f"breached {duration(now - (timer.late_at or timer.due_at))} ago"
-    if timer.breached_by_minutes:
-        return f"breached by {duration(timer.breached_by_minutes * 60)} business time"
-    return "breached"
+    """One wording for every breach, whether the row says so or went stale since (issue 16:
+    "breached by 5 d 23 h business time" beside "breached 1 d 5 h ago"): how long ago the
+    clock became late. A breached clock that was met since is history, said as such."""
+    if timer.met_at is not None:
+        return "met late"
+    late = timer.late_at or timer.due_at
+    return f"breached {duration(now - late)} ago" if late is not None else "breached"
 
 
 def metric_label(policy: Policy | None, metric: str) -> str:
@@ -139,7 +163,10 @@ def next_promise(timers, policy: Policy | None, now: datetime) -> TimerView | No
     if not views:
         return None
     far = datetime.max.replace(tzinfo=UTC)
-    return min(views, key=lambda v: (order[v.state], v.due_at or far))
+    # A clock met late is breached for good but asks nothing more: it ranks with the met
+    # ones, so the badge and the "Breaching within" filter (unmet clocks) agree.
+    return min(views, key=lambda v: (4 if v.met_at is not None else order[v.state],
+                                     v.due_at or far))
 
 
 @dataclass(frozen=True)

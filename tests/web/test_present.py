@@ -176,12 +176,15 @@ def test_a_breach_after_a_closed_stretch_counts_from_the_late_instant():
     assert (view.state, view.summary) == ("breached", "breached 45 min ago")
 
 
-def test_a_stored_breach_says_by_how_much_business_time():
-    view = present.timer_view(
+def test_a_stored_breach_is_worded_like_a_stale_one():
+    """Issue 16: one wording for a breach, whether the row was stored as breached or went
+    stale since ("breached by 1 h 35 min business time" beside "breached 3 h ago" before)."""
+    stored = present.timer_view(
         _timer(state="breached", due_in=-timedelta(hours=3), breached_by_minutes=95),
         seed(RK), NOW)
+    stale = present.timer_view(_timer(due_in=-timedelta(hours=3)), seed(RK), NOW)
 
-    assert view.summary == "breached by 1 h 35 min business time"
+    assert stored.summary == stale.summary == "breached 3 h 00 min ago"
 
 
 @pytest.mark.parametrize("state, summary", [
