@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from pledgedesk import clock
@@ -307,7 +308,7 @@ def _mine_action(request) -> dict:
     if action == "new_feed":
         token = schedules.feed_token_issue(agent=agent, now=now)
         return {"feed_url": request.build_absolute_uri(
-            f"/console/oncall/feed/{token}.ics")}
+            reverse("console:oncall_feed", args=[token]))}
     if action == "revoke_feed":
         schedules.feed_token_revoke(agent=agent, token_id=_int(request, "feed"), now=now)
         return {}
