@@ -27,6 +27,7 @@ from pledgedesk.portal import forms, selectors
 from pledgedesk.portal.offer import organisation_policy, organisation_zone, portal_offer
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
+from pledgedesk.tickets.intake import may_open_tickets
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import QueueFilter, ticket_messages, ticket_queue
 from pledgedesk.tickets.services import (
@@ -352,9 +353,16 @@ def people_page(request):
             return redirect("portal:people")
     held = selectors.held_requests(request.principal, org)
     contacts, pending = selectors.organisation_people(org)
+    policy = organisation_policy(org, now=request.now)
+    # The page says what intake does (one rule: ``tickets.intake.may_open_tickets``): under a
+    # policy that lets any contact file, nobody is told "No" and then files without a hold.
+    may_open = {c.pk for c in contacts
+                if may_open_tickets(policy, c, now=request.now)}
     return render(request, "portal/people.html",
-                  _page_context(request, form=form, held=held, contacts=contacts,
-                                pending=pending, section="people"),
+                  _page_context(request, policy=policy, form=form, held=held,
+                                contacts=contacts, pending=pending, may_open=may_open,
+                                who_may_open=policy.spec.intake.who_may_open,
+                                section="people"),
                   status=400 if request.method == "POST" else 200)
 
 
