@@ -10,12 +10,15 @@ from ninja import NinjaAPI
 from pledgedesk import __version__
 from pledgedesk.api import (
     attachments,
+    bulk,
     errors,
     notifications,
     oncall,
     outbox,
+    search,
     tickets,
     timers,
+    views,
     webhooks,
     widget,
 )
@@ -36,6 +39,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 errors.install(api)
+api.add_router("", bulk.router)  # before tickets: /tickets/bulk is not /tickets/{number}
 api.add_router("", tickets.router)
 api.add_router("", attachments.router)
 api.add_router("", timers.router)
@@ -44,3 +48,5 @@ api.add_router("", notifications.router)
 api.add_router("", oncall.router)
 api.add_router("", widget.router)
 api.add_router("", webhooks.router)
+api.add_router("", search.router)
+api.add_router("", views.router)

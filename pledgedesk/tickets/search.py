@@ -115,6 +115,8 @@ def search_tickets(*, principal: Principal, text: str, page: int = 1) -> SearchP
     text = _checked(text, page)
     agent = sees_internal_notes(principal)
     visible = visible_tickets(principal, Ticket.objects.all())
+    if visible.query.is_empty():  # nobody, or a banned contact: nothing to search
+        return SearchPage(query=text, page=page, hits=[], more=False)
     scope = visible.values("pk").query.sql_with_params() if visible.query.has_filters() \
         else None
     search = _postgresql if connection.vendor == "postgresql" else _sqlite

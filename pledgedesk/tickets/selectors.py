@@ -107,6 +107,12 @@ def ticket_queue(
     return Page(tickets=rows, next_cursor=_encode(rows[-1]) if more else None)
 
 
+def queue_tickets(*, principal: Principal, filters: QueueFilter, now: datetime) -> QuerySet:
+    """The tickets the queue's ``filters`` keep that ``principal`` may see, in no order: for
+    readers that sort or count them their own way (saved views, ``queues.selectors``)."""
+    return _filtered(visible_tickets(principal, Ticket.objects.all()), principal, filters, now)
+
+
 def _filtered(tickets: QuerySet, principal: Principal, f: QueueFilter, now: datetime):
     if f.status is not None:
         tickets = tickets.filter(status=f.status)

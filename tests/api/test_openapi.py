@@ -57,6 +57,11 @@ ENDPOINTS = {
     ("/api/v1/outbox/failed", "get"), ("/api/v1/outbox/{delivery_id}/retry", "post"),
     ("/api/v1/notifications", "get"), ("/api/v1/notifications/read", "post"),
     ("/api/v1/notifications/settings", "get"), ("/api/v1/notifications/settings", "put"),
+    # search, saved views and bulk actions (issue 16)
+    ("/api/v1/search", "get"), ("/api/v1/tickets/bulk", "post"),
+    ("/api/v1/views", "get"), ("/api/v1/views", "post"),
+    ("/api/v1/views/{view_id}", "get"), ("/api/v1/views/{view_id}", "put"),
+    ("/api/v1/views/{view_id}", "delete"), ("/api/v1/views/{view_id}/tickets", "get"),
 }
 
 
