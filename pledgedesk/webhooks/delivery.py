@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import urllib3
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 from pledgedesk import __version__
 from pledgedesk.errors import InvalidInput
@@ -23,6 +23,7 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 TOTAL_TIMEOUT = 15.0
 RESPONSE_EXCERPT = 1024
+MAX_ADDRESSES = 3  # of a name's addresses, tried in the resolver's order
 USER_AGENT = f"Pledgedesk-Webhooks/{__version__}"
 
 
@@ -50,8 +51,8 @@ def post(url: str, *, body: str, headers: dict[str, str]) -> Outcome:
     except InvalidInput as exc:  # saved before a rule tightened, say
         return _failed(f"invalid URL: {exc.message}", started)
     try:
-        address = network.permitted_addresses(target)[0]
-        status, excerpt = _send(target, str(address), body.encode("utf-8"), headers)
+        addresses = network.permitted_addresses(target)
+        status, excerpt = _send_first(target, addresses, body.encode("utf-8"), headers)
     except network.AddressRefused as exc:
         return _failed(f"refused: {exc}", started)
     except HTTPError as exc:
@@ -59,6 +60,19 @@ def post(url: str, *, body: str, headers: dict[str, str]) -> Outcome:
     except OSError as exc:  # the name did not resolve
         return _failed(f"{target.host} could not be resolved: {exc.strerror or exc}", started)
     return Outcome(status_code=status, response_body=excerpt, duration_ms=_ms(started))
+
+
+def _send_first(target: network.Target, addresses: list, body: bytes,
+                headers: dict[str, str]) -> tuple[int, str]:
+    """Send to the first of the (checked) addresses that accepts a connection: a name with an
+    IPv6 and an IPv4 address still works when only one of them listens."""
+    tried = addresses[:MAX_ADDRESSES]
+    for address in tried[:-1]:
+        try:
+            return _send(target, str(address), body, headers)
+        except ConnectTimeoutError:  # also NewConnectionError: refused, unreachable
+            continue
+    return _send(target, str(tried[-1]), body, headers)
 
 
 def _send(target: network.Target, address: str, body: bytes,

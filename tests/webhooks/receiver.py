@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import ssl
+import subprocess
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -34,17 +36,25 @@ class Received:
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, *, tls: tuple[str, str] | None = None):
+        """``tls``: (certificate file, key file) to answer HTTPS on ``localhost``."""
         self.requests: list[Received] = []
         self.answers: deque[int] = deque()
         self.default = 200
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.scheme, self.host = "http", "127.0.0.1"
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme, self.host = "https", "localhost"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/hooks/desk?src=pledgedesk"
+        return (f"{self.scheme}://{self.host}:{self._server.server_port}"
+                "/hooks/desk?src=pledgedesk")
 
     def answer(self, *statuses: int) -> None:
         """Answer the next requests with ``statuses``, then with ``default``."""
@@ -79,6 +89,17 @@ class Receiver:
                 pass
 
         return Handler
+
+
+def self_signed(directory) -> tuple[str, str]:
+    """A certificate for ``localhost`` (and its key), made by Debian's openssl."""
+    cert, key = str(directory / "cert.pem"), str(directory / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 class VerificationFailed(Exception):

@@ -18,7 +18,13 @@ from pledgedesk.webhooks.delivery import RESPONSE_EXCERPT
 from pledgedesk.webhooks.models import Delivery, Subscription
 from tests.outbox.helpers import drain
 from tests.webhooks.conftest import ticket_in
-from tests.webhooks.receiver import at_timestamp, verify, verify_with_library
+from tests.webhooks.receiver import (
+    Receiver,
+    at_timestamp,
+    self_signed,
+    verify,
+    verify_with_library,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +299,37 @@ def test_what_a_changed_subscription_may_no_longer_read_is_not_sent(desk, fixed,
 
     assert len(receiver.requests) == 1  # the first try, before the change
     assert Delivery.objects.get().state == "skipped"
+
+
+@pytest.fixture
+def tls(tmp_path):
+    cert_key = self_signed(tmp_path)
+    with Receiver(tls=cert_key) as running:
+        yield running, cert_key[0]
+
+
+def test_https_checks_the_certificate_against_the_url_host(desk, fixed, tls):
+    receiver, _cert = tls
+    services.subscription_create(agent=desk.admin, name="TLS", url=receiver.url,
+                                 events=["created"], now=fixed.at)
+    ticket_in(desk.org, desk.requester)
+    drain(now=fixed.at)
+
+    assert receiver.requests == []  # a certificate nobody vouches for: nothing is sent
+    (attempt,) = Delivery.objects.get().attempts.all()
+    assert attempt.status_code is None and "CERTIFICATE_VERIFY_FAILED" in attempt.error
+
+
+def test_https_to_a_trusted_certificate_connects_to_the_checked_address(desk, fixed, tls,
+                                                                       monkeypatch):
+    receiver, cert = tls
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # trust it, as a real CA would be trusted
+    issued = services.subscription_create(agent=desk.admin, name="TLS", url=receiver.url,
+                                          events=["created"], now=fixed.at)
+    ticket_in(desk.org, desk.requester)
+    drain(now=fixed.at)
+
+    (got,) = receiver.requests
+    verify(issued.secret, got, now=fixed.at)
+    assert got.headers["host"] == receiver.url.split("/")[2]  # localhost:<port>, not the IP
+    assert Delivery.objects.get().state == "delivered"
