@@ -221,14 +221,16 @@ def _claim(run: _Run, outcome: str) -> bool:
 
 def _record(run: _Run, outcome: str, facts: dict, *, kind=EventKind.ESCALATION_STEP,
             change: Change | None = None) -> str:
+    """The step's event, with its StepRun claim (and its change) in one transaction."""
+    event = SystemEvent(run.ticket, kind, run.facts(outcome=outcome, **facts))
+    if change is not None:
+        changed = ticket_system_change(ticket=run.ticket, change=change, record=[event],
+                                       claim=lambda: _claim(run, outcome), now=run.now)
+        return outcome if changed is not None else "done"
     with transaction.atomic():
         if not _claim(run, outcome):
             return "done"
-        event = SystemEvent(run.ticket, kind, run.facts(outcome=outcome, **facts))
-        if change is None:
-            ticket_events_record(events=[event], now=run.now)
-        else:
-            ticket_system_change(ticket=run.ticket, change=change, record=[event], now=run.now)
+        ticket_events_record(events=[event], now=run.now)
     return outcome
 
 

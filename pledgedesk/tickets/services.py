@@ -474,12 +474,16 @@ def ticket_events_record(*, events: Sequence[SystemEvent], now: datetime) -> lis
 
 
 def ticket_system_change(*, ticket: Ticket, change: Change, record: Sequence[SystemEvent] = (),
-                         now: datetime) -> Ticket:
+                         claim: Callable[[], bool] | None = None, now: datetime,
+                         ) -> Ticket | None:
     """A change the desk makes by itself (an escalation step reassigns the ticket or raises
-    its priority), as SYSTEM, with the events in ``record`` that say why, in one transaction
-    (the caller's, when it has one)."""
-    with transaction.atomic():
+    its priority), as SYSTEM, with the events in ``record`` that say why, in one transaction.
+    ``claim`` runs first inside it: when it returns False (another worker made this change)
+    nothing is changed and the answer is None."""
+    with transaction.atomic(durable=True):
         ticket, now = _lock(ticket, None, now)
+        if claim is not None and not claim():
+            return None
         _apply_change(ticket, policy_for(ticket.policy_version), SYSTEM, change, now)
         _store_events([_new_event(ticket, SYSTEM, e.kind, now, new=e.new) for e in record], now)
         return _save(ticket, now)
