@@ -6,6 +6,8 @@ from pledgedesk.console import (
     notifications,
     oncall,
     outbox,
+    queues,
+    search,
     tokens,
     views,
     webhooks,
@@ -43,7 +45,14 @@ urlpatterns = [
          webhooks.delivery_page, name="webhook_delivery"),
     path("webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/replay/",
          webhooks.delivery_replay, name="webhook_replay"),
-    path("go/", views.search, name="search"),
+    path("go/", search.search_page, name="search"),  # a ticket number jumps; text searches
+    path("views/menu/", queues.views_menu, name="views_menu"),  # saved views (issue 16)
+    path("views/new/", queues.view_save, name="view_new"),
+    path("views/<int:view_id>/", queues.view_page, name="view"),
+    path("views/<int:view_id>/edit/", queues.view_save, name="view_edit"),
+    path("views/<int:view_id>/delete/", queues.view_delete, name="view_delete"),
+    path("bulk/", queues.bulk, name="bulk"),  # bulk actions on selected rows
+    path("bulk/bar/", queues.bulk_bar, name="bulk_bar"),
     path("oncall/", oncall.overview, name="oncall"),  # FG-8, FG-11: schedules and pages
     path("oncall/schedules/<int:schedule_id>/", oncall.schedule_page, name="oncall_schedule"),
     path("oncall/schedules/<int:schedule_id>/settings/", oncall.schedule_settings,

@@ -151,7 +151,7 @@ def _marked(raw: str | None) -> SafeString:
 
 def _snippet(raw: str | None) -> SafeString:
     """A snippet worth showing: one with a match in it."""
-    return _marked(raw) if raw and _OPEN in raw else mark_safe("")
+    return _marked(" ".join(raw.split())) if raw and _OPEN in raw else mark_safe("")
 
 
 # PostgreSQL: rank the matches on the GIN index, then headline only the page's rows.
