@@ -209,7 +209,9 @@ def _prepared(delivery_id: int | None, key: str, payload: dict,
     if found is not None:
         return found
     ticket = (Ticket.objects.select_related("organisation", "requester", "policy_version")
-              .get(pk=payload["ticket"]))
+              .filter(pk=payload["ticket"]).first())
+    if ticket is None:  # deleted since: no attempt can send a mail about it
+        raise PermanentFailure(f"ticket {payload['ticket']} no longer exists")
     try:
         made = _compose(ticket, key, payload, now)
     except mailtext.TemplateProblem as exc:
