@@ -70,7 +70,7 @@ FACTS = {
     EventKind.AUTHORISATION_REJECTED: {},
     EventKind.SLA_WARNING: {"metric": "follow_up", "cycle": "2026-01-05T15:00:00+00:00"},
     EventKind.SLA_BREACHED: {"metric": "follow_up", "cycle": "2026-01-05T15:00:00+00:00"},
-    EventKind.ESCALATION_STEP: {"chain": "lead", "step": 1, "told": [7]},
+    EventKind.ESCALATION_STEP: {"chain": "lead", "step": 1, "outcome": "sent", "told": ["Erin"]},
     EventKind.CUSTOMER_UPDATED: {"text": "Still on it.", "chain": "still_working"},
 }
 FACTS[EventKind.AUTHORISED] = {**FACTS[EventKind.CREATED], "hold": ""}
@@ -172,6 +172,7 @@ def test_the_console_has_a_sentence_for_every_kind(ticket_with_every_kind):
     assert sentences["internal_attachment_added"] == (
         "Attachment added to an internal note: secret.txt")
     assert sentences["authorisation_rejected"] == "Rejected by the primary contact"
+    assert sentences["escalation_step"] == 'Escalation "lead" step 1: told Erin by email.'
     assert sentences["unclassified_kind"] == "Unclassified kind"
     assert all(sentences.values())
 
