@@ -9,7 +9,8 @@ decided here, one rule per event kind (``_RULES``), never in the handler:
   confirm or reject; rejected: the requester is told;
 - a public reply: the requester (To) and the ticket's CCs (Cc), with the reply's files;
 - a status change to a solved or pending status (solved, awaiting your reply), unless it came
-  with a public reply, which then says it.
+  with a public reply, which then says it;
+- a ticket merged into another: its requester and CCs, with a link to the other (issue 16).
 
 Delivery (``outbound_send``, the ``mail`` handler): the message is rendered once, stored with a
 Message-ID derived from the outbox delivery's key, and sent over Django's mail API
@@ -140,6 +141,14 @@ def _on_status(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
     return [MailPlan(template, Kind.STATUS, to, cc)]
 
 
+def _on_merged(event: TicketEvent, ticket: Ticket) -> list[MailPlan]:
+    """Issue 16: a ticket merged into another: its requester and CCs are told where it
+    continues."""
+    to = _addresses(ticket, [ticket.requester])
+    cc = tuple(a for a in _addresses(ticket, ticket.cc.order_by("pk")) if a not in to)
+    return [MailPlan("merged", Kind.STATUS, to, cc)]
+
+
 def _with_reply(event: TicketEvent) -> bool:
     """The status changed in the same action as a public reply: the reply says it."""
     return TicketEvent.objects.filter(ticket_id=event.ticket_id, at=event.at,
@@ -153,6 +162,7 @@ _RULES = {
     EventKind.AUTHORISATION_REJECTED: _on_rejected,
     EventKind.PUBLIC_REPLY: _on_public_reply,
     EventKind.STATUS_CHANGED: _on_status,
+    EventKind.MERGED_INTO: _on_merged,
 }
 
 
@@ -245,6 +255,10 @@ def _compose(ticket: Ticket, key: str, payload: dict, now: datetime) -> Outbound
             kind=EventKind.STATUS_CHANGED, at=reply.created_at).exists()
     elif template == "authorise":
         context.update(_access_context(ticket, payload, now))
+    elif template == "merged" and ticket.merged_into_id:
+        target = ticket.merged_into
+        context.update(target_number=target.number, target_url=mailtext.absolute(
+            reverse("portal:ticket", args=[target.number])))
     rendered = mailtext.render_mail(template, context, policy)
     support = support_address(policy)
     thread = _thread(ticket)

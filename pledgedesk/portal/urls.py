@@ -1,5 +1,6 @@
 from django.urls import path
 
+import pledgedesk.portal.kb as help_centre
 from pledgedesk.portal import access_link, views, widget
 
 app_name = "portal"
@@ -31,4 +32,10 @@ urlpatterns = [
     path("widget/<slug:public_id>/", widget.frame, name="widget"),
     path("widget/<slug:public_id>/start/", widget.start, name="widget_start"),
     path("widget/<slug:public_id>/request/", widget.request_, name="widget_request"),
+    path("help/", help_centre.help_index, name="kb"),  # knowledge base (issue 18)
+    path("help/suggest/", help_centre.suggest, name="kb_suggest"),
+    path("help/<slug:slug>/", help_centre.article, name="kb_article"),
+    path("help/<slug:slug>/vote/", help_centre.vote, name="kb_vote"),
+    path("help/<slug:slug>/files/<int:attachment_id>/", help_centre.attachment,
+         name="kb_attachment"),
 ]

@@ -83,6 +83,11 @@ class EventKind(StrEnum):
     ESCALATION_STEP = "escalation_step", False, False, _NONE, "Escalation step"
     CUSTOMER_UPDATED = ("customer_updated", True, False, frozenset({"text"}),
                         "Update sent: we are still working on it")
+    # Issue 16: merging tickets (tickets.merge); the numbers are the customer's to read.
+    MERGED_INTO = ("merged_into", True, False, frozenset({"into"}),
+                   "Merged into another ticket")
+    MERGED_FROM = ("merged_from", True, False, frozenset({"from"}),
+                   "Another ticket was merged into this one")
 
     @property
     def internal(self) -> bool:

@@ -80,9 +80,15 @@ class Ticket(models.Model):
     received_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
+    # Set when this ticket was merged into another (tickets.merge): it is closed, and its
+    # conversation continues there. Indexed only where set: the few merged tickets.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_from", db_index=False)
 
     class Meta:
         indexes = [
+            models.Index(fields=["merged_into"], name="ticket_merged_into",
+                         condition=Q(merged_into__isnull=False)),
             # The queue (RK-8, FG-6): priority rank, then time received; keyset on (rank,
             # received_at, id) so every page is an index range scan.
             models.Index(

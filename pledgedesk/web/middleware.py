@@ -12,6 +12,9 @@ class ContentSecurityPolicyMiddleware:
     A response may set ``csp_frame_ancestors`` (a list of origins) to be framed by exactly
     those pages: only the embeddable widget's frame does (portal.widget); every other page
     keeps ``frame-ancestors 'none'``, and an empty list means 'none' too.
+
+    A response may set ``csp_frame_src`` (a list of origins) to load frames from exactly those:
+    only knowledge base article pages do, for their allowed video players (kb.render).
     """
 
     def __init__(self, get_response):
@@ -23,6 +26,9 @@ class ContentSecurityPolicyMiddleware:
         ancestors = getattr(response, "csp_frame_ancestors", None)
         if ancestors is not None:
             policy = with_frame_ancestors(policy, ancestors)
+        frames = getattr(response, "csp_frame_src", None)
+        if frames is not None:
+            policy = with_frame_src(policy, frames)
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
@@ -33,3 +39,10 @@ def with_frame_ancestors(policy: str, ancestors) -> str:
     kept = [d.strip() for d in policy.split(";")
             if d.strip() and not d.strip().startswith("frame-ancestors")]
     return "; ".join([*kept, f"frame-ancestors {sources}"])
+
+
+def with_frame_src(policy: str, sources) -> str:
+    """``policy`` with a frame-src directive naming exactly ``sources`` ('none' if empty)."""
+    kept = [d.strip() for d in policy.split(";")
+            if d.strip() and not d.strip().startswith("frame-src")]
+    return "; ".join([*kept, f"frame-src {' '.join(sources) or "'none'"}"])

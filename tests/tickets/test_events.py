@@ -72,6 +72,8 @@ FACTS = {
     EventKind.SLA_BREACHED: {"metric": "follow_up", "cycle": "2026-01-05T15:00:00+00:00"},
     EventKind.ESCALATION_STEP: {"chain": "lead", "step": 1, "outcome": "sent", "told": ["Erin"]},
     EventKind.CUSTOMER_UPDATED: {"text": "Still on it.", "chain": "still_working"},
+    EventKind.MERGED_INTO: {"into": 12},
+    EventKind.MERGED_FROM: {"from": 11, "messages": [3, 4]},
 }
 FACTS[EventKind.AUTHORISED] = {**FACTS[EventKind.CREATED], "hold": ""}
 
