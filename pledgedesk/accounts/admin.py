@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from pledgedesk import clock
 from pledgedesk.accounts import services
@@ -119,7 +121,59 @@ class ContactPhoneInline(admin.TabularInline):
     extra = 0
 
 
-class OrganisationCreateForm(forms.ModelForm):
+def _policy_keys() -> list[str]:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return sorted(p.stem for p in Path(settings.PLEDGEDESK_POLICY_DIR).glob("*.toml"))
+
+
+def _plan_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every policy's plans, grouped by policy, as admin's check boxes (not raw JSON); the
+    service still checks that the chosen plans are the organisation's policy's."""
+    from pledgedesk.versions.policies import policy_in_force
+
+    groups, now = [], clock.current()
+    for key in _policy_keys():
+        policy = _loaded(lambda key=key: policy_in_force(key, now=now)[1])
+        if policy is not None:  # a broken file is reported by `pledgedesk policy check`
+            groups.append((policy.name, [(plan, f"{spec.label} ({plan})")
+                                         for plan, spec in policy.spec.plans.items()]))
+    return groups
+
+
+def _loaded(load):
+    try:
+        return load()
+    except DeskError:
+        return None
+
+
+class PlansField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self):
+        super().__init__(choices=_plan_choices, required=False,
+                         help_text="Plans from the organisation's policy.")
+
+    def prepare_value(self, value):
+        return value if isinstance(value, list | tuple) else []
+
+
+class PlanChoicesMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "plans" in self.fields:
+            self.fields["plans"] = PlansField()
+            self.fields["plans"].initial = getattr(self.instance, "plans", None) or []
+        if "policy_key" in self.fields:
+            self.fields["policy_key"] = forms.ChoiceField(
+                label="Policy", choices=[(k, k) for k in _policy_keys()],
+                initial=getattr(self.instance, "policy_key", ""))
+
+
+class OrganisationCreateForm(PlanChoicesMixin, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ("name", "policy_key", "plans", "timezone", "country", "subdivision")
@@ -136,7 +190,7 @@ class OrganisationCreateForm(forms.ModelForm):
         return data
 
 
-class OrganisationForm(BanFormMixin, forms.ModelForm):
+class OrganisationForm(PlanChoicesMixin, BanFormMixin, forms.ModelForm):
     ban = _ban_field()
 
     class Meta:
@@ -278,10 +332,56 @@ class AgentGroupAdmin(admin.ModelAdmin):
     list_display = ("key", "name")
 
 
+class AgentForm(forms.ModelForm):
+    """Roles as check boxes (not raw JSON)."""
+
+    roles = forms.MultipleChoiceField(choices=Agent.Role.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Agent
+        fields = ("name", "roles", "groups", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].initial = list(getattr(self.instance, "roles", None) or [])
+
+
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "roles", "active")
     filter_horizontal = ("groups",)
+    form = AgentForm
+    fields = ("user", "name", "roles", "groups", "active")
+    raw_id_fields = ("user",)
+
+
+class AgentInline(admin.StackedInline):
+    """Making an agent is one screen: the user (sign-in name, password) with its agent."""
+
+    model = Agent
+    form = AgentForm
+    can_delete = False
+    min_num = 0
+    max_num = 1
+    extra = 1
+    filter_horizontal = ("groups",)
+    verbose_name = "agent (console access)"
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class DeskUserAdmin(UserAdmin):
+    """Django's user screens with the agent inline: fill in the agent part to make an agent
+    in the same save, or leave its name empty for a user who is not one."""
+
+    inlines = [AgentInline]
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": (
+        "username", "email", "password1", "password2")}),)
 
 
 @admin.register(ApiToken)

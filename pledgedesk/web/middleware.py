@@ -45,4 +45,5 @@ def with_frame_src(policy: str, sources) -> str:
     """``policy`` with a frame-src directive naming exactly ``sources`` ('none' if empty)."""
     kept = [d.strip() for d in policy.split(";")
             if d.strip() and not d.strip().startswith("frame-src")]
-    return "; ".join([*kept, f"frame-src {' '.join(sources) or "'none'"}"])
+    joined = " ".join(sources) or "'none'"
+    return "; ".join([*kept, f"frame-src {joined}"])

@@ -2,6 +2,8 @@
 ``organisation_create`` / ``contact_create``, phone numbers land in E.164 however typed (so the
 voicemail look-up finds them, FG-4), and bans go through the services' role check (RL-7)."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -36,7 +38,7 @@ def test_an_organisation_added_in_admin_goes_through_organisation_create(staff_c
     client, _ = staff_client
 
     response = client.post("/admin/accounts/organisation/add/", {
-        "name": " Acme Fax ", "policy_key": FG, "plans": '["24x7"]',
+        "name": " Acme Fax ", "policy_key": FG, "plans": "24x7",
         "timezone": "America/Chicago", "country": "us", "subdivision": ""})
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -49,11 +51,11 @@ def test_admin_shows_the_services_refusal_on_its_field(staff_client):
     client, _ = staff_client
 
     response = client.post("/admin/accounts/organisation/add/", {
-        "name": "Acme", "policy_key": FG, "plans": '["platinum"]', "timezone": "",
+        "name": "Acme", "policy_key": FG, "plans": "enterprise", "timezone": "",
         "country": "", "subdivision": ""})
 
     assert response.status_code == 200
-    assert "unknown plan &#x27;platinum&#x27;" in response.content.decode()
+    assert "unknown plan &#x27;enterprise&#x27;" in response.content.decode()
     assert not Organisation.objects.exists()
 
 
@@ -138,10 +140,63 @@ def test_rl7_the_support_lead_bans_an_organisation_in_admin(staff_client):
     org = organisation(FG)
 
     response = client.post(f"/admin/accounts/organisation/{org.pk}/change/", {
-        "name": org.name, "policy_key": org.policy_key, "plans": '["standard"]',
+        "name": org.name, "policy_key": org.policy_key, "plans": "standard",
         "timezone": "", "country": "", "subdivision": "", "ban": "scam operation",
         "primary_contact": "", "administrator": "", "account_manager": "",
         "dedicated_representative": ""})
 
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Organisation.objects.get(pk=org.pk).ban_reason == "scam operation"
+
+
+# --- issue 16: a branded admin, plans and roles as choices, one screen to make an agent ---
+
+
+def test_the_admin_is_branded(staff_client):
+    client, _ = staff_client
+
+    page = client.get("/admin/").content.decode()
+
+    assert '<div id="site-name"><a href="/admin/">Pledgedesk administration</a>' in page
+    assert "Django administration" not in page
+
+
+def test_plans_are_check_boxes_grouped_by_policy_not_json(staff_client):
+    client, _ = staff_client
+
+    page = client.get("/admin/accounts/organisation/add/").content.decode()
+
+    assert 'type="checkbox" name="plans" value="24x7"' in page
+    assert '<textarea name="plans"' not in page
+    assert '<select name="policy_key"' in page
+
+
+def test_roles_are_check_boxes_not_json(staff_client):
+    client, user = staff_client
+    _lead(user)
+    agent = Agent.objects.get()
+
+    page = client.get(f"/admin/accounts/agent/{agent.pk}/change/").content.decode()
+
+    assert 'type="checkbox" name="roles" value="support_lead"' in page
+    assert re.search(r'<input type="checkbox" name="roles" value="support_lead"[^>]*checked',
+                     page)
+    assert '<textarea name="roles"' not in page
+
+
+def test_an_agent_is_made_on_one_screen_with_its_user(staff_client):
+    client, _ = staff_client
+    prefix = "agent"
+
+    response = client.post("/admin/auth/user/add/", {
+        "username": "nadia", "email": "nadia@example.com", "password1": "a long passphrase 1",
+        "password2": "a long passphrase 1", "usable_password": "true",
+        f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1",
+        f"{prefix}-0-name": "Nadia Novak", f"{prefix}-0-roles": ["engineer", "support_lead"],
+        f"{prefix}-0-active": "on"})
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    made = Agent.objects.get(user__username="nadia")
+    assert (made.name, sorted(made.roles), made.active) == (
+        "Nadia Novak", ["engineer", "support_lead"], True)
