@@ -1,5 +1,6 @@
 from django.urls import path
 
+import pledgedesk.console.kb as knowledge
 from pledgedesk.console import (
     calls,
     mail,
@@ -76,6 +77,11 @@ urlpatterns = [
     path("oncall/ack/<str:token>/", oncall.acknowledge_link, name="oncall_ack"),  # no session
     path("oncall/feed/<str:token>.ics", oncall.feed, name="oncall_feed"),  # no session
     path("calls/", calls.calls_page, name="calls"),  # FG-4: voicemail waiting for a person
+    path("kb/", knowledge.kb_page, name="kb"),  # knowledge base (issue 18)
+    path("kb/new/", knowledge.kb_edit, name="kb_new"),
+    path("kb/pick/", knowledge.kb_pick, name="kb_pick"),  # the reply box's article picker
+    path("kb/<slug:slug>/", knowledge.kb_article, name="kb_article"),
+    path("kb/<slug:slug>/edit/", knowledge.kb_edit, name="kb_edit"),
     path("calls/<int:call_id>/identify/", calls.identify, name="call_identify"),
     path("calls/<int:call_id>/retry/", calls.retry, name="call_retry"),
     path("calls/<int:call_id>/audio/", calls.audio, name="call_audio"),

@@ -14,6 +14,7 @@ from pledgedesk.errors import InvalidInput
 from pledgedesk.kb.models import (
     LANGUAGES,
     Article,
+    ArticleAttachment,
     ArticleLink,
     ArticlePlan,
     ArticleSearch,
@@ -25,7 +26,19 @@ from pledgedesk.kb.render import _VIDEO_LINE
 
 MAX_TITLE = 200
 MAX_BODY = 100_000
+RESERVED_SLUGS = frozenset({"suggest", "new", "least-helpful", "pick"})  # the doors' own paths
 _PLAN = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+
+
+MAX_FILE = 10 * 1024 * 1024
+MAX_FILES = 20  # per article
+
+
+@dataclass(frozen=True)
+class FileInput:
+    name: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -64,17 +77,29 @@ def _checked(data: ArticleInput) -> ArticleInput:
         raise InvalidInput("name at least one plan for a plan-restricted article",
                            field="plans")
     slug = slugify(data.slug or title)[:120]
-    if not slug:
-        raise InvalidInput("the title gives no address; give a slug", field="slug")
+    if not slug or slug in RESERVED_SLUGS:
+        raise InvalidInput("the title gives no usable address; give a slug", field="slug")
     return ArticleInput(title=title, body=data.body, status=data.status,
                         visibility=data.visibility, plans=plans,
                         category=" ".join(data.category.split())[:100],
                         language=data.language, slug=slug)
 
 
-def article_save(*, data: ArticleInput, now: datetime, article_id: int | None = None) -> Article:
-    """Create (``article_id`` None) or change an article, its plans and its search row."""
-    data = _checked(data)
+def _checked_files(files) -> list[FileInput]:
+    for file in files:
+        if len(file.data) > MAX_FILE:
+            raise InvalidInput(f"{file.name} is larger than {MAX_FILE // 1024 // 1024} MB",
+                               field="attachments")
+        if not file.name.strip() or len(file.name) > 200:
+            raise InvalidInput("a file needs a name of at most 200 characters",
+                               field="attachments")
+    return list(files)
+
+
+def article_save(*, data: ArticleInput, now: datetime, article_id: int | None = None,
+                 files=()) -> Article:
+    """Create (``article_id`` None) or change an article, its plans, files and search row."""
+    data, files = _checked(data), _checked_files(files)
     with transaction.atomic():
         category = None
         if data.category:
@@ -95,6 +120,13 @@ def article_save(*, data: ArticleInput, now: datetime, article_id: int | None = 
         ArticlePlan.objects.filter(article=article).exclude(plan__in=data.plans).delete()
         for plan in data.plans:
             ArticlePlan.objects.get_or_create(article=article, plan=plan)
+        if article.attachments.count() + len(files) > MAX_FILES:
+            raise InvalidInput(f"an article keeps at most {MAX_FILES} files",
+                               field="attachments")
+        for file in files:
+            ArticleAttachment.objects.create(article=article, name=file.name.strip(),
+                                             content_type=file.content_type[:100],
+                                             data=file.data, size=len(file.data))
         ArticleSearch.objects.update_or_create(article=article, defaults={
             "language": article.language, "title": article.title,
             "body": _VIDEO_LINE.sub("", article.body)})
