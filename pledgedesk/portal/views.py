@@ -240,7 +240,7 @@ def _ticket_context(request, found: Ticket, **extra) -> dict:
     conversation = list(ticket_messages(principal=request.principal, ticket=found)
                         .prefetch_related("attachments"))
     loose = [a for a in found.attachments.filter(message__isnull=True).order_by("created_at")]
-    timers = [present.timer_view(t, policy, request.now)
+    timers = [present.timer_view(t, policy, request.now, customer=True)
               for t in found.timers.order_by("metric")]
     first = next((t for t in timers if t.metric == "first_response"), None)
     return _page_context(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils.safestring import SafeString, mark_safe
 
 from pledgedesk.policy.compile import Policy
+from pledgedesk.policy.render import zone_name
 from pledgedesk.sanitise import clean_html
 from pledgedesk.sla.state import timer_state_at
 
@@ -82,7 +83,14 @@ class TimerView:
     reason: str
 
 
-def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
+# What a customer calls each clock: plain words, not the policy's internal metric names
+# (issue 16: customers read "Assignment" and "Callback").
+CUSTOMER_WORDS = {"assignment": "Assigned to an engineer", "first_response": "First response",
+                  "follow_up": "Progress update", "resolution": "Resolution"}
+
+
+def timer_view(timer, policy: Policy | None, now: datetime, *,
+               customer: bool = False) -> TimerView:
     """A stored ``SlaTimer`` seen at ``now``, in the state ``sla.timer_state_at`` gives it
     (the same rule the API and the queue's filters use), whatever the row last said."""
     state = str(timer_state_at(stored_state=timer.state, due_at=timer.due_at,
@@ -97,7 +105,9 @@ def timer_view(timer, policy: Policy | None, now: datetime) -> TimerView:
         "not_applicable": "no target",
     }.get(state, state)
     return TimerView(
-        metric=timer.metric, label=metric_label(policy, timer.metric), state=state,
+        metric=timer.metric, state=state,
+        label=CUSTOMER_WORDS.get(timer.metric) if customer and timer.metric in CUSTOMER_WORDS
+        else metric_label(policy, timer.metric),
         css={"running": "ok", "warning": "warn", "breached": "breach"}.get(state, state),
         summary=summary, due_at=timer.due_at, goal_at=timer.goal_at, warn_at=timer.warn_at,
         met_at=timer.met_at, paused_seconds=timer.paused_seconds,
@@ -154,10 +164,11 @@ def metric_label(policy: Policy | None, metric: str) -> str:
     return metric.replace("_", " ").capitalize()
 
 
-def next_promise(timers, policy: Policy | None, now: datetime) -> TimerView | None:
+def next_promise(timers, policy: Policy | None, now: datetime, *,
+                 customer: bool = False) -> TimerView | None:
     """The timer a person watches: the soonest running one, else a breached one, else
     paused, else the last met. ``timers`` is the ticket's prefetched rows."""
-    views = [timer_view(t, policy, now) for t in timers]
+    views = [timer_view(t, policy, now, customer=customer) for t in timers]
     order = {"breached": 0, "warning": 1, "running": 2, "paused": 3, "met": 4}
     views = [v for v in views if v.state in order]
     if not views:
@@ -190,15 +201,24 @@ def rows(tickets, now: datetime, *, customer: bool = False) -> list[Row]:
         timers = list(ticket.timers.all())
         promise = None
         if customer:
-            first = [timer_view(t, policy, now) for t in timers if t.metric == "first_response"]
+            first = [timer_view(t, policy, now, customer=True) for t in timers
+                     if t.metric == "first_response"]
             if first and first[0].state in ("running", "warning", "breached", "paused"):
                 promise = first[0]
-        promise = promise or next_promise(timers, policy, now)
+        promise = promise or next_promise(timers, policy, now, customer=customer)
         status = policy.statuses.get(ticket.status)
         prio = next((p.label for p in policy.priorities if p.key == ticket.priority),
                     ticket.priority)
         out.append(Row(ticket, prio, status.label if status else ticket.status, promise))
     return out
+
+
+def instant_named(at: datetime | None, tz: str | None) -> str:
+    """``Mon 5 Jan 2026, 08:30 UTC-08:00 (US Pacific time)``: for customers, who know their
+    zone by its name, not by its offset (the offset stays, so nobody guesses)."""
+    if at is None:
+        return ""
+    return f"{instant(at, tz)} ({zone_name(tz or 'UTC')})"
 
 
 def instant_short(at: datetime | None, tz: str | None) -> str:

@@ -33,7 +33,7 @@ def test_my_tickets_lists_mine_with_status_and_next_promise(client, acme, at_now
     page = client.get("/portal/").content.decode()
 
     assert f"#{mine.number}" in page and "Bob&#x27;s printer" in page
-    assert "New" in page and "Response" in page
+    assert "New" in page and "First response" in page  # words, not the metric name (issue 16)
 
 
 def test_a_contact_does_not_see_a_colleagues_ticket_in_the_list(client, acme, at_now):

@@ -31,3 +31,8 @@ def iso(value):
 @register.filter
 def instant_short(value, tz=None):
     return present.instant_short(value, tz)
+
+
+@register.filter
+def instant_named(value, tz=None):
+    return present.instant_named(value, tz)
