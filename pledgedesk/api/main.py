@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+import pledgedesk.api.kb as knowledge_base
 from pledgedesk import __version__
 from pledgedesk.api import (
     attachments,
@@ -49,4 +50,5 @@ api.add_router("", oncall.router)
 api.add_router("", widget.router)
 api.add_router("", webhooks.router)
 api.add_router("", search.router)
+api.add_router("", knowledge_base.router)  # issue 18
 api.add_router("", views.router)

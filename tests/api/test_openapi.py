@@ -59,6 +59,10 @@ ENDPOINTS = {
     ("/api/v1/notifications/settings", "get"), ("/api/v1/notifications/settings", "put"),
     # search, saved views and bulk actions (issue 16)
     ("/api/v1/search", "get"), ("/api/v1/tickets/bulk", "post"),
+    # knowledge base (issue 18)
+    ("/api/v1/kb/articles", "get"), ("/api/v1/kb/articles", "post"),
+    ("/api/v1/kb/articles/{slug}", "get"), ("/api/v1/kb/articles/{slug}/vote", "post"),
+    ("/api/v1/kb/search", "get"), ("/api/v1/kb/report", "get"),
     ("/api/v1/views", "get"), ("/api/v1/views", "post"),
     ("/api/v1/views/{view_id}", "get"), ("/api/v1/views/{view_id}", "put"),
     ("/api/v1/views/{view_id}", "delete"), ("/api/v1/views/{view_id}/tickets", "get"),
