@@ -1,6 +1,7 @@
 from django.urls import path
 
 import pledgedesk.console.kb as knowledge
+import pledgedesk.console.reports as reports
 from pledgedesk.console import (
     calls,
     mail,
@@ -46,6 +47,9 @@ urlpatterns = [
          webhooks.delivery_page, name="webhook_delivery"),
     path("webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/replay/",
          webhooks.delivery_replay, name="webhook_replay"),
+    path("reports/", reports.compliance_page, name="reports"),  # issue 19: SLA compliance
+    path("reports/compliance.csv", reports.compliance_export, name="report_compliance_csv"),
+    path("reports/tickets/", reports.tickets_page, name="report_tickets"),
     path("go/", search.search_page, name="search"),  # a ticket number jumps; text searches
     path("views/menu/", queues.views_menu, name="views_menu"),  # saved views (issue 16)
     path("views/new/", queues.view_save, name="view_new"),

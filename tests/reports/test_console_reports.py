@@ -1,0 +1,93 @@
+"""The console's compliance report: leads and administrators only, every figure links to the
+tickets behind it, a chart with its numbers in a table, and streamed CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.http import StreamingHttpResponse
+
+from pledgedesk import clock
+from tests.pages import staff
+from tests.reports.desk import LATER, START, build
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/console/reports/"
+PERIOD = {"start": START.date().isoformat(), "end": "2026-01-10"}
+
+
+@pytest.fixture
+def later():
+    with clock.use(clock.FixedClock(LATER)):
+        yield
+
+
+def _row(text: str, metric: str, key) -> str:
+    return re.search(rf'<tr data-metric="{metric}" data-key="{key}">(.*?)</tr>', text,
+                     re.S).group(1)
+
+
+def _cells(row: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+
+
+def _href(cell_row: str, index: int) -> str:
+    cell = re.findall(r"<td>(.*?)</td>", cell_row, re.S)[index]
+    return re.search(r'href="([^"]+)"', cell).group(1).replace("&amp;", "&")
+
+
+def _lead(client, roles=("support_lead",)):
+    client.force_login(staff(roles=roles).user)
+
+
+def test_an_engineer_may_not_read_reports(client, later):
+    _lead(client, roles=("engineer",))
+    assert client.get(PAGE).status_code == 403
+    assert client.get(PAGE + "compliance.csv").status_code == 403
+
+
+def test_the_report_shows_the_figures_a_chart_and_links_to_the_tickets(client, later):
+    a, _, _ = build()
+    _lead(client, roles=("administrator",))
+    page = client.get(PAGE, {**PERIOD, "by": "organisation"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    row = _row(text, "first_response", a.pk)
+    assert _cells(row)[1:9] == ["3", "1", "1", "2", "1", "0", "33.3 %", "10 min"]
+    assert '<span class="badge">goal</span>' in row
+    assert re.search(r'<svg class="report-chart" role="img".*?<title', text, re.S)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", text)  # no inline script (CSP)
+    breached = _href(row, 4)
+    assert parse_qs(urlparse(breached).query)["outcome"] == ["breached"]
+    tickets = client.get(breached).content.decode()
+    subjects = re.findall(r'<tr data-ticket="\d+">.*?</td>\s*<td>(.*?)</td>', tickets, re.S)
+    assert sorted(subjects) == ["t2", "t3"]
+    assert _href(row, 0) == f"/console/?organisation={a.pk}"
+
+
+def test_csv_of_the_report_and_of_a_figure_are_streamed(client, later):
+    a, _, _ = build()
+    _lead(client)
+    report = client.get(PAGE + "compliance.csv", {**PERIOD, "by": "organisation"})
+    assert isinstance(report, StreamingHttpResponse)
+    rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    fr = next(r for r in rows if r["metric"] == "first_response" and r["value"] == a.name)
+    assert (fr["measured"], fr["breached"], fr["compliance_pct"], fr["promise"]) == (
+        "3", "2", "33.3", "goal")
+    figure = client.get(PAGE + "tickets/", {**PERIOD, "by": "organisation", "key": a.pk,
+                                            "metric": "first_response", "outcome": "excluded",
+                                            "format": "csv"})
+    lines = list(csv.DictReader(io.StringIO(b"".join(figure.streaming_content).decode())))
+    assert [(r["subject"], r["reason"]) for r in lines] == [("t4", "product defect")]
+
+
+def test_bad_input_is_a_400_naming_the_field(client, later):
+    _lead(client)
+    assert b"by ignored" in client.get(PAGE, {"by": "colour"}).content
+    bad = client.get(PAGE, {"start": "2026-02-01", "end": "2026-01-01"})
+    assert bad.status_code == 400 and b"starts after it ends" in bad.content
