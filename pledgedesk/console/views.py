@@ -418,7 +418,11 @@ def _conflict_page(request, found: Ticket, exc: PropertyConflict):
                  "was_priority": fresh.priority, "was_assignee": str(fresh.assignee_id or ""),
                  "was_group": fresh.group.key if fresh.group else "",
                  "seen": str(workspace_selectors.last_message_id(ticket=fresh))})
-    compose_form = forms.ComposeForm(data, policy=policy, draft_url=_draft_url(fresh))
+    # The reply as typed (bound, so it is kept); with none, an empty box shows no "required".
+    compose_form = forms.ComposeForm(
+        data if data.get("body", "").strip() else None, policy=policy,
+        initial={"version": fresh.version, "seen": data["seen"], "kind": "reply"},
+        draft_url=_draft_url(fresh))
     update_form = forms.UpdateForm(data, policy=policy, agents=agents, groups=groups,
                                    form_id="compose")
     names = {str(a.pk): a.name for a in agents}

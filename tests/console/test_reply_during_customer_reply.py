@@ -178,3 +178,20 @@ def test_a_plain_reply_opens_a_new_ticket(client, desk, at_now):
 
     ticket.refresh_from_db()
     assert ticket.status == "open"
+
+
+def test_save_changes_conflict_keeps_the_choices_without_asking_for_a_reply(
+        client, desk, at_now):
+    _, _, maria, ticket = desk
+    client.force_login(maria.user)
+    form = loaded_form(ticket, status="on_hold")
+    ticket_update(ticket=ticket, actor=as_agent(staff()), change=Change(status="pending"),
+                  expected_version=None, now=NOW)
+
+    response = client.post(f"/console/tickets/{ticket.number}/update/", form)
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "This field is required" not in page
+    assert 'value="on_hold" selected' in page
+    assert f'formaction="/console/tickets/{ticket.number}/update/"' in page
