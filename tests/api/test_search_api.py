@@ -77,7 +77,7 @@ def test_bad_queries_are_422s_naming_the_field(world):
         assert response.status_code in (400, 422), (params, response.content)
 
 
-def test_a_search_costs_four_statements_whatever_the_page_size(world):
+def test_a_search_costs_the_same_statements_whatever_the_page_size(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -90,8 +90,11 @@ def test_a_search_costs_four_statements_whatever_the_page_size(world):
     with CaptureQueriesContext(connection) as captured:
         response = world.api("agent").get("search", {"q": "sprocket"})
     assert response.status_code == 200 and len(response.json()["items"]) == 10
-    # token+user+agent, the ranked ids with snippets, their tickets, their timers
-    assert len(captured.captured_queries) <= 4, [q["sql"] for q in captured.captured_queries]
+    # token+user+agent, the ranked ids (with their snippets on PostgreSQL; SQLite makes the
+    # page's snippets in a statement of their own), their tickets, their timers
+    budget = 4 if connection.vendor == "postgresql" else 5
+    assert len(captured.captured_queries) <= budget, [
+        q["sql"] for q in captured.captured_queries]
 
 
 def test_a_colleague_made_requester_finds_it(world):
