@@ -13,6 +13,8 @@ from pledgedesk.api import (
     attachments,
     bulk,
     errors,
+    macros,
+    merge,
     notifications,
     oncall,
     outbox,
@@ -52,3 +54,5 @@ api.add_router("", webhooks.router)
 api.add_router("", search.router)
 api.add_router("", knowledge_base.router)  # issue 18
 api.add_router("", views.router)
+api.add_router("", macros.router)  # issue 16: macros and merging
+api.add_router("", merge.router)

@@ -59,6 +59,8 @@ BOUNCE_HOLD = timedelta(days=7)  # automatic mail waits this long after an addre
 MAX_REFERENCES = 10
 ACCESS_LINK_DAYS = 7
 _ACCESS_SALT = "pledgedesk.channels.access-link"
+SURVEY_LINK_DAYS = 30
+_SURVEY_SALT = "pledgedesk.csat.survey-link"
 
 
 # --- planning: who is told what --------------------------------------------------------------
@@ -253,8 +255,14 @@ def _compose(ticket: Ticket, key: str, payload: dict, now: datetime) -> Outbound
         context.update(mailtext.message_context(reply, files))
         context["status_changed"] = ticket.events.filter(
             kind=EventKind.STATUS_CHANGED, at=reply.created_at).exists()
+        if _solved_by(ticket, policy, reply):
+            context["survey_url"] = mailtext.absolute(reverse("portal:survey",
+                                                              args=[survey_token(ticket)]))
     elif template == "authorise":
         context.update(_access_context(ticket, payload, now))
+    elif template == "solved":
+        context["survey_url"] = mailtext.absolute(reverse("portal:survey",
+                                                          args=[survey_token(ticket)]))
     elif template == "merged" and ticket.merged_into_id:
         target = ticket.merged_into
         context.update(target_number=target.number, target_url=mailtext.absolute(
@@ -430,3 +438,31 @@ def access_link_check(*, token: str, ticket: Ticket, contact: Contact) -> str:
     if ticket.hold != Ticket.Hold.AWAITING_AUTHORISATION:
         return "This request has already been decided; the link works once."
     return ""
+
+
+# --- issue 16: the satisfaction survey's link ----------------------------------------------------
+
+
+def survey_token(ticket: Ticket) -> str:
+    """A signed token naming a solved ticket, for the survey link in the "solved" mail. It
+    works once: ``csat`` keeps one answer per ticket."""
+    return signing.dumps({"s": ticket.pk}, salt=_SURVEY_SALT, compress=True)
+
+
+def _solved_by(ticket: Ticket, policy, reply: Message) -> bool:
+    """Whether ``reply`` came with a change to a solved status (its mail then asks for the
+    survey, as the "solved" mail would have)."""
+    moves = ticket.events.filter(kind=EventKind.STATUS_CHANGED, at=reply.created_at)
+    return any(getattr(policy.statuses.get((new or {}).get("status")), "category", "")
+               == "solved" for new in moves.values_list("new", flat=True))
+
+
+def survey_ticket_id(token: str) -> int | None:
+    """The ticket a survey token names, or None when it is forged or expired."""
+    try:
+        facts = signing.loads(token, salt=_SURVEY_SALT,
+                              max_age=timedelta(days=SURVEY_LINK_DAYS))
+    except signing.BadSignature:  # SignatureExpired is one
+        return None
+    value = facts.get("s") if isinstance(facts, dict) else None
+    return value if isinstance(value, int) else None

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import pledgedesk.portal.csat as survey
 import pledgedesk.portal.kb as help_centre
 from pledgedesk.portal import access_link, views, widget
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("access/<int:number>/", views.decide_access, name="decide_access"),
     # FG-10 by mail: the signed link the primary contact is sent (shows; never decides)
     path("access/<int:number>/link/<str:token>/", access_link.access_link, name="access_link"),
+    path("survey/<str:token>/", survey.survey, name="survey"),  # issue 16: after Solved
     path("policy/", views.policy, name="policy"),
     path("policy/<slug:key>/", views.policy, name="policy_by_key"),
     path("widget/<slug:public_id>/", widget.frame, name="widget"),

@@ -66,6 +66,13 @@ ENDPOINTS = {
     ("/api/v1/views", "get"), ("/api/v1/views", "post"),
     ("/api/v1/views/{view_id}", "get"), ("/api/v1/views/{view_id}", "put"),
     ("/api/v1/views/{view_id}", "delete"), ("/api/v1/views/{view_id}/tickets", "get"),
+    # macros and merging (issue 16)
+    ("/api/v1/macros", "get"), ("/api/v1/macros", "post"),
+    ("/api/v1/macros/{macro_id}", "get"), ("/api/v1/macros/{macro_id}", "put"),
+    ("/api/v1/macros/{macro_id}", "delete"),
+    ("/api/v1/tickets/{number}/macros/{macro_id}", "get"),
+    ("/api/v1/tickets/{number}/macros/{macro_id}", "post"),
+    ("/api/v1/tickets/{number}/merge", "post"),
 }
 
 
