@@ -55,14 +55,15 @@ class PropertyConflict(Conflict):
     """Someone else changed a property this agent changes, since the page was loaded.
     ``clashes`` holds ``(field, loaded, current)`` for each."""
 
-    def __init__(self, ticket: Ticket, clashes: list[tuple[str, object, object]]):
+    clashes: list[tuple[str, object, object]] = []
+
+    @classmethod
+    def of(cls, ticket: Ticket, clashes: list[tuple[str, object, object]]) -> PropertyConflict:
         names = ", ".join(field for field, _, _ in clashes)
-        super().__init__(f"ticket {ticket.number} changed since you loaded it: someone else "
-                         f"changed its {names}. Nothing was applied; your input is kept.",
-                         field="version")
-        self.clashes = clashes
-        self.current = Properties.of(ticket)
-        self.version = ticket.version
+        exc = cls(f"ticket {ticket.number} changed since you loaded it: someone else changed "
+                  f"its {names}. Nothing was applied; your input is kept.", field="version")
+        exc.clashes = clashes
+        return exc
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _change(current: Ticket, wanted: Properties | None, loaded: Properties | Non
         clashes = [(f, getattr(loaded, f), getattr(now_is, f)) for f in differs
                    if getattr(now_is, f) not in (getattr(loaded, f), getattr(wanted, f))]
         if clashes:
-            raise PropertyConflict(current, clashes)
+            raise PropertyConflict.of(current, clashes)
     return _as_change(current, wanted, differs)
 
 
