@@ -133,11 +133,11 @@ def article_save(*, data: ArticleInput, now: datetime, article_id: int | None = 
     return article
 
 
-def article_vote(*, article: Article, user, helpful: bool, now: datetime) -> ArticleVote:
+def article_vote(*, article: Article, user_id: int, helpful: bool, now: datetime) -> ArticleVote:
     """RL-12: the person's one vote on the article, made or changed."""
     with transaction.atomic():
         vote, _ = ArticleVote.objects.update_or_create(
-            article=article, user=user, defaults={"helpful": helpful, "at": now})
+            article=article, user_id=user_id, defaults={"helpful": helpful, "at": now})
     return vote
 
 

@@ -91,7 +91,7 @@ def vote(request, slug: str):
     answer = request.POST.get("helpful", "")
     if answer not in ("yes", "no"):
         return HttpResponseBadRequest("helpful must be yes or no")
-    mine = article_vote(article=found, user=request.user, helpful=answer == "yes",
+    mine = article_vote(article=found, user_id=request.user.pk, helpful=answer == "yes",
                         now=clock.current())
     return render(request, "portal/kb_vote.html", {"article": found, "vote": mine,
                                                    "thanks": True})

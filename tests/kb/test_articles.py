@@ -90,14 +90,14 @@ def test_plan_article_never_reaches_another_plans_customer(people):
 def test_one_vote_per_person_and_least_helpful(people):
     gold, basic, _ = people
     good, bad = write("Good", "good"), write("Bad", "bad")
-    article_vote(article=bad, user=gold.contact.user, helpful=True, now=T0)
-    article_vote(article=bad, user=gold.contact.user, helpful=False, now=T0)  # changed
-    article_vote(article=bad, user=basic.contact.user, helpful=False, now=T0)
-    article_vote(article=good, user=basic.contact.user, helpful=True, now=T0)
+    article_vote(article=bad, user_id=gold.contact.user_id, helpful=True, now=T0)
+    article_vote(article=bad, user_id=gold.contact.user_id, helpful=False, now=T0)  # changed
+    article_vote(article=bad, user_id=basic.contact.user_id, helpful=False, now=T0)
+    article_vote(article=good, user_id=basic.contact.user_id, helpful=True, now=T0)
     assert vote_counts([good.pk, bad.pk]) == {good.pk: (1, 0), bad.pk: (0, 2)}
     assert [a.slug for a in least_helpful()] == ["bad"]
     with pytest.raises(IntegrityError), transaction.atomic():
-        ArticleVote.objects.create(article=bad, user=gold.contact.user, helpful=True, at=T0)
+        ArticleVote.objects.create(article=bad, user_id=gold.contact.user_id, helpful=True, at=T0)
 
 
 def test_bad_input_names_the_field():

@@ -48,7 +48,7 @@ def test_counts_and_least_helpful_shown_to_agents(client, desk):
     article = article_save(data=ArticleInput(title="Confusing", body="x", status="published"),
                            now=NOW)
     voter = person(organisation(RK))
-    article_vote(article=article, user=voter.user, helpful=False, now=NOW)
+    article_vote(article=article, user_id=voter.user_id, helpful=False, now=NOW)
     page = client.get(reverse("console:kb")).content.decode()
     assert "Least helpful" in page and "1 not helpful, 0 helpful" in page
 
