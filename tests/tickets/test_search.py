@@ -232,3 +232,14 @@ def test_web_search_syntax_works_on_both_databases(desk):
     assert numbers(as_agent(engineer), "printer -toner") == [both.number]
     assert set(numbers(as_agent(engineer), "jam or toner")) == {both.number, toner.number}
     assert numbers(as_agent(engineer), '"jam in the printer"') == [both.number]
+
+
+def test_past_the_candidate_cap_the_newest_matches_are_ranked(desk, monkeypatch):
+    org, admin, _, _, engineer = desk
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    oldest = open_ticket(org, admin, "Gasket gasket gasket", "gasket")  # the best match
+    newer = [open_ticket(org, admin, "Pump", f"a gasket {i}") for i in range(2)]
+
+    found = numbers(as_agent(engineer), "gasket")
+
+    assert oldest.number not in found and set(found) == {t.number for t in newer}
