@@ -18,6 +18,7 @@ from pledgedesk.accounts.models import Agent
 from pledgedesk.bounds import Key
 from pledgedesk.console.views import _base, agent_required
 from pledgedesk.errors import InvalidInput
+from pledgedesk.reports import trends
 from pledgedesk.reports.export import compliance_csv, tickets_csv
 from pledgedesk.reports.period import period_of
 from pledgedesk.reports.selectors import OUTCOMES, compliance, tickets_behind
@@ -143,3 +144,25 @@ def _csv(lines, filename: str) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+@agent_required
+def trends_page(request):
+    """Weekly compliance, created vs solved per day, backlog now, breaches by hour of week,
+    workload and on-call acknowledgement, for the period (default: the last 90 days)."""
+    _lead(request)
+    read, problem = _read(request, ReportQuery)
+    if problem:
+        return HttpResponseBadRequest(problem)
+    _, period = read
+    span = {"start": period.start, "end": period.end}
+    weeks = trends.weekly_compliance(**span, now=request.now, zone=request.zone)
+    for w in weeks:
+        w["pct"] = round(100 * w["met"] / w["measured"], 1) if w["measured"] else None
+    return render(request, "console/report_trends.html", _base(
+        request, section="reports", period=period, weeks=weeks,
+        days=trends.created_vs_solved(**span, zone=request.zone),
+        backlog=trends.backlog_now(),
+        hours=trends.breaches_by_hour_of_week(**span, now=request.now, zone=request.zone),
+        load=trends.workload(**span), pages=trends.pages_acknowledged(**span)))

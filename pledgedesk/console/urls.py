@@ -55,6 +55,7 @@ urlpatterns = [
     path("reports/", reports.compliance_page, name="reports"),  # issue 19: SLA compliance
     path("reports/compliance.csv", reports.compliance_export, name="report_compliance_csv"),
     path("reports/tickets/", reports.tickets_page, name="report_tickets"),
+    path("reports/trends/", reports.trends_page, name="report_trends"),
     path("go/", search.search_page, name="search"),  # a ticket number jumps; text searches
     path("views/menu/", queues.views_menu, name="views_menu"),  # saved views (issue 16)
     path("views/new/", queues.view_save, name="view_new"),

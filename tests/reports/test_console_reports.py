@@ -91,3 +91,12 @@ def test_bad_input_is_a_400_naming_the_field(client, later):
     assert b"by ignored" in client.get(PAGE, {"by": "colour"}).content
     bad = client.get(PAGE, {"start": "2026-02-01", "end": "2026-01-01"})
     assert bad.status_code == 400 and b"starts after it ends" in bad.content
+
+
+def test_the_trends_page_shows_each_table(client, later):
+    build()
+    _lead(client)
+    text = client.get(PAGE + "trends/", PERIOD).content.decode()
+    assert "<td>2026-01-05</td><td>first_response</td><td>4</td><td>2</td><td>50.0 %</td>" in text
+    assert "<td>2026-01-05</td><td>5</td><td>0</td>" in text  # created vs solved
+    assert "<td>1</td><td>20:00</td><td>2</td>" in text  # breaches, Monday 20:00 in UTC
