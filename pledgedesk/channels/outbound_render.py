@@ -157,5 +157,5 @@ def instant(at: datetime | None, tz: str) -> str:
 
 def absolute(path: str) -> str:
     """A link for a mail: the desk's public address (``PLEDGEDESK_PUBLIC_URL``) and ``path``."""
-    base = str(getattr(settings, "PLEDGEDESK_PUBLIC_URL", "") or "http://localhost:8000")
+    base = settings.PLEDGEDESK_PUBLIC_URL
     return base.rstrip("/") + path

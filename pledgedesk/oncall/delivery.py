@@ -109,8 +109,7 @@ def _ack(row: PageNotification) -> str:
 
 def public_url(path: str) -> str:
     """An absolute URL for a link sent out of the desk (mail, webhook)."""
-    base = getattr(settings, "PLEDGEDESK_BASE_URL", "") or f"http://{settings.ALLOWED_HOSTS[0]}"
-    return base.rstrip("/") + path
+    return settings.PLEDGEDESK_PUBLIC_URL + path
 
 
 # --- webhook -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.urls import path
 
 import pledgedesk.portal.csat as survey
 import pledgedesk.portal.kb as help_centre
+import pledgedesk.portal.reports as promises
 from pledgedesk.portal import access_link, views, widget
 
 app_name = "portal"
@@ -17,6 +18,7 @@ urlpatterns = [
          name="password_reset_complete"),
     path("requests/new/", views.submit, name="submit"),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
+    path("promises-kept/", promises.compliance_page, name="compliance"),  # issue 19
     path("tickets/<int:number>/reply/", views.reply, name="reply"),
     path("tickets/<int:number>/reopen/", views.reopen, name="reopen"),
     path("tickets/<int:number>/escalate/", views.escalate, name="escalate"),
