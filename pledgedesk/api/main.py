@@ -18,6 +18,7 @@ from pledgedesk.api import (
     notifications,
     oncall,
     outbox,
+    proservices,
     search,
     tickets,
     timers,
@@ -56,3 +57,4 @@ api.add_router("", knowledge_base.router)  # issue 18
 api.add_router("", views.router)
 api.add_router("", macros.router)  # issue 16: macros and merging
 api.add_router("", merge.router)
+api.add_router("", proservices.router)

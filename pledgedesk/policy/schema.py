@@ -437,6 +437,12 @@ class TeamSpec(Model):
     escalates_to: Key | None = None
     hour_banks: tuple[HourBankTier, ...] = ()
     replenish_below: float | None = Field(default=None, gt=0, lt=1)
+    # RK-10 (issue 17): how long a bought bank runs, what billable time does once it is empty
+    # ("refuse": not logged; "allow_and_flag": logged, the bank goes negative and is flagged)
+    # and what is left at the end of the term ("expire": forfeited; "carry_over": kept).
+    term_months: int | None = Field(default=None, gt=0, le=120)
+    at_zero: Literal["refuse", "allow_and_flag"] = "allow_and_flag"
+    at_term_end: Literal["expire", "carry_over"] = "expire"
     process: tuple[Text, ...] = ()
 
 
@@ -454,6 +460,28 @@ class DefectSpec(Model):
 
     team: Key
     without_workaround_status: Key
+    priority: Text | None = None          # the defect's own priority without a workaround
+    customer_message: Text | None = None  # what the customer is told then, in the policy's words
+
+
+class StageSpec(Model):
+    """One stage of the engagement pipeline (FG-12). ``required``: no later stage may be
+    reached without passing it; ``needs``: what moving into it must record."""
+
+    key: Key
+    label: Text
+    required: bool = False
+    needs: tuple[Literal["document", "po_number", "project_manager", "engineer", "meeting_at",
+                         "scheduled_at"], ...] = ()
+    customer_may: bool = False  # the customer's primary contact may make this move (portal)
+
+
+class EngagementSpec(Model):
+    """Professional Services engagements (FG-12): their kinds and their stages, in order."""
+
+    team: Key
+    kinds: tuple[Key, ...] = Field(min_length=1)
+    stages: tuple[StageSpec, ...] = Field(min_length=2)
 
 
 # --- escalation chains (issue 15) -------------------------------------------------------------
@@ -546,4 +574,5 @@ class PolicyFile(Model):
     teams: dict[Key, TeamSpec] = {}
     escalation: EscalationSpec | None = None
     defects: DefectSpec | None = None
+    engagements: EngagementSpec | None = None
     escalation_chains: dict[Key, ChainSpec] = {}

@@ -31,6 +31,7 @@ def cross_check(spec: PolicyFile) -> Found:
     _statuses(spec, found)
     _intake_scope_teams(spec, found)
     _defects_and_resources(spec, found)
+    _proservices(spec, found)
     check_chains(spec, found)
     return found
 
@@ -255,3 +256,22 @@ def _defects_and_resources(spec: PolicyFile, found: Found) -> None:
         if resource.votes and resource.kind != "knowledge_base":
             found.append((f"policy.resources.{i}.votes",
                           "votes are for knowledge base articles only"))
+
+
+def _proservices(spec: PolicyFile, found: Found) -> None:
+    """Issue 17: hour-bank terms only where banks are sold; engagement stages unique."""
+    for key, team in spec.teams.items():
+        if team.hour_banks and team.term_months is None:
+            found.append((f"teams.{key}.term_months", "hour banks need a term in months"))
+        if not team.hour_banks and (team.term_months or team.replenish_below):
+            found.append((f"teams.{key}.hour_banks", "term_months and replenish_below "
+                                                     "need hour_banks"))
+    engagements = spec.engagements
+    if engagements is None:
+        return
+    _known(found, "engagements.team", engagements.team, spec.teams, "team")
+    seen: set[str] = set()
+    for i, stage in enumerate(engagements.stages):
+        if stage.key in seen:
+            found.append((f"engagements.stages.{i}.key", f"stage {stage.key!r} appears twice"))
+        seen.add(stage.key)

@@ -3,7 +3,7 @@ from django.urls import path
 import pledgedesk.portal.csat as survey
 import pledgedesk.portal.kb as help_centre
 import pledgedesk.portal.reports as promises
-from pledgedesk.portal import access_link, views, widget
+from pledgedesk.portal import access_link, proservices, views, widget
 
 app_name = "portal"
 urlpatterns = [
@@ -42,4 +42,7 @@ urlpatterns = [
     path("help/<slug:slug>/vote/", help_centre.vote, name="kb_vote"),
     path("help/<slug:slug>/files/<int:attachment_id>/", help_centre.attachment,
          name="kb_attachment"),
+    path("hour-banks/", proservices.bank, name="ps_bank"),
+    path("engagements/", proservices.engagements, name="ps_engagements"),
+    path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
 ]

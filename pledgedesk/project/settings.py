@@ -21,7 +21,7 @@ PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
 # intake (a mailbox per address), call intake (a number per line), chat, the knowledge base and
 # its votes, paging and hour banks do not exist yet, and the issues that build them switch
 # their part on here.
-PLEDGEDESK_SERVES = _Deployment(portal=True, api=True, widget=True,
+PLEDGEDESK_SERVES = _Deployment(portal=True, api=True, widget=True, hour_banks=True,  # issue 17
                                 phone_numbers=frozenset(CONFIG.phone_numbers))
 SECRET_KEY = CONFIG.secret_key
 # Telephony providers whose signed voicemail callbacks /hooks/calls/<name>/ takes (FG-4, FG-8):

@@ -73,6 +73,16 @@ ENDPOINTS = {
     ("/api/v1/tickets/{number}/macros/{macro_id}", "get"),
     ("/api/v1/tickets/{number}/macros/{macro_id}", "post"),
     ("/api/v1/tickets/{number}/merge", "post"),
+    # Professional Services (issue 17)
+    ("/api/v1/tickets/{number}/time", "get"), ("/api/v1/tickets/{number}/time", "post"),
+    ("/api/v1/tickets/{number}/ps-case", "post"),
+    ("/api/v1/organisations/{org_id}/hour-banks", "get"),
+    ("/api/v1/organisations/{org_id}/hour-banks", "post"),
+    ("/api/v1/organisations/{org_id}/exceptions", "post"), ("/api/v1/exceptions", "get"),
+    ("/api/v1/reports/courtesy", "get"),
+    ("/api/v1/engagements", "get"), ("/api/v1/engagements", "post"),
+    ("/api/v1/engagements/{engagement_id}", "get"),
+    ("/api/v1/engagements/{engagement_id}/moves", "post"),
 }
 
 

@@ -50,6 +50,11 @@ ENDPOINTS = [
     ("attachments", "get", "tickets/{n}/attachments", None, expect(200, 200)),
     ("upload", "upload", "tickets/{n}/attachments", None, expect(201, 201)),
     ("download", "download", "attachments/{a}", None, expect(200, 200)),
+    # Professional Services (issue 17): time and cases are agents' work.
+    ("time log", "post", "tickets/{n}/time",
+     {"minutes": 30, "worked_on": "2026-01-05", "note": "Call"}, expect(201, 403)),
+    ("time list", "get", "tickets/{n}/time", None, expect(200, 403)),
+    ("ps case", "post", "tickets/{n}/ps-case", {"reason": "Paid work"}, expect(201, 403)),
 ]
 
 
@@ -219,3 +224,63 @@ def test_attachment_on_an_internal_note_is_hidden_from_contacts(world):
         assert listed == []
         assert world.api(role).get(f"attachments/{uploaded['id']}").status_code == 404
     assert world.api("agent").get(f"attachments/{uploaded['id']}").status_code == 200
+
+
+# --- Professional Services (issue 17): an organisation's banks and engagements --------------
+
+# Its primary contact and Administrator see them; nobody else of any organisation does.
+SEES_ORGANISATION = {"agent", "primary", "administrator"}
+
+
+@pytest.fixture
+def ps_world(world):
+    from pledgedesk.proservices.models import Engagement
+    from pledgedesk.proservices.services import bank_buy
+    bank_buy(organisation=world.org, tier="Gold", starts_on=NOW.date(),
+             agent=world.people["agent"], now=NOW)
+    for org in (world.org, world.other_org):
+        Engagement.objects.create(organisation=org, kind="training", title=f"For {org.name}",
+                                  stage="requested", passed=["requested"], created_at=NOW,
+                                  stage_changed_at=NOW)
+    return world
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hour_banks_by_role(ps_world, role):
+    own = ps_world.api(role).get(f"organisations/{ps_world.org.pk}/hour-banks")
+    other = ps_world.api(role).get(f"organisations/{ps_world.other_org.pk}/hour-banks")
+
+    if role in ("anonymous", "revoked"):
+        assert own.status_code == other.status_code == 401
+        return
+    if role in SEES_ORGANISATION:
+        assert own.status_code == 200 and [b["tier"] for b in own.json()] == ["Gold"]
+    else:
+        assert own.status_code == 404
+    # The outsider is the other organisation's Administrator: theirs (no bank yet) only.
+    assert other.status_code == (200 if role in ("agent", "outsider") else 404)
+    if role == "outsider":
+        assert other.json() == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_engagements_by_role(ps_world, role):
+    from pledgedesk.proservices.models import Engagement
+    listed = ps_world.api(role).get("engagements")
+    theirs = Engagement.objects.get(organisation=ps_world.other_org)
+    other = ps_world.api(role).get(f"engagements/{theirs.pk}")
+
+    if role in ("anonymous", "revoked"):
+        assert listed.status_code == other.status_code == 401
+        return
+    assert listed.status_code == 200
+    titles = sorted(e["title"] for e in listed.json())
+    if role == "agent":
+        assert titles == ["For Acme <Corp>", "For Other Inc"]
+    elif role in SEES_ORGANISATION:
+        assert titles == ["For Acme <Corp>"]
+    elif role == "outsider":
+        assert titles == ["For Other Inc"]
+    else:
+        assert titles == []
+    assert other.status_code == (200 if role in ("agent", "outsider") else 404)

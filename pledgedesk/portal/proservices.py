@@ -1,0 +1,76 @@
+"""Professional Services in the portal (issue 17): the primary contact's hour banks with their
+statements and replenish notices (RK-10), and their engagements with the signed-quote upload
+(FG-12). Only the organisation's primary contact or Administrator sees them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from pledgedesk.errors import DeskError, NotFound
+from pledgedesk.portal.views import _page_context, contact_required
+from pledgedesk.proservices import engagements as pipeline
+from pledgedesk.proservices import selectors
+from pledgedesk.tickets.services import Actor
+
+
+def _own(request):
+    try:
+        return selectors.own_organisation(request.principal)
+    except NotFound:
+        raise Http404("not found") from None
+
+
+@require_safe
+@contact_required
+def bank(request):
+    org = _own(request)
+    return render(request, "portal/ps_bank.html", _page_context(
+        request, banks=selectors.banks_of(org, now=request.now), section="ps_bank"))
+
+
+@require_safe
+@contact_required
+def engagements(request):
+    _own(request)
+    rows = selectors.engagements_visible(request.principal).order_by("-created_at", "-pk")
+    return render(request, "portal/ps_engagements.html", _page_context(
+        request, engagements=rows, section="ps_engagements"))
+
+
+@require_http_methods(["GET", "POST"])
+@contact_required
+def engagement(request, engagement_id: int):
+    _own(request)
+    try:
+        found = selectors.engagement_for(request.principal, engagement_id)
+    except NotFound:
+        raise Http404("not found") from None
+    spec = pipeline.spec_of(found, now=request.now)
+    error = None
+    if request.method == "POST":
+        try:
+            pipeline.engagement_move(
+                engagement=found, to_stage=request.POST.get("stage", ""),
+                actor=Actor(channel="portal", contact=request.contact),
+                facts=pipeline.Facts(po_number=request.POST.get("po_number", ""),
+                                     document=request.FILES.get("document")),
+                expected_version=_int(request.POST.get("version")), now=request.now)
+        except DeskError as exc:
+            error = exc
+        else:
+            messages.success(request, "Thank you: your signed quote and purchase order are in.")
+            return redirect("portal:ps_engagement", engagement_id=found.pk)
+    return render(request, "portal/ps_engagement.html", _page_context(
+        request, engagement=found, board=pipeline.stages_of(found, spec), error=error,
+        customer_moves=pipeline.customer_moves(found, spec), section="ps_engagements"),
+        status=422 if error else 200)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

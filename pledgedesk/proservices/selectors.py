@@ -1,0 +1,136 @@
+"""Reading Professional Services facts, each narrowed to what the caller may see (issue 17).
+
+An agent sees every organisation's banks and engagements; a contact only their own
+organisation's, and only its primary contact or Administrator (who see all of its tickets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, QuerySet, Sum
+
+from pledgedesk.accounts.authorization import Principal
+from pledgedesk.accounts.models import Organisation
+from pledgedesk.errors import NotFound
+from pledgedesk.proservices import rules
+from pledgedesk.proservices.models import (
+    Engagement,
+    HourBank,
+    PolicyException,
+    PsCase,
+    ThresholdNotice,
+    TimeEntry,
+)
+from pledgedesk.tickets.models import Ticket
+from pledgedesk.versions.policies import policy_for
+
+
+def hours(minutes: int) -> str:
+    """``2 h 05 min``; ``-0 h 30 min`` below zero."""
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60} h {minutes % 60:02d} min"
+
+
+def marked_case(ticket_id: int) -> bool:
+    """RK-10: the ticket's title carries the marker of the team that sells hour banks."""
+    ticket = Ticket.objects.select_related("policy_version").filter(pk=ticket_id).first()
+    if ticket is None:
+        return False
+    policy = policy_for(ticket.policy_version)
+    terms = rules.bank_terms(policy)
+    return terms is not None and policy.route_title(ticket.subject) == terms.team
+
+
+def organisation_for(principal: Principal, org_id: int) -> Organisation:
+    """The organisation ``org_id`` when ``principal`` may see its banks and engagements."""
+    if principal.is_agent:
+        found = Organisation.objects.filter(pk=org_id).first()
+    elif principal.sees_whole_organisation and principal.contact.organisation_id == org_id:
+        found = principal.contact.organisation
+    else:
+        found = None
+    if found is None:
+        raise NotFound("no such organisation", field="organisation")
+    return found
+
+
+def own_organisation(principal: Principal) -> Organisation:
+    """A contact's own organisation, when they may see its banks (portal)."""
+    if principal.contact is None:
+        raise NotFound("no such organisation", field="organisation")
+    return organisation_for(principal, principal.contact.organisation_id)
+
+
+@dataclass(frozen=True)
+class BankView:
+    bank: HourBank
+    balance: str
+    below_line: bool
+    active: bool
+    entries: list[TimeEntry]
+    notices: list[ThresholdNotice]
+
+
+def banks_of(org: Organisation, *, now: datetime, statement: bool = True) -> list[BankView]:
+    terms = rules.bank_terms(rules.policy_of(org, now=now))
+    today = now.date()
+    views = []
+    for bank in HourBank.objects.filter(organisation=org).order_by("-starts_on", "-pk"):
+        line = terms.line(bank.minutes_bought) if terms else None
+        entries = list(bank.entries.select_related("ticket", "agent")
+                       .order_by("worked_on", "pk")) if statement else []
+        views.append(BankView(
+            bank=bank, balance=hours(bank.balance_minutes),
+            below_line=line is not None and bank.balance_minutes < line,
+            active=bank.starts_on <= today < bank.ends_on, entries=entries,
+            notices=list(bank.notices.order_by("crossing"))))
+    return views
+
+
+def ticket_time(ticket: Ticket) -> tuple[list[TimeEntry], int]:
+    entries = list(TimeEntry.objects.filter(ticket=ticket).select_related("agent")
+                   .order_by("worked_on", "pk"))
+    return entries, sum(e.minutes for e in entries)
+
+
+def ps_case_of(ticket: Ticket) -> PsCase | None:
+    return PsCase.objects.filter(ticket=ticket).first()
+
+
+def courtesy_report(*, since: datetime | None = None) -> QuerySet:
+    """RK-11: courtesy minutes and tickets per organisation."""
+    rows = TimeEntry.objects.filter(courtesy=True)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return (rows.values("ticket__organisation_id", "ticket__organisation__name")
+            .annotate(minutes=Sum("minutes"), tickets=Count("ticket", distinct=True))
+            .order_by("-minutes"))
+
+
+def exceptions_list(*, organisation_id: int | None = None,
+                    agent_id: int | None = None) -> QuerySet:
+    """RL-11: exceptions to policy, newest first, per organisation or agent."""
+    rows = PolicyException.objects.select_related("organisation", "agent", "ticket")
+    if organisation_id is not None:
+        rows = rows.filter(organisation_id=organisation_id)
+    if agent_id is not None:
+        rows = rows.filter(agent_id=agent_id)
+    return rows.order_by("-created_at", "-pk")
+
+
+def engagements_visible(principal: Principal) -> QuerySet:
+    rows = Engagement.objects.select_related("organisation", "project_manager", "engineer")
+    if principal.is_agent:
+        return rows
+    if principal.sees_whole_organisation:
+        return rows.filter(organisation_id=principal.contact.organisation_id)
+    return rows.none()
+
+
+def engagement_for(principal: Principal, engagement_id: int) -> Engagement:
+    found = engagements_visible(principal).filter(pk=engagement_id).first()
+    if found is None:
+        raise NotFound("no such engagement", field="engagement")
+    return found
