@@ -8,6 +8,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 import pledgedesk.api.kb as knowledge_base
+import pledgedesk.api.reports as sla_reports
 from pledgedesk import __version__
 from pledgedesk.api import (
     attachments,
@@ -54,6 +55,7 @@ api.add_router("", widget.router)
 api.add_router("", webhooks.router)
 api.add_router("", search.router)
 api.add_router("", knowledge_base.router)  # issue 18
+api.add_router("", sla_reports.router)  # issue 19
 api.add_router("", views.router)
 api.add_router("", macros.router)  # issue 16: macros and merging
 api.add_router("", merge.router)
