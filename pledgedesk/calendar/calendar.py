@@ -29,12 +29,9 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
-
-from pledgedesk.calendar import batch
 from pledgedesk.calendar.errors import (
     InvalidScheduleError,
     NegativeDurationError,
@@ -57,6 +54,9 @@ from pledgedesk.calendar.schedule import (
 )
 from pledgedesk.calendar.timeline import MAX_SEARCH_YEARS, Config, Snapshot, Timeline
 from pledgedesk.calendar.zonemap import wall_to_us
+
+if TYPE_CHECKING:  # NumPy (via .batch) loads on the first batch call, not at start
+    import numpy as np
 
 _ZERO = timedelta(0)
 _TIMELINES: OrderedDict[Config, Timeline] = OrderedDict()
@@ -513,11 +513,15 @@ class Calendar:
         """Vectorised :meth:`add`: int64 epoch microseconds (or ``datetime64``) and int64
         microsecond durations (or ``timedelta64``), broadcast together; returns int64 epoch
         microseconds with exactly the scalar semantics."""
+        from pledgedesk.calendar import batch
+
         return batch.add_batch(self._timeline, starts, durations, self._never_open)
 
     def between_batch(self, starts: Any, ends: Any) -> np.ndarray:
         """Vectorised :meth:`between`: int64 epoch microseconds (or ``datetime64``) in,
         int64 business microseconds out. Any ``ends < starts`` raises."""
+        from pledgedesk.calendar import batch
+
         return batch.between_batch(self._timeline, starts, ends)
 
     # -- errors ---------------------------------------------------------------------------

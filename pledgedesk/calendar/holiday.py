@@ -25,8 +25,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import holidays as holidays_pkg
-
 from pledgedesk.calendar.errors import InvalidScheduleError, UnknownHolidayRegionError
 
 _NAME_CHECK_YEARS = range(1990, 2061)
@@ -80,6 +78,8 @@ def _country_holidays(
     country: str, subdiv: str | None, categories: tuple[str, ...], observed: bool, years: Any
 ) -> Any:
     """Call the package, turning its errors into ours (naming the offending value)."""
+    import holidays as holidays_pkg  # loaded on the first holiday look-up, not at start
+
     region = country if subdiv is None else f"{country}-{subdiv}"
     try:
         return holidays_pkg.country_holidays(

@@ -23,15 +23,17 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from pledgedesk.calendar.errors import CalendarError, OutOfRangeError
 from pledgedesk.calendar.holiday import HolidayFilter, HolidaySpec
 from pledgedesk.calendar.instant import EPOCH, US, US_PER_DAY
 from pledgedesk.calendar.schedule import Window
 from pledgedesk.calendar.zonemap import wall_to_us
+
+if TYPE_CHECKING:  # NumPy loads on the first batch call, not with every web worker
+    import numpy as np
 
 MIN_YEAR = 2
 MAX_YEAR = 9997
@@ -164,6 +166,8 @@ class Snapshot:
     def arrays(self) -> tuple[np.ndarray, ...]:
         """NumPy copies ``(starts, ends, cum, cum_end)`` for the batch path (built once)."""
         if self._np is None:
+            import numpy as np
+
             self._np = tuple(
                 np.asarray(a, dtype=np.int64)
                 for a in (self.starts, self.ends, self.cum, self.cum_end)
@@ -189,6 +193,8 @@ class GridIndex:
     """
 
     def __init__(self, values: np.ndarray) -> None:
+        import numpy as np
+
         self.values = values
         self.n = len(values)
         if self.n:
@@ -200,6 +206,8 @@ class GridIndex:
 
     def search_right(self, x: np.ndarray) -> np.ndarray:
         """Index of the first value ``> x`` for each ``x`` (``n`` if none)."""
+        import numpy as np
+
         if self.n == 0:
             return np.zeros(x.shape, dtype=np.intp)
         cell = np.clip((x - self.lo) // self.step, 0, self.cells + 1)

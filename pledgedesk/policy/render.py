@@ -26,9 +26,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import holidays
-from holidays.registry import COUNTRIES
-
 from pledgedesk.policy.compile import Policy, ResolvedTarget
 from pledgedesk.policy.deployment import Deployment
 from pledgedesk.policy.durations import format_duration
@@ -119,6 +116,8 @@ def zone_name(tz: str) -> str:
 
 def _localised(hol: HolidaySet, year: int) -> dict[date, str]:
     """The holidays' names in the country's own English ("Labour Day" in Canada)."""
+    import holidays  # loaded when a page names holidays, not with every web worker
+
     base = holidays.country_holidays(hol.country, subdiv=hol.subdiv)
     own = f"en_{hol.country}"
     languages = base.supported_languages
@@ -132,6 +131,8 @@ def holiday_names(hol: HolidaySet, year: int) -> list[str]:
     """The names of a fixed holiday set in ``year``, in date order (observed days folded in),
     so the page names exactly the holidays the calendar closes on. ``include``/``exclude``
     match the package's own names, as the calendar does; the page shows the localised ones."""
+    import holidays  # loaded when a page names holidays, not with every web worker
+
     found = holidays.country_holidays(hol.country, subdiv=hol.subdiv, years=year,
                                       categories=hol.categories, observed=hol.observed)
     shown = _localised(hol, year)
@@ -154,6 +155,9 @@ def holiday_names(hol: HolidaySet, year: int) -> list[str]:
 def holiday_set_name(hol: HolidaySet) -> str:
     """"Canadian national holidays" when the file names the set; else the country spelt out
     ("the public holidays of United States"), never a bare code ("CA" reads as California)."""
+    import holidays  # loaded when a page names holidays, not with every web worker
+    from holidays.registry import COUNTRIES
+
     if hol.source == ORGANISATION:
         return "the public holidays of your own country and region"
     if hol.label:
