@@ -12,6 +12,7 @@ from pledgedesk.console import (
     outbox,
     presence,
     previews,
+    proservices,
     queues,
     search,
     side_panel,
@@ -123,4 +124,14 @@ urlpatterns = [
     path("tickets/<int:number>/presence/", presence.presence, name="presence"),
     path("tickets/<int:number>/attachments/<int:attachment_id>/preview/", previews.preview,
          name="preview"),
+    # Professional Services (issue 17)
+    path("tickets/<int:number>/ps/", proservices.ticket_panel, name="ps_ticket"),
+    path("tickets/<int:number>/ps/time/", proservices.time_log, name="ps_time"),
+    path("tickets/<int:number>/ps/case/", proservices.case_open, name="ps_case"),
+    path("tickets/<int:number>/ps/exception/", proservices.exception_record,
+         name="ps_exception"),
+    path("organisations/<int:org_id>/hour-banks/", proservices.banks, name="ps_banks"),
+    path("professional-services/report/", proservices.report, name="ps_report"),
+    path("engagements/", proservices.board, name="ps_board"),
+    path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
 ]

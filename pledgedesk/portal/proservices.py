@@ -14,6 +14,7 @@ from pledgedesk.portal.views import _page_context, contact_required
 from pledgedesk.proservices import engagements as pipeline
 from pledgedesk.proservices import selectors
 from pledgedesk.tickets.services import Actor
+from pledgedesk.web.uploads import accepts_files
 
 
 def _own(request):
@@ -42,6 +43,7 @@ def engagements(request):
 
 @require_http_methods(["GET", "POST"])
 @contact_required
+@accepts_files(1)
 def engagement(request, engagement_id: int):
     _own(request)
     try:
