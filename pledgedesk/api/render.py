@@ -12,6 +12,7 @@ from django.urls import reverse
 from pledgedesk.accounts.authorization import Principal
 from pledgedesk.accounts.models import Agent, AgentGroup, Contact
 from pledgedesk.api import schemas as s
+from pledgedesk.markdown_replies import markdown_html
 from pledgedesk.sanitise import clean_html
 from pledgedesk.sla.state import timer_state_at
 from pledgedesk.tickets.abilities import ticket_abilities
@@ -138,7 +139,9 @@ def message_out(message: Message, *, agent: bool) -> s.MessageOut:
     return s.MessageOut(
         id=message.pk, visibility=message.visibility, channel=message.channel,
         author=_person(message.author_agent, message.author_contact, agent=agent),
-        body=message.body, body_html=safe_html(message.body), created_at=message.created_at,
+        body=message.body, created_at=message.created_at,
+        body_html=markdown_html(message.body) if message.author_agent_id
+        else safe_html(message.body),
     )
 
 

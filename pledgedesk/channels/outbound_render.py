@@ -24,6 +24,7 @@ from django.conf import settings
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse
 
+from pledgedesk.markdown_replies import markdown_html
 from pledgedesk.policy import render as policy_render
 from pledgedesk.policy.compile import Policy
 from pledgedesk.sanitise import clean_html
@@ -131,7 +132,9 @@ def promises(ticket: Ticket, policy: Policy) -> list[Promise]:
 def message_context(message: Message, attachments: list[Attachment]) -> dict:
     """A public reply: its body as text and as sanitised HTML, its author, its files."""
     html = clean_html(message.body)
-    if "<" not in message.body:
+    if message.author_agent_id:  # an agent's Markdown (issue 16); the text part stays as typed
+        html = markdown_html(message.body)
+    elif "<" not in message.body:
         html = html.replace("\r\n", "\n").replace("\n", "<br>\n")
     return {"body": message.body.replace("\r\n", "\n").strip(), "body_html": html,
             "author": message.author_agent.name if message.author_agent else "Support",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.safestring import SafeString, mark_safe
 
+from pledgedesk.markdown_replies import markdown_html
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.render import zone_name
 from pledgedesk.sanitise import clean_html
@@ -63,6 +64,14 @@ def clean_body(body: str) -> SafeString:
     if not any(tag in cleaned.lower() for tag in _BLOCK_TAGS):
         cleaned = cleaned.replace("\r\n", "\n").replace("\n", "<br>")
     return mark_safe(cleaned)  # noqa: S308 (nh3 output: an allow-list of inert markup)
+
+
+def message_body(message) -> SafeString:
+    """A message as safe HTML: what an agent wrote is Markdown (``markdown_replies``, issue
+    16); what a customer wrote is cleaned as ``clean_body`` does."""
+    if message.author_agent_id:
+        return mark_safe(markdown_html(message.body))  # noqa: S308 (nh3 output)
+    return clean_body(message.body)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ def clean_body(value):
 
 
 @register.filter
+def message_body(message):
+    return present.message_body(message)
+
+
+@register.filter
 def iso(value):
     return value.isoformat() if value is not None else ""
 
