@@ -15,6 +15,7 @@ from pledgedesk.console.views import _actor, _base, _ticket, agent_required
 from pledgedesk.csat.selectors import response_for
 from pledgedesk.errors import DeskError
 from pledgedesk.macros.services import KEY
+from pledgedesk.proservices.selectors import banks_of
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import Change, ticket_update
 from pledgedesk.versions.policies import policy_for
@@ -51,8 +52,10 @@ def panel(request, number: int):
     org = found.organisation
     plans = [policy.spec.plans[p].label if p in policy.spec.plans else p
              for p in (org.plans if org else [])]
+    banks = [b for b in banks_of(org, now=request.now, statement=False) if b.active] \
+        if org else []
     return render(request, "console/_side_panel.html", _base(
-        request, ticket=found, others=others, plans=plans,
+        request, ticket=found, others=others, plans=plans, banks=banks,
         closed=found.status_category == "closed",
         tags_form=TagsForm(initial={"tags": ", ".join(found.tags), "version": found.version}),
         merge_form=MergeForm(initial={"version": found.version}),

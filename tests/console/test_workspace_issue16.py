@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pledgedesk.macros.models import Macro
 from pledgedesk.macros.services import MacroSpec, macro_create
+from pledgedesk.proservices.models import HourBank
 from pledgedesk.tickets.models import Message, Ticket
 from pledgedesk.tickets.services import ticket_attach
 from pledgedesk.workspace.services import draft_save
@@ -125,6 +126,12 @@ def test_tags_are_edited_in_the_side_panel_with_the_other_tickets(client, desk, 
     client.force_login(maria.user)
     panel = client.get(f"/console/tickets/{ticket.number}/panel/").content.decode()
     assert f'href="/console/tickets/{other.number}/">#{other.number}</a> Earlier' in panel
+    assert "Hour bank" not in panel
+    HourBank.objects.create(organisation=org, team="ps", tier="standard", minutes_bought=600,
+                            balance_minutes=150, starts_on=NOW.date() - timedelta(days=1),
+                            ends_on=NOW.date() + timedelta(days=30), created_at=NOW)
+    panel = client.get(f"/console/tickets/{ticket.number}/panel/").content.decode()
+    assert "Hour bank: <strong>2 h 30" in panel
     saved = client.post(f"/console/tickets/{ticket.number}/tags/",
                         {"tags": "VIP, billing ,vip", "version": ticket.version})
     assert saved.status_code == 302
