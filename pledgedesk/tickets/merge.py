@@ -23,6 +23,7 @@ from pledgedesk.tickets.models import Attachment, Message, Ticket
 from pledgedesk.tickets.services import (
     Actor,
     _event,
+    _follow_administrator,
     _lock,
     _require_agent,
     _save,
@@ -54,8 +55,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: Actor,
         _event(source, actor, EventKind.MERGED_INTO, now, new={"into": target.number})
         _event(target, actor, EventKind.MERGED_FROM, now,
                new={"from": source.number, "messages": moved})
-        if source.requester_id and source.requester_id != target.requester_id:
-            target.cc.add(source.requester_id)
+        _copy_requester(source, target, actor, now)
         source.merged_into = target
         policy = policy_for(source.policy_version)
         source.hold = ""  # a held duplicate is closed with the rest of it
@@ -72,3 +72,16 @@ def _move_conversation(source: Ticket, target: Ticket) -> list[int]:
     search.search_index_rebuild(source)
     search.search_index_rebuild(target)
     return ids
+
+
+def _copy_requester(source: Ticket, target: Ticket, actor: Actor, now: datetime) -> None:
+    """The merged ticket's requester follows the conversation: copied on the target, as
+    ``ticket_set_cc`` would (its event, and RK-2's flag if they are the Administrator)."""
+    before = sorted(target.cc.values_list("pk", flat=True))
+    if not source.requester_id or source.requester_id in {target.requester_id, *before}:
+        return
+    after = sorted([*before, source.requester_id])
+    target.cc.add(source.requester_id)
+    _event(target, actor, EventKind.CC_CHANGED, now, old={"cc": before}, new={"cc": after})
+    _follow_administrator(target, policy_for(target.policy_version), actor,
+                          cc_before=before, cc_after=after, now=now)

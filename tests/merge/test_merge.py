@@ -68,6 +68,8 @@ def test_messages_move_both_record_it_and_the_merged_ticket_closes_naming_the_ta
     assert TicketEvent.objects.filter(ticket=source, kind=EventKind.STATUS_CHANGED,
                                       new__status="closed").exists()
     assert other in target.cc.all()
+    assert TicketEvent.objects.get(ticket=target, kind=EventKind.CC_CHANGED).new == {
+        "cc": [other.pk]}
     # The search index followed the messages: the target is found by the source's messages
     # (the source keeps its subject, so it is found by that alone).
     hits = search_tickets(principal=Principal(agent=ann), text="news").hits
