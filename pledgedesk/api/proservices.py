@@ -20,8 +20,8 @@ from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import caller_of
 from pledgedesk.api.lookup import Number
 from pledgedesk.errors import InvalidInput, NotFound
+from pledgedesk.proservices import defects, selectors, services
 from pledgedesk.proservices import engagements as pipeline
-from pledgedesk.proservices import selectors, services
 from pledgedesk.proservices.models import Engagement, TimeEntry
 from pledgedesk.web.uploads import accepts_files
 
@@ -403,3 +403,86 @@ def _instant(value: str | None, field: str) -> datetime | None:
     if at is None or at.tzinfo is None:
         raise InvalidInput(f"{field} must be an ISO 8601 instant with its offset", field=field)
     return at
+
+
+# --- defects and feature requests (RK-5, RL-8) -------------------------------------------------
+
+
+class DefectIn(In):
+    reference: Annotated[str, StringConstraints(max_length=300)] = Field(
+        description="The development team's tracker id or URL")
+    workaround: Annotated[str, StringConstraints(max_length=20_000)] = ""
+
+
+class DefectOut(Schema):
+    ticket: int
+    reference: str
+    team: str
+    workaround: str
+    priority: str
+
+
+class FeatureIn(In):
+    summary: Annotated[str, StringConstraints(max_length=300)]
+
+
+class FeatureStatusIn(In):
+    status: Annotated[str, StringConstraints(max_length=20)] = Field(
+        description="received, under_review, planned, shipped or declined")
+
+
+class FeatureOut(Schema):
+    ticket: int
+    team: str
+    summary: str
+    status: str
+    updated_at: s.Instant
+
+
+def _feature(f) -> FeatureOut:
+    return FeatureOut(ticket=f.ticket.number, team=f.team, summary=f.summary, status=f.status,
+                      updated_at=f.updated_at)
+
+
+@router.post("/tickets/{number}/defect", response={201: DefectOut, **s.ERRORS},
+             summary="Report a suspected product defect (agents, RK-5)")
+def defect_report(request, number: Number, body: DefectIn):
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    caller.require_agent("report defects")
+    made = defects.defect_report(ticket=ticket, agent=caller.principal.agent,
+                                 reference=body.reference, workaround=body.workaround,
+                                 now=caller.now)
+    return Status(201, DefectOut(ticket=number, reference=made.reference, team=made.team,
+                                 workaround=made.workaround, priority=made.priority))
+
+
+@router.post("/tickets/{number}/feature-request", response={201: FeatureOut, **s.ERRORS},
+             summary="Take the ticket as a feature request for its owning team (agents, RL-8)")
+def feature_open(request, number: Number, body: FeatureIn):
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    caller.require_agent("take feature requests")
+    return Status(201, _feature(defects.feature_request_open(
+        ticket=ticket, agent=caller.principal.agent, summary=body.summary, now=caller.now)))
+
+
+@router.get("/tickets/{number}/feature-request", response={200: FeatureOut, **s.ERRORS},
+            summary="A feature request's status (anyone who sees the ticket, RL-8)")
+def feature_get(request, number: Number):
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    found = selectors.feature_request_of(ticket)
+    if found is None:
+        raise NotFound("this ticket is not a feature request", field="ticket")
+    return _feature(found)
+
+
+@router.post("/tickets/{number}/feature-request/status", response={200: FeatureOut, **s.ERRORS},
+             summary="Change a feature request's status (agents, RL-8)")
+def feature_status(request, number: Number, body: FeatureStatusIn):
+    caller = caller_of(request)
+    ticket = lookup.ticket(caller, number)
+    caller.require_agent("change feature requests")
+    return _feature(defects.feature_request_set_status(
+        ticket=ticket, agent=caller.principal.agent, status=body.status, now=caller.now))

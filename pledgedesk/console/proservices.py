@@ -17,9 +17,9 @@ from pledgedesk.accounts.authorization import ticket_for
 from pledgedesk.accounts.models import Agent
 from pledgedesk.console.views import _base, agent_required
 from pledgedesk.errors import DeskError, InvalidInput, NotFound
+from pledgedesk.proservices import defects, rules, selectors, services
 from pledgedesk.proservices import engagements as pipeline
-from pledgedesk.proservices import rules, selectors, services
-from pledgedesk.proservices.models import Engagement, PolicyException
+from pledgedesk.proservices.models import Engagement, FeatureRequest, PolicyException
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import Actor
 from pledgedesk.versions.policies import policy_for
@@ -51,7 +51,12 @@ def ticket_panel(request, number: int):
         request, ticket=found, entries=entries, total=total, banks=banks,
         case=selectors.ps_case_of(found), sells_banks=rules.bank_terms(policy) is not None,
         courtesy_limit=rules.courtesy_limit(policy), today=request.now.date(),
-        exception_kinds=PolicyException.Kind.choices))
+        exception_kinds=PolicyException.Kind.choices,
+        defect=selectors.defect_of(found),
+        has_defect_path=policy.spec.defects is not None,
+        feature=selectors.feature_request_of(found),
+        takes_features=policy.spec.intake.feature_requests_to is not None,
+        feature_statuses=FeatureRequest.Status.choices))
 
 
 @require_POST
@@ -249,3 +254,39 @@ def _instant(value, field: str):
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at
+
+
+@require_POST
+@agent_required
+def defect(request, number: int):
+    """RK-5: a suspected defect with its reference; the workaround if there is one."""
+    found = _ticket(request, number)
+    try:
+        defects.defect_report(ticket=found, agent=request.agent,
+                              reference=request.POST.get("reference", ""),
+                              workaround=request.POST.get("workaround", ""), now=request.now)
+    except DeskError as exc:
+        messages.error(request, f"Defect not reported: {exc}")
+    else:
+        messages.success(request, "Defect reported; the customer has been told.")
+    return _back(number)
+
+
+@require_POST
+@agent_required
+def feature(request, number: int):
+    """RL-8: take the ticket as a feature request, or change its status."""
+    found = _ticket(request, number)
+    try:
+        if request.POST.get("status"):
+            defects.feature_request_set_status(ticket=found, agent=request.agent,
+                                               status=request.POST["status"], now=request.now)
+        else:
+            defects.feature_request_open(ticket=found, agent=request.agent,
+                                         summary=request.POST.get("summary", ""),
+                                         now=request.now)
+    except DeskError as exc:
+        messages.error(request, f"Feature request not changed: {exc}")
+    else:
+        messages.success(request, "Feature request recorded.")
+    return _back(number)

@@ -134,4 +134,6 @@ urlpatterns = [
     path("professional-services/report/", proservices.report, name="ps_report"),
     path("engagements/", proservices.board, name="ps_board"),
     path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
+    path("tickets/<int:number>/ps/defect/", proservices.defect, name="ps_defect"),
+    path("tickets/<int:number>/ps/feature/", proservices.feature, name="ps_feature"),
 ]

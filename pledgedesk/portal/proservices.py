@@ -76,3 +76,12 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@require_safe
+@contact_required
+def features(request):
+    """RL-8: the status of the feature requests on the tickets this contact may see."""
+    return render(request, "portal/ps_features.html", _page_context(
+        request, features=selectors.feature_requests_visible(request.principal)[:200],
+        section="ps_features"))

@@ -45,4 +45,5 @@ urlpatterns = [
     path("hour-banks/", proservices.bank, name="ps_bank"),
     path("engagements/", proservices.engagements, name="ps_engagements"),
     path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
+    path("feature-requests/", proservices.features, name="ps_features"),
 ]

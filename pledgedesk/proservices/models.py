@@ -182,3 +182,37 @@ class EngagementMove(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["engagement", "at"], name="ps_move_eng")]
+
+
+class Defect(models.Model):
+    """A suspected product defect on a ticket (RK-5): its reference in the development team's
+    tracker, the workaround given (if any) and the defect's own priority."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="defect")
+    reference = models.CharField(max_length=300)
+    team = models.CharField(max_length=50)
+    workaround = models.TextField(blank=True)
+    priority = models.CharField(max_length=50, blank=True)
+    reported_by = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField()
+
+
+class FeatureRequest(models.Model):
+    """A feature request routed to the team that owns it (RL-8); its status is the customer's
+    to see."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        UNDER_REVIEW = "under_review", "Under review"
+        PLANNED = "planned", "Planned"
+        SHIPPED = "shipped", "Shipped"
+        DECLINED = "declined", "Declined"
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE,
+                                  related_name="feature_request")
+    team = models.CharField(max_length=50)
+    summary = models.CharField(max_length=300)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    opened_by = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()

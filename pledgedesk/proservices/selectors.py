@@ -10,12 +10,14 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet, Sum
 
-from pledgedesk.accounts.authorization import Principal
+from pledgedesk.accounts.authorization import Principal, visible_tickets
 from pledgedesk.accounts.models import Organisation
 from pledgedesk.errors import NotFound
 from pledgedesk.proservices import rules
 from pledgedesk.proservices.models import (
+    Defect,
     Engagement,
+    FeatureRequest,
     HourBank,
     PolicyException,
     PsCase,
@@ -134,3 +136,18 @@ def engagement_for(principal: Principal, engagement_id: int) -> Engagement:
     if found is None:
         raise NotFound("no such engagement", field="engagement")
     return found
+
+
+def feature_request_of(ticket: Ticket) -> FeatureRequest | None:
+    return FeatureRequest.objects.select_related("ticket").filter(ticket=ticket).first()
+
+
+def feature_requests_visible(principal: Principal) -> QuerySet:
+    """RL-8: feature requests on the tickets ``principal`` may see, newest change first."""
+    tickets = visible_tickets(principal, Ticket.objects.all())
+    return (FeatureRequest.objects.select_related("ticket").filter(ticket__in=tickets)
+            .order_by("-updated_at", "-pk"))
+
+
+def defect_of(ticket: Ticket) -> Defect | None:
+    return Defect.objects.filter(ticket=ticket).first()

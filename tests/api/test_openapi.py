@@ -84,6 +84,10 @@ ENDPOINTS = {
     ("/api/v1/engagements", "get"), ("/api/v1/engagements", "post"),
     ("/api/v1/engagements/{engagement_id}", "get"),
     ("/api/v1/engagements/{engagement_id}/moves", "post"),
+    ("/api/v1/tickets/{number}/defect", "post"),
+    ("/api/v1/tickets/{number}/feature-request", "get"),
+    ("/api/v1/tickets/{number}/feature-request", "post"),
+    ("/api/v1/tickets/{number}/feature-request/status", "post"),
 }
 
 

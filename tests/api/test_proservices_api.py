@@ -82,3 +82,38 @@ def test_fg12_the_pipeline_through_the_api(db, fixed_clock):
         ("scheduled", pm.name, None)]
     assert all(m["at"] == NOW.isoformat() for m in moves[1:])
     assert Engagement.objects.get(pk=eid).po_number == "PO-5"
+
+
+def test_rk5_defect_and_rl8_feature_request_through_the_api(world):
+    from tests.factories import agent as make_agent
+    api, n = world.api("agent"), world.ticket.number
+    make_agent(groups=("development",))
+    assert api.post(f"tickets/{n}/defect", {"reference": ""}).status_code == 422
+    made = api.post(f"tickets/{n}/defect", {"reference": "DEV-1", "workaround": ""})
+    assert made.status_code == 201 and made.json()["priority"] == "high"
+    detail = api.get(f"tickets/{n}").json()
+    assert detail["status"] == "on_hold"
+    assert world.api("requester").post(f"tickets/{n}/defect",
+                                       {"reference": "x"}).status_code == 403
+
+
+def test_rl8_the_customer_sees_the_feature_request_status(db, fixed_clock):
+    from pledgedesk.tickets.services import NewTicket, ticket_create
+    org = organisation("ecommerce-platform")
+    requester = contact(org, login=True)
+    ticket = ticket_create(new=NewTicket(organisation=org, requester=requester,
+                                         subject="Please add bulk export", description="x",
+                                         channel="portal"), now=NOW)
+    staff, customer = Api(token_for(agent(groups=("product",)).user)), \
+        Api(token_for(requester.user))
+    outsider = Api(token_for(contact(organisation("ecommerce-platform"), login=True).user))
+    n = ticket.number
+    assert customer.get(f"tickets/{n}/feature-request").status_code == 404
+    assert staff.post(f"tickets/{n}/feature-request",
+                      {"summary": "Bulk export"}).json()["team"] == "product"
+    assert staff.post(f"tickets/{n}/feature-request/status",
+                      {"status": "planned"}).json()["status"] == "planned"
+    assert customer.get(f"tickets/{n}/feature-request").json()["status"] == "planned"
+    assert customer.post(f"tickets/{n}/feature-request/status",
+                         {"status": "shipped"}).status_code == 403
+    assert outsider.get(f"tickets/{n}/feature-request").status_code == 404

@@ -112,3 +112,23 @@ def test_a_project_manager_moves_an_engagement_and_a_skip_is_refused(client, des
     page = client.get(url).content.decode()
     assert "requested → quoted by Pam Manager" in page
     assert 'aria-current="step">Quoted (current)' in page
+
+
+def test_defect_and_feature_request_forms_on_the_ticket(client, desk):
+    org, primary, _, _ = desk
+    staff(groups=("development",))
+    plain = open_ticket(org, primary, subject="Dashboards crash")
+    panel = client.get(f"/console/tickets/{plain.number}/ps/").content.decode()
+    assert "Suspected product defect" in panel and "Take as feature request" in panel
+    client.post(f"/console/tickets/{plain.number}/ps/defect/",
+                {"reference": "DEV-9", "workaround": ""})
+    panel = client.get(f"/console/tickets/{plain.number}/ps/").content.decode()
+    assert "Suspected defect: DEV-9 (development, high priority)" in panel
+    other = open_ticket(org, primary, subject="Idea")
+    client.post(f"/console/tickets/{other.number}/ps/feature/", {"summary": "Dark mode"})
+    client.post(f"/console/tickets/{other.number}/ps/feature/", {"status": "planned"})
+    panel = client.get(f"/console/tickets/{other.number}/ps/").content.decode()
+    assert 'value="planned" selected' in panel
+    client.force_login(primary.user)
+    page = client.get("/portal/feature-requests/").content.decode()
+    assert "Dark mode" in page and "<td>Planned</td>" in page
