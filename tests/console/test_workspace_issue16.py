@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from pledgedesk.macros.models import Macro
 from pledgedesk.macros.services import MacroSpec, macro_create
@@ -195,3 +197,32 @@ def test_another_organisations_attachment_is_not_previewed_through_this_ticket(c
     client.force_login(maria.user)
     assert client.get(f"/console/tickets/{mine.number}/attachments/{other.pk}/preview/"
                       ).status_code == 404
+
+
+def test_the_polled_and_loaded_fragments_cost_the_same_whatever_the_history(client, desk,
+                                                                            at_now):
+    org, admin, maria = desk
+    ticket = open_ticket(org, admin)
+    client.force_login(maria.user)
+    urls = [f"/console/tickets/{ticket.number}/{part}/"
+            for part in ("presence", "panel", "macros")]
+
+    def costs():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            found.append(len(captured))
+        return found
+
+    few = costs()
+    for n in range(6):
+        open_ticket(org, admin, subject=f"Other {n}")
+        macro_create(agent=maria, now=NOW, spec=MacroSpec(name=f"m{n}", body="x"))
+        draft_save(agent=staff(name=f"Agent {n}"), ticket=ticket, kind="reply", body="typing",
+                   now=NOW)
+    many = costs()
+    assert many == few
+    # The presence poll (every 5 s per open ticket page): the agent's session and
+    # preference, the ticket, the cache entry read and written, the typing drafts.
+    assert many[0] <= 12
