@@ -80,7 +80,9 @@ def _sqlite(text: str, *, scope, limit: int) -> list[tuple]:
     fts = "kb_articlesearch_fts"
     where, params = "", []
     if scope is not None:
-        where, params = f" AND rowid IN ({scope[0]})", list(scope[1])
+        # "+rowid": the scope filters the matches; without the plus FTS5 is handed the
+        # scope's ids and runs the full-text query once per visible article (1000x slower).
+        where, params = f" AND +rowid IN ({scope[0]})", list(scope[1])
     marks = f"'{_OPEN}', '{_CLOSE}'"
     sql = (  # names and markers are constants; the input is bound
         f"SELECT rowid, -bm25({fts}, 5.0, 1.0) AS rank, highlight({fts}, 0, {marks}), "  # noqa: S608
