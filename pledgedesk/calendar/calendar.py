@@ -53,6 +53,7 @@ from pledgedesk.calendar.schedule import (
     parse_minutes,
 )
 from pledgedesk.calendar.timeline import MAX_SEARCH_YEARS, Config, Snapshot, Timeline
+from pledgedesk.calendar.walloffset import WallOffsets, offsets_for
 from pledgedesk.calendar.zonemap import wall_to_us
 
 if TYPE_CHECKING:  # NumPy (via .batch) loads on the first batch call, not at start
@@ -111,13 +112,14 @@ class Calendar:
     :class:`NeverOpenError`.
     """
 
-    __slots__ = ("_config", "_epoch_tz", "_fromutc", "_timeline", "_tz")
+    __slots__ = ("_config", "_epoch_tz", "_fromutc", "_timeline", "_tz", "_walls")
 
     _config: Config
     _epoch_tz: datetime
     _fromutc: Any
     _timeline: Timeline
     _tz: ZoneInfo
+    _walls: WallOffsets
 
     def __init__(
         self,
@@ -148,6 +150,7 @@ class Calendar:
         object.__setattr__(self, "_fromutc", zone.fromutc)
         object.__setattr__(self, "_config", config)
         object.__setattr__(self, "_timeline", _timeline_for(config))
+        object.__setattr__(self, "_walls", offsets_for(zone))
 
     @classmethod
     def always_open(
@@ -242,26 +245,57 @@ class Calendar:
         _epoch: datetime = EPOCH,
         _zero: timedelta = _ZERO,
         _bisect: Any = bisect_right,
+        _datetime: type = datetime,
     ) -> timedelta:
         """Business time elapsed from ``t1`` to ``t2`` (``t1 <= t2``; both aware).
 
         Raises :class:`NegativeDurationError` when ``t2`` is before ``t1``.
         """
-        try:
-            x1 = t1 - _epoch
-            x2 = t2 - _epoch
-        except TypeError:
-            raise _not_aware(t2 if isinstance(t1, datetime) and t1.utcoffset() else t1) from None
+        # Both in the calendar's own zone (the common case): wall time minus the wall day's
+        # cached offset, no zone call, and the search bounded to that day's openings (see
+        # walloffset); a day with a DST change, or outside the snapshot, takes the slow path.
+        s = self._timeline.snap
+        if (
+            type(t1) is _datetime
+            and type(t2) is _datetime
+            and t1.tzinfo is self._tz is t2.tzinfo
+            and s is not None
+        ):
+            index = s.wall_days
+            if index is None:
+                index = s.wall_days = self._walls.day_index(
+                    s.starts_td, s.lo_td, s.hi_td, s.ya, s.yb
+                )
+            x1 = t1 - self._epoch_tz
+            x2 = t2 - self._epoch_tz
+            d1 = index.get(x1.days)
+            d2 = index.get(x2.days)
+            fast = d1 is not None and d2 is not None
+        else:
+            fast = False
+        if fast:
+            x1 -= d1[0]
+            x2 -= d2[0]
+            lo1, hi1, lo2, hi2 = d1[1], d1[2], d2[1], d2[2]
+        else:
+            try:
+                x1 = t1 - _epoch
+                x2 = t2 - _epoch
+            except TypeError:
+                raise _not_aware(
+                    t2 if isinstance(t1, datetime) and t1.utcoffset() else t1
+                ) from None
+            if s is None or not (s.lo_td <= x1 and x2 <= s.hi_td):
+                s = self._timeline.cover(x1 // US, x2 // US)
+            lo1 = lo2 = 0
+            hi1 = hi2 = len(s.starts_td)
         if x2 < x1:
             raise NegativeDurationError(
                 f"between({t1.isoformat()}, {t2.isoformat()}): the end is before the start",
                 value=(t1, t2),
             )
-        s = self._timeline.snap
-        if s is None or not (s.lo_td <= x1 and x2 <= s.hi_td):
-            s = self._timeline.cover(x1 // US, x2 // US)
         starts = s.starts_td
-        i = _bisect(starts, x2) - 1
+        i = _bisect(starts, x2, lo2, hi2) - 1
         if i < 0:
             return _zero
         start = starts[i]
@@ -269,7 +303,7 @@ class Calendar:
         if x1 >= start:  # both in or after the same opening
             return (x2 if x2 < e else e) - (x1 if x1 < e else e)
         c2 = s.cum_td[i] + (x2 if x2 < e else e) - start
-        i = _bisect(starts, x1) - 1
+        i = _bisect(starts, x1, lo1, hi1) - 1
         if i < 0:
             return c2
         e = s.ends_td[i]

@@ -102,6 +102,7 @@ class Snapshot:
         "lo_td",
         "starts",
         "starts_td",
+        "wall_days",
         "ya",
         "yb",
     )
@@ -136,6 +137,9 @@ class Snapshot:
         self.hi_cum = self.business_before(self.hi)
         self._np: tuple[np.ndarray, ...] | None = None
         self._grid: tuple[GridIndex, GridIndex] | None = None
+        # Wall day of the calendar's zone -> (offset, search bounds), built by the first
+        # scalar ``between`` on this snapshot (see walloffset.WallOffsets.day_index).
+        self.wall_days: dict[int, tuple[timedelta, int, int]] | None = None
         # The same numbers as timedeltas since the epoch: the scalar hot paths work on
         # ``t - EPOCH`` directly and build results with ``tz.fromutc``, which is several
         # times cheaper than converting to and from integers.
