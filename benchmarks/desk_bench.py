@@ -78,6 +78,7 @@ LATENCY_REQUESTS = 50
 YEAR = timedelta(days=365)
 
 # Targets from issue 5.
+TARGET_WORKER_RSS_MIB = 90  # issue 20: a web worker under 90 MiB RSS
 TARGET_CREATE_RATIO = 3.0
 TARGET_QUEUE_P95_MS = 50.0
 TARGET_BREACH_MS = 20.0
@@ -138,6 +139,35 @@ def load_average() -> str:
     except OSError:
         return "n/a"
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def worker_rss(master: subprocess.Popen) -> list[float]:
+    """VmRSS in MiB of each web worker: the children forked by the gunicorn ``master`` (same
+    command line; a background ``pledgedesk worker`` beside it is not a web worker)."""
+    def read(pid: int, name: str) -> str:
+        with contextlib.suppress(OSError):
+            return Path(f"/proc/{pid}/{name}").read_text(errors="replace")
+        return ""
+
+    cmdline = read(master.pid, "cmdline")
+    children = " ".join(read(master.pid, f"task/{t}/children")
+                        for t in os.listdir(f"/proc/{master.pid}/task"))
+    sizes = []
+    for pid in sorted(int(c) for c in children.split()):
+        status = read(pid, "status")
+        if read(pid, "cmdline") == cmdline and "VmRSS:" in status:
+            kib = int(status.split("VmRSS:")[1].split()[0])
+            sizes.append(kib / 1024)
+    return sizes
+
+
+def record_rss(res: Results, side: str, master: subprocess.Popen) -> None:
+    sizes = worker_rss(master)
+    res.setup[f"{side} RSS per web worker"] = (
+        ", ".join(f"{s:.1f}" for s in sizes) + " MiB" if sizes else "n/a (no /proc)")
+    if sizes:
+        (res.peer if side == "peer" else res.ours)[f"rss_{side}"] = max(sizes)
+    log(f"  {side}: RSS per web worker {res.setup[f'{side} RSS per web worker']}")
 
 
 def pgdb(action: str, name: str) -> None:
@@ -817,7 +847,7 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
     data_dir.mkdir()
     database_url = None
     if args.database == "postgres":
-        name = f"pd_bench_{os.getpid()}"
+        name = f"{args.db_prefix}_{os.getpid()}"
         pgdb("create", name)
         cleanup.push(f"drop database {name}", lambda: pgdb("drop", name))
         database_url = f"{PG_SERVER}/{name}"
@@ -894,16 +924,17 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
 
     token = token_issue(user=agent.user, name="bench", now=now).raw
     connections.close_all()
-    port = free_port()
+    port = args.port or free_port()
     env = dict(os.environ)
     env["PLEDGEDESK_DATA_DIR"] = str(data_dir)
     if database_url:
         env["DATABASE_URL"] = database_url
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log(f"Pledgedesk: pledgedesk serve on 127.0.0.1:{port} ({args.server_workers} workers)")
-    start_server([str(PROJECT_PY), "-m", "pledgedesk", "serve", "--host", "127.0.0.1",
+    masters = {"ours": start_server(
+        [str(PROJECT_PY), "-m", "pledgedesk", "serve", "--host", "127.0.0.1",
                   "--port", str(port), "--workers", str(args.server_workers)],
-                 env, ROOT, port, work / "pledgedesk-server.log", cleanup, "pledgedesk")
+                 env, ROOT, port, work / "pledgedesk-server.log", cleanup, "pledgedesk")}
     auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     orgs = [(org.pk, [c.pk for c in contacts]) for org, contacts, _w in seed["orgs"]]
 
@@ -921,10 +952,11 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
 
     ports = {"ours": port}
     if args.baseline_root:
-        ports["baseline"] = free_port()
+        ports["baseline"] = args.baseline_port or free_port()
         log(f"baseline: pledgedesk serve from {args.baseline_root} on 127.0.0.1:"
             f"{ports['baseline']} ({args.server_workers} workers), this run's database")
-        start_server([str(_project_python(Path(args.baseline_root))), "-m", "pledgedesk",
+        masters["baseline"] = start_server(
+            [str(_project_python(Path(args.baseline_root))), "-m", "pledgedesk",
                       "serve", "--host", "127.0.0.1", "--port", str(ports["baseline"]),
                       "--workers", str(args.server_workers)],
                      env, Path(args.baseline_root), ports["baseline"],
@@ -947,6 +979,17 @@ def run_ours(args, res: Results, cleanup: Cleanup, work: Path) -> None:
             res.notes.append(f"{side} API create: {len(errors)} failures, e.g. {errors[0]}")
         log(f"  {side}: median round {res.ours[key]:.1f} tickets/s ({ok} created, "
             f"{len(errors)} failed)")
+    if len(measured) == 2:
+        # Rounds alternate (ours, baseline, ours, ...): one ratio per round, so a burst of load
+        # on the machine hits both sides of a ratio alike; the median and spread of those.
+        pairs = zip(measured[0][0], measured[1][0], strict=True)
+        ratios = sorted(a / b for a, b in pairs if b > 0)
+        if ratios:
+            res.setup["ours/baseline per-round ratio"] = (
+                f"median {statistics.median(ratios):.2f}x, spread {ratios[0]:.2f}-"
+                f"{ratios[-1]:.2f}x over {len(ratios)} rounds")
+    for side, master in masters.items():
+        record_rss(res, side, master)  # warm workers, after the creation rounds
 
     client = Http(port)
 
@@ -1161,7 +1204,7 @@ def run_peer(args, res: Results, cleanup: Cleanup, work: Path) -> None:
     env["DJANGO_SETTINGS_MODULE"] = "peerproj.settings"
     env["PYTHONPATH"] = str(project)
     if args.database == "postgres":
-        name = f"pd_bench_peer_{os.getpid()}"
+        name = f"{args.db_prefix}_peer_{os.getpid()}"
         pgdb("create", name)
         cleanup.push(f"drop database {name}", lambda: pgdb("drop", name))
         env["PEER_PG_NAME"] = name
@@ -1181,15 +1224,15 @@ def run_peer(args, res: Results, cleanup: Cleanup, work: Path) -> None:
         f"{float(loaded[2]):.0f} s, (VACUUM) ANALYZE {float(loaded[3]):.1f} s")
     log("peer load: " + res.setup["peer load"])
 
-    port = free_port()
+    port = args.peer_port or free_port()
     log(f"peer: gunicorn on 127.0.0.1:{port} ({args.server_workers} workers)")
     gunicorn = [str(python), "-m", "gunicorn", "peerproj.wsgi:application",
                 "--bind", f"127.0.0.1:{port}", "--workers", str(args.server_workers),
                 "--worker-class", "pd_http_worker.EventLoopWorker", "--threads", "4",
                 "--timeout", "120",
                 "--access-logfile", "-"]
-    start_server(gunicorn, env, project, port, work / "peer-server.log", cleanup, "peer",
-                 ready_path="/helpdesk/tickets/submit/")
+    peer_master = start_server(gunicorn, env, project, port, work / "peer-server.log", cleanup,
+                               "peer", ready_path="/helpdesk/tickets/submit/")
 
     submit = "/helpdesk/tickets/submit/"
     queue_ids: list[str] = []
@@ -1236,6 +1279,7 @@ def run_peer(args, res: Results, cleanup: Cleanup, work: Path) -> None:
     if errors:
         res.notes.append(f"peer form create: {len(errors)} failures, e.g. {errors[0]}")
     log(f"  median round {res.peer['http']:.1f} tickets/s ({ok} created, {len(errors)} failed)")
+    record_rss(res, "peer", peer_master)
 
     # Staff ticket list: log in, then page + datatables request (its first page of rows).
     client = Http(port)
@@ -1296,7 +1340,8 @@ def report(args, res: Results) -> None:
     def row(measure, ours, peer, unit, target="", met=""):
         ratio = ""
         if ours is not None and peer is not None and ours > 0 and peer > 0:
-            ratio = f"{ours / peer:.2f}x" if unit == "tickets/s" else f"{peer / ours:.1f}x faster"
+            ratio = (f"{ours / peer:.2f}x" if unit in ("tickets/s", "MiB")
+                     else f"{peer / ours:.1f}x faster")
         rows.append((measure, f(ours, unit), f(peer, unit) if args.peer else "-", ratio,
                      target, met))
 
@@ -1310,10 +1355,17 @@ def report(args, res: Results) -> None:
     row("create, HTTP, median round (API / peer form)", o.get("http"), p.get("http"),
         "tickets/s",
         f">= {TARGET_CREATE_RATIO:.0f}x peer", "" if http_ratio_ok is None else yes(http_ratio_ok))
+    rss_ok = o["rss_ours"] < TARGET_WORKER_RSS_MIB if "rss_ours" in o else None
+    row("web worker RSS, largest (MiB, warm)", o.get("rss_ours"), p.get("rss_peer"), "MiB",
+        f"< {TARGET_WORKER_RSS_MIB} MiB", "" if rss_ok is None else yes(rss_ok))
+    if "rss_baseline" in o:
+        row("  baseline server's web worker RSS, largest", o["rss_baseline"], None, "MiB")
     if "http_baseline" in o:
         row(f"  baseline server ({args.baseline_root}), median round", o["http_baseline"],
             None, "tickets/s")
-        rows[-1] = (*rows[-1][:3], f"{o['http'] / o['http_baseline']:.2f}x", *rows[-1][4:])
+        ratio = res.setup.get("ours/baseline per-round ratio", "n/a")
+        rows[-1] = (*rows[-1][:3], ratio.split(" ")[1] if ratio != "n/a" else "n/a",
+                    *rows[-1][4:])
     is_pg = args.database == "postgres"
     big = args.tickets >= 1_000_000
     queue_target = f"p95 < {TARGET_QUEUE_P95_MS:.0f} ms (PG, 1M)"
@@ -1392,9 +1444,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="tickets created through HTTP, each side (default 1,000)")
     parser.add_argument("--clients", type=int, default=2,
                         help="concurrent HTTP clients creating tickets, each side (default 2)")
-    parser.add_argument("--rounds", type=int, default=5,
+    parser.add_argument("--rounds", type=int, default=6,
                         help="HTTP creation runs in this many rounds, each with new "
-                             "connections; the median round is reported (default 5)")
+                             "connections; the median round is reported (default 6)")
     parser.add_argument("--server-workers", type=int, default=2,
                         help="gunicorn worker processes, each side (default 2)")
     parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2)),
@@ -1412,6 +1464,14 @@ def main(argv: list[str] | None = None) -> int:
                              "creation rounds between the two servers, same clients and "
                              "settings; both medians are reported")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    for option, env_name, whose in (("--port", "DESK_BENCH_PORT", "our server"),
+                                    ("--baseline-port", "DESK_BENCH_BASELINE_PORT", "the baseline"),
+                                    ("--peer-port", "DESK_BENCH_PEER_PORT", "the peer")):
+        parser.add_argument(option, type=int, default=int(os.environ.get(env_name) or 0),
+                            help=f"TCP port of {whose} (default ${env_name}, else a free one)")
+    parser.add_argument("--db-prefix", default=os.environ.get("DESK_BENCH_DB_PREFIX", "pd_bench"),
+                        help="PostgreSQL database names start with this, then the process id "
+                             "(default $DESK_BENCH_DB_PREFIX, else pd_bench)")
     args = parser.parse_args(argv)
     if args.tickets < args.sample + args.http_sample:
         parser.error("--tickets must be at least --sample + --http-sample")
