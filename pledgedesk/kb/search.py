@@ -60,16 +60,20 @@ def _postgresql(text: str, *, scope, limit: int) -> list[tuple]:
     if scope is not None:
         where, params = f" AND s.article_id IN ({scope[0]})", list(scope[1])
     query = "websearch_to_tsquery(s.language::regconfig, %s)"
+    # Rank the matches, keep the page, and only then build headlines (the costly part) for
+    # the page's rows.
     sql = (  # names and markers are constants; the input is bound
-        f"SELECT s.article_id, ts_rank(s.doc, {query}) AS rank, "  # noqa: S608
-        f"ts_headline(s.language::regconfig, s.title, {query}, "
+        f"WITH hit AS (SELECT s.article_id, ts_rank(s.doc, {query}) AS rank "  # noqa: S608
+        f"  FROM kb_articlesearch s WHERE ({_MATCH}){where} "
+        "  ORDER BY rank DESC, s.article_id DESC LIMIT %s) "
+        f"SELECT hit.article_id, hit.rank, ts_headline(s.language::regconfig, s.title, {query}, "
         f"'HighlightAll=true, StartSel={_OPEN}, StopSel={_CLOSE}'), "
         f"ts_headline(s.language::regconfig, s.body, {query}, %s) "
-        f"FROM kb_articlesearch s WHERE ({_MATCH}){where} "
-        "ORDER BY rank DESC, s.article_id DESC LIMIT %s")
+        "FROM hit JOIN kb_articlesearch s ON s.article_id = hit.article_id "
+        "ORDER BY hit.rank DESC, hit.article_id DESC")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [text, text, text, _HEADLINE, *([text] * len(LANGUAGES)),
-                             *params, limit])
+        cursor.execute(sql, [text, *([text] * len(LANGUAGES)), *params, limit, text, text,
+                             _HEADLINE])
         return cursor.fetchall()
 
 
