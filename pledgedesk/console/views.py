@@ -398,10 +398,10 @@ def _meanwhile(found: list, zone: str) -> list[str]:
     for m in found:
         who = (m.author_agent.name if m.author_agent_id else
                m.author_contact.name if m.author_contact_id else "The caller")
-        kind = "noted internally" if m.visibility == "internal" else "wrote"
+        verb = "noted internally" if m.visibility == "internal" else "wrote"
         text = " ".join(strip_tags(m.body).split())
         text = text if len(text) <= 300 else text[:299] + "\u2026"
-        lines.append(f"Meanwhile, {who} {kind} ({present.instant(m.created_at, zone)}): "
+        lines.append(f"Meanwhile, {who} {verb} ({present.instant(m.created_at, zone)}): "
                      f"\u201c{text}\u201d")
     return lines
 
