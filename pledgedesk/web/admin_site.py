@@ -33,5 +33,4 @@ class DeskAdminSite(admin.AdminSite):
     login_form = AdminSignInForm
     site_header = "Pledgedesk administration"
     site_title = "Pledgedesk admin"
-    index_title = "Desk settings: organisations, people, agents and channels"
     site_url = "/console/"
