@@ -169,6 +169,17 @@ def seed(now: datetime) -> dict:
             "contact_token": token_issue(user=contact_user, name="bench", now=now).raw}
 
 
+def reseed(now: datetime) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from pledgedesk.accounts.tokens import token_issue
+
+    users = get_user_model().objects
+    return {name: token_issue(user=users.get(username=f"search-bench-{who}"), name="bench",
+                              now=now).raw
+            for name, who in (("agent_token", "agent"), ("contact_token", "contact"))}
+
+
 def ticket_columns():
     from pledgedesk.tickets.models import Ticket
 
@@ -371,11 +382,13 @@ def run(args, cleanup: Cleanup, work: Path) -> int:
     data_dir.mkdir()
     database_url = None
     if not sqlite:
-        name = f"pd_search_bench_{os.getpid()}"
-        pgdb("create", name)
-        cleanup.push(f"drop database {name}", lambda: pgdb("drop", name))
+        name = args.reuse or f"pd_search_bench_{os.getpid()}"
+        if not args.reuse:
+            pgdb("create", name)
+        if not args.keep:
+            cleanup.push(f"drop database {name}", lambda: pgdb("drop", name))
         database_url = f"{PG_SERVER}/{name}"
-    log(f"migrating a fresh {args.database} database")
+    log(f"migrating the {args.database} database")
     django_start(data_dir, database_url)
     from django.db import connection, connections
 
@@ -383,11 +396,18 @@ def run(args, cleanup: Cleanup, work: Path) -> int:
     from pledgedesk.accounts.models import Agent, Contact
 
     now = datetime.now(UTC).replace(microsecond=0)
-    seeded = seed(now)
-    log(f"bulk-loading {args.tickets:,} tickets with their search rows")
-    loaded = load(seeded, args.tickets, now, sqlite)
-    log(f"loaded in {loaded['load_s']:.0f} s; indexes and ANALYZE {loaded['index_s']:.0f} s")
-    mix = queries(loaded["words"])
+    if args.reuse:  # measure again a database a run with --keep loaded: new tokens only
+        seeded = reseed(now)
+        words = vocabulary(random.Random(16))[0]
+        log(f"reusing {args.reuse}: {args.tickets:,} tickets as loaded")
+    else:
+        seeded = seed(now)
+        log(f"bulk-loading {args.tickets:,} tickets with their search rows")
+        loaded = load(seeded, args.tickets, now, sqlite)
+        log(f"loaded in {loaded['load_s']:.0f} s; indexes and ANALYZE "
+            f"{loaded['index_s']:.0f} s")
+        words = loaded["words"]
+    mix = queries(words)
     agent = Principal(agent=Agent.objects.get(name="Bench Agent"))
     contact = Principal(contact=Contact.objects.select_related("organisation").get(
         user__username="search-bench-contact"))
@@ -452,7 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--requests", type=int, default=800)
     parser.add_argument("--server-workers", type=int, default=2)
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temp dir (logs) and the PostgreSQL database")
+    parser.add_argument("--reuse", default=None, metavar="DATABASE",
+                        help="measure a PostgreSQL database an earlier --keep run loaded "
+                        "(give --tickets as loaded); dropped afterwards unless --keep")
     args = parser.parse_args(argv)
     if args.tickets is None:
         args.tickets = 100_000 if args.database == "sqlite" else 1_000_000
