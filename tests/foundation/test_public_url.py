@@ -25,5 +25,5 @@ def test_an_address_is_kept_without_its_trailing_slash(tmp_path, given, kept):
                                  "https://user:pw@help.example.com", "https://h.example?x=1",
                                  "https:///nohost"])
 def test_a_bad_address_names_the_variable(tmp_path, bad):
-    with pytest.raises(ConfigError, match="^PLEDGEDESK_PUBLIC_URL: "):
+    with pytest.raises(ConfigError, match=r"^PLEDGEDESK_PUBLIC_URL: "):
         _load(tmp_path, PLEDGEDESK_PUBLIC_URL=bad)
