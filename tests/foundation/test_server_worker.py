@@ -6,6 +6,7 @@ takes them when every worker is busy; its workers leave promptly when the master
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import signal
 import socket
@@ -116,7 +117,15 @@ def test_a_connection_counts_as_busy_from_its_accept():
     starts) get a worker each. Counted as busy only once its protocol was set up, a loop turn
     or two after the accept, a worker took the second queued connection too, and two clients
     shared one worker in most rounds. The worker's own accept path, on a real listening
-    socket with two connections queued, as the loop calls it on two consecutive turns."""
+    socket with two connections queued, as the loop calls it on two consecutive turns.
+
+    Run in a thread of its own: the browser tests leave Playwright's event loop running in
+    the main thread, where another loop cannot run."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_accept_twice).result(timeout=30)
+
+
+def _accept_twice() -> None:
     loop = asyncio.new_event_loop()
     worker = object.__new__(EventLoopWorker)  # only what the accept path reads
     worker.loop, worker.busy, worker.nr_conns, worker.worker_connections = loop, 0, 0, 100
