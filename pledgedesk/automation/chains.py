@@ -18,14 +18,13 @@ whether anyone was paged; this history never claims a page.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 
 from pledgedesk.accounts.models import Agent, ContactEmail
+from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.outbox.registry import Planned
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.escalation import EscalationChain, Step, schedule
@@ -96,10 +95,8 @@ def send(*, key: str, told: Told, subject: str, body: str, ticket: Ticket) -> No
     the copy. Automatic mail says so (Auto-Submitted), so auto-replies do not answer it."""
     if not told.addresses:
         return
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "pledgedesk"
     EmailMessage(
         subject=f"[#{ticket.number}] {subject}", body=body, to=list(told.addresses),
-        headers={"Message-ID": f"<escalation.{digest}@{domain}>",
+        headers={"Message-ID": keyed_message_id(key, prefix="escalation"),
                  "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
     ).send()

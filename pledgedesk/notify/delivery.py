@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 
+from pledgedesk.channels.mailid import sender_domain
 from pledgedesk.notify.models import Notification
 from pledgedesk.notify.services import notification_record, plan_event
 from pledgedesk.outbox.models import Delivery
@@ -44,8 +44,7 @@ def send(row: Delivery, *, now: datetime) -> None:
 
 def message_id(key: str) -> str:
     """The same Message-ID for every attempt of one delivery: a receiver drops repeats."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<{key.replace(':', '.')}@{domain}>"
+    return f"<{key.replace(':', '.')}@{sender_domain()}>"
 
 
 def _subject(notes: list[Notification]) -> str:

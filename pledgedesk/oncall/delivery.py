@@ -18,13 +18,13 @@ import json
 import urllib.error
 import urllib.request
 from datetime import datetime
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
 from pledgedesk import __version__
+from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.oncall import services, tokens
 from pledgedesk.oncall.models import PageNotification
 from pledgedesk.outbox.registry import EventNotice, PermanentFailure, Planned, handler, planner
@@ -91,16 +91,12 @@ def send_email(delivery, *, now: datetime) -> None:
     mail = EmailMessage(
         subject=f"[PAGE] #{ticket.number} {ticket.subject}"[:200], body=body,
         from_email=settings.DEFAULT_FROM_EMAIL, to=[row.to],
-        headers={"Message-ID": message_id(delivery.key), "Auto-Submitted": "auto-generated",
+        headers={"Message-ID": keyed_message_id(delivery.key, prefix="page"),
+                 "Auto-Submitted": "auto-generated",
                  "X-Priority": "1"},
         connection=get_connection(fail_silently=False))
     mail.send(fail_silently=False)
     services.notification_sent(notification_id=row.pk, now=now)
-
-
-def message_id(key: str) -> str:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "pledgedesk"
-    return f"<page.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 def _ack(row: PageNotification) -> str:

@@ -8,7 +8,6 @@ delivery is recognisably the same message to the receiver (at least once).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from email.utils import formataddr, parseaddr
 
@@ -17,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
 from pledgedesk.channels import outbound_render as mailtext
+from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.channels.outbound import support_address
 from pledgedesk.outbox.registry import EventNotice, PermanentFailure, Planned, handler, planner
 from pledgedesk.proservices import rules
@@ -53,12 +53,12 @@ def deliver(delivery, *, now: datetime) -> None:
     except mailtext.TemplateProblem as exc:
         raise PermanentFailure(str(exc)) from None
     support = support_address(policy)
-    digest = hashlib.sha256(delivery.key.encode("utf-8")).hexdigest()[:32]
     mail = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, to=to,
         from_email=formataddr((policy.spec.policy.name,
                                parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
-        headers={"Message-ID": f"<pd.{digest}@{support.rpartition('@')[2]}>",
+        headers={"Message-ID": keyed_message_id(delivery.key, prefix="pd",
+                                                 domain=support.rpartition("@")[2]),
                  "Reply-To": support, "Auto-Submitted": "auto-generated",
                  "X-Auto-Response-Suppress": "All"},
         connection=get_connection(fail_silently=False))

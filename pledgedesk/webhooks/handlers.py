@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 
 from pledgedesk import clock
+from pledgedesk.channels.mailid import sender_domain
 from pledgedesk.outbox.registry import PermanentFailure, handler
 from pledgedesk.webhooks import delivery as http
 from pledgedesk.webhooks import signing
@@ -104,7 +104,6 @@ def tell_owner(row, *, now: datetime) -> None:
     address = sub.owner.user.email
     if not address:
         raise PermanentFailure(f"{sub.owner.name} has no e-mail address")
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "pledgedesk"
     EmailMessage(
         subject=f"Webhook “{sub.name}” was disabled",
         body=(f"The webhook subscription “{sub.name}” ({sub.url}) was disabled: "
@@ -112,6 +111,6 @@ def tell_owner(row, *, now: datetime) -> None:
               "works again, enable it in the console (Webhooks) or the API, and replay what "
               "it missed from its delivery log.\n"),
         to=[address],
-        headers={"Message-ID": f"<{row.key.replace(':', '.')}@{domain}>",
+        headers={"Message-ID": f"<{row.key.replace(':', '.')}@{sender_domain()}>",
                  "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
     ).send()
