@@ -65,7 +65,19 @@ class Session:
         dialog.dismiss()
 
     def go(self, path: str):
-        return self.page.goto(self.base_url + path)
+        response = self.page.goto(self.base_url + path)
+        self.settled()
+        return response
+
+    def settled(self) -> None:
+        """Wait until htmx has loaded, swapped and processed every lazy part of the page.
+
+        htmx binds the triggers of swapped-in content only after its settle delay; a test that
+        acts on an element in that window (a macro picker's change, say) is lost. Clicking is
+        what a person does after seeing the page, so the tests wait as a person would."""
+        self.page.wait_for_function(
+            "() => !window.htmx || !document.querySelector("
+            "'.htmx-request, .htmx-added, .htmx-settling, .htmx-swapping')")
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
