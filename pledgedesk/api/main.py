@@ -15,6 +15,7 @@ from pledgedesk.api import (
     bulk,
     errors,
     macros,
+    inbound_mail,
     merge,
     notifications,
     oncall,
@@ -60,3 +61,4 @@ api.add_router("", views.router)
 api.add_router("", macros.router)  # issue 16: macros and merging
 api.add_router("", merge.router)
 api.add_router("", proservices.router)
+api.add_router("", inbound_mail.router)  # issue 14: mail waiting for a person

@@ -11,6 +11,9 @@ applies (FG-10 authorised personnel, RL-7 bans, the channel's priority, FG-8's p
 - A hotline call is the hotline only when it pages: a 24x7 contract, after hours (the
   policy's own ``page_on_call`` rule). Any other hotline call is an ordinary voicemail at the
   policy's default priority, when the policy has a voicemail line.
+- A second voicemail from the same caller on the same line, while the ticket their last one
+  opened is open and that call is recent (``append_window``), is appended to it as their
+  reply: outcome "appended".
 - The provider repeating a callback (same call id) is a duplicate: the first outcome again.
 - Whatever fails is quarantined with its reason, never dropped (``call_retry``).
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
 from django.conf import settings
@@ -38,6 +41,7 @@ from pledgedesk.channels.calls_hooks import (
     parse,
     verify,
 )
+from pledgedesk.channels.calls_selectors import call_ticket_open
 from pledgedesk.channels.models import InboundCall
 from pledgedesk.errors import Conflict, DeskError, IntakeRefused, InvalidInput, NotFound
 from pledgedesk.policy.compile import Policy
@@ -45,7 +49,12 @@ from pledgedesk.policy.deployment import PHONE_CHANNELS, same_number
 from pledgedesk.tickets.attachments import max_attachment_bytes
 from pledgedesk.tickets.intake import MAX_SUBJECT, NewTicket, ticket_plan
 from pledgedesk.tickets.models import Ticket
-from pledgedesk.tickets.services import Actor, ticket_create, ticket_identify_requester
+from pledgedesk.tickets.services import (
+    Actor,
+    ticket_create,
+    ticket_customer_reply,
+    ticket_identify_requester,
+)
 from pledgedesk.versions.policies import policy_in_force
 
 log = logging.getLogger(__name__)
@@ -68,7 +77,7 @@ class CallOutcome:
     """What became of one callback, as the hook answers it."""
 
     call: int
-    outcome: str  # created, held, duplicate, refused, quarantined
+    outcome: str  # created, appended, held, duplicate, refused, quarantined
     ticket: int | None
     reason: str
 
@@ -193,7 +202,40 @@ def _intake(row: InboundCall) -> tuple[str, Ticket | None, str]:
     if caller is None or caller.organisation.policy_key != row.policy_key:
         return State.HELD, None, (f"no contact served under {row.policy_key} has the number "
                                   f"{row.caller_number}: needs an account look-up")
+    appended = _append(row, report, caller)
+    if appended is not None:
+        return State.APPENDED, appended, f"added to #{appended.number}, the caller's open " \
+                                         "ticket from this line"
     return State.CREATED, _open(row, report, caller.organisation, requester=caller), ""
+
+
+def _append(row: InboundCall, report: CallReport, caller: Contact) -> Ticket | None:
+    """A second voicemail from ``caller`` on the same line, while the ticket their last one
+    made there is open and that call came within the window, is their reply on that ticket:
+    one matter, one ticket (docs/calls.md). The ticket's channel must also be the one this
+    call would open on, so a paging hotline call is never folded into a voicemail ticket."""
+    at, window = row.received_at, append_window()
+    if window <= timedelta(0):
+        return None
+    _, policy = policy_in_force(caller.organisation.policy_key, now=at)
+    channel = _channel(policy, row.line, caller.organisation, at)
+    ticket = call_ticket_open(caller=caller, line=row.line, channel=channel,
+                              since=at - window)
+    if ticket is None:
+        return None
+    audio = _audio_file(report)
+    label = policy.spec.channels.offered()[row.line].label
+    message = ticket_customer_reply(
+        ticket=ticket, actor=Actor(channel=channel, contact=caller),
+        body=_description(row, report, label), files=[audio] if audio else [], now=at)
+    row.audio = message.attachments.order_by("pk").first() if audio else None
+    return ticket
+
+
+def append_window() -> timedelta:
+    """How recent the caller's last voicemail on the ticket must be for the next to join it
+    (``PLEDGEDESK_CALL_APPEND_HOURS``, 24 by default; 0 never appends)."""
+    return timedelta(hours=float(getattr(settings, "PLEDGEDESK_CALL_APPEND_HOURS", 24)))
 
 
 def _open(row: InboundCall, report: CallReport, org: Organisation, *,

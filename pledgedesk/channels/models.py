@@ -218,6 +218,9 @@ class InboundCall(models.Model):
         RECEIVED = "received"  # stored, not processed yet
         PROCESSING = "processing"  # intake started; a crash leaves it here, for a person
         CREATED = "created"
+        # The caller's open ticket from the same line had a voicemail within the window: this
+        # one is added to it as their reply (channels.calls, docs/calls.md).
+        APPENDED = "appended"
         HELD = "held"  # the caller's number is no contact's: waits for the account look-up
         REFUSED = "refused"  # the policy refused the caller (RL-7 ban); kept here
         QUARANTINED = "quarantined"  # unreadable or failed: waits for a person

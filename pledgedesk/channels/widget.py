@@ -29,6 +29,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
+from pledgedesk.accounts.authorization import ANONYMOUS, Principal
 from pledgedesk.accounts.models import Agent, Contact, ContactEmail, Organisation
 from pledgedesk.channels.models import WidgetSettings
 from pledgedesk.errors import (
@@ -101,11 +102,14 @@ def widget_create(*, agent: Agent | None, organisation: Organisation, origins: S
     return IssuedSecret(widget=widget, secret=secret)
 
 
-def widget_set_origins(*, agent: Agent | None, organisation: Organisation,
-                       origins: Sequence[str], now: datetime) -> WidgetSettings:
+def widget_set_origins(*, agent: Agent | None = None, organisation: Organisation,
+                       origins: Sequence[str], now: datetime,
+                       contact: Contact | None = None) -> WidgetSettings:
     """Replace the origins allowed to embed the widget. An empty list keeps the widget but
-    lets no page frame it (``frame-ancestors 'none'``)."""
-    _require_administrator(agent)
+    lets no page frame it (``frame-ancestors 'none'``). By an administrator (``agent``) or
+    the organisation's own primary contact (``contact``, from the portal): the customer
+    knows where their product runs."""
+    _require_manager(agent, contact, organisation)
     cleaned = origins_clean(origins)
     with transaction.atomic():
         widget = _locked(organisation)
@@ -133,9 +137,11 @@ def widget_rotate_secret(*, agent: Agent | None, organisation: Organisation, now
     return IssuedSecret(widget=widget, secret=secret)
 
 
-def widget_of(*, agent: Agent | None, organisation: Organisation) -> WidgetSettings | None:
-    """The organisation's widget settings, for an administrator (None: not switched on)."""
-    _require_administrator(agent)
+def widget_of(*, agent: Agent | None = None, organisation: Organisation,
+              contact: Contact | None = None) -> WidgetSettings | None:
+    """The organisation's widget settings, for an administrator or the organisation's primary
+    contact (None: not switched on). Never the secret's value to anyone: see above."""
+    _require_manager(agent, contact, organisation)
     return WidgetSettings.objects.filter(organisation=organisation).first()
 
 
@@ -165,6 +171,18 @@ def _locked(organisation: Organisation) -> WidgetSettings:
 
 def _new_secret() -> str:
     return "pdw_" + secrets.token_urlsafe(32)  # 256 random bits; the prefix helps scanners
+
+
+def _require_manager(agent: Agent | None, contact: Contact | None,
+                     organisation: Organisation) -> None:
+    """An administrator, or the organisation's primary contact (not banned, RL-7)."""
+    if contact is not None and agent is None:
+        if (contact.organisation_id != organisation.pk or contact.is_banned
+                or organisation.primary_contact_id != contact.pk):
+            raise PermissionDenied("only the organisation's primary contact can change its "
+                                   "widget's origins")
+        return
+    _require_administrator(agent)
 
 
 def _require_administrator(agent: Agent | None) -> None:
@@ -381,6 +399,13 @@ def widget_session_verify(*, public_id: str, session: str, now: datetime) -> Wid
                             "organisation", field="session")
     return WidgetUser(widget=widget, contact=contact, email=data["e"], name=data["n"],
                       expires_at=expires_at)
+
+
+def widget_principal(user: WidgetUser) -> Principal:
+    """Who the widget's user is for what they may read (the knowledge base's suggestions):
+    their contact, as if signed in to the portal; nobody while banned (RL-7)."""
+    contact = user.contact
+    return ANONYMOUS if contact.is_banned else Principal(contact=contact)
 
 
 # --- filing a request ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from pledgedesk.console import (
     calls,
     macros,
     mail,
+    mail_review,
     merge,
     notifications,
     oncall,
@@ -42,6 +43,12 @@ urlpatterns = [
     path("outbox/", outbox.outbox_page, name="outbox"),
     path("outbox/<int:delivery_id>/retry/", outbox.retry_delivery, name="retry_delivery"),
     path("mail/", mail.mail_page, name="mail"),  # outbound mail that failed or bounced
+    # Issue 14: inbound mail quarantined or held, waiting for a person
+    path("mail/in/", mail_review.review_page, name="mail_review"),
+    path("mail/in/<int:message_id>/raw/", mail_review.raw, name="mail_review_raw"),
+    path("mail/in/<int:message_id>/reprocess/", mail_review.reprocess, name="mail_reprocess"),
+    path("mail/in/<int:message_id>/release/", mail_review.release, name="mail_release"),
+    path("mail/in/<int:message_id>/refuse/", mail_review.refuse, name="mail_refuse"),
     path("webhooks/", webhooks.webhooks_page, name="webhooks"),
     path("webhooks/new/", webhooks.webhook_new, name="webhook_new"),
     path("webhooks/<int:subscription_id>/", webhooks.webhook_page, name="webhook"),

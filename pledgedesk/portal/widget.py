@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -31,16 +31,26 @@ from pledgedesk.channels.widget import (
     WidgetRefused,
     WidgetUser,
     widget_by_public_id,
+    widget_principal,
     widget_request_create,
     widget_session_issue,
     widget_session_verify,
     widget_token_verify,
 )
-from pledgedesk.errors import DeskError
+from pledgedesk.errors import DeskError, InvalidInput, NotFound
+from pledgedesk.kb.render import FRAME_HOSTS, article_html
+from pledgedesk.kb.search import search_articles
+from pledgedesk.kb.selectors import article_for
+from pledgedesk.kb.services import suggestion_opened
 from pledgedesk.portal.forms import SubmitRequestForm
+from pledgedesk.portal.kb import SUGGESTIONS
 from pledgedesk.portal.offer import portal_offer
 from pledgedesk.tickets.attachments import MAX_FILES
 from pledgedesk.web.uploads import UploadTooLarge, accepts_files
+
+# Suggestions as the portal's (portal.kb): the best five, from three characters.
+SUGGEST_MIN_CHARS = 3
+SUGGEST_MAX_CHARS = 200
 
 
 def framed(view):
@@ -122,6 +132,55 @@ def request_(request, public_id: str):
     return _form_page(request, user, form, status=400)
 
 
+@require_POST
+@framed
+def suggest(request, public_id: str):
+    """The frame's script, as the subject is typed: the best articles the session's contact
+    may read (issue 18 deflection; the portal's selector and visibility), as a fragment."""
+    user = _session_user(request, public_id)
+    if user is None:
+        return HttpResponse(status=403)
+    text = " ".join(request.POST.get("subject", "").split())[:SUGGEST_MAX_CHARS]
+    hits = []
+    if len(text) >= SUGGEST_MIN_CHARS:
+        try:
+            hits = search_articles(principal=widget_principal(user), text=text,
+                                   limit=SUGGESTIONS)
+        except InvalidInput:
+            hits = []
+    return render(request, "portal/widget/suggestions.html", {"hits": hits})
+
+
+@require_POST
+@framed
+def article(request, public_id: str):
+    """A suggested article, opened inside the frame beside the form being written; opening
+    it is a suggestion visit (deflected unless a request follows: ``kb.selectors``)."""
+    user = _session_user(request, public_id)
+    if user is None:
+        return HttpResponse(status=403)
+    try:
+        found = article_for(widget_principal(user), request.POST.get("slug", "")[:200])
+    except NotFound:
+        raise Http404("no such article") from None
+    if user.contact.user_id is not None:  # visits are counted per login (kb.SuggestionVisit)
+        suggestion_opened(article=found, user=user.contact.user, source="widget",
+                          now=request.now)
+    return render(request, "portal/widget/article.html", {
+        "article": found, "html": article_html(found.body)})
+
+
+def _session_user(request, public_id: str) -> WidgetUser | None:
+    """The session's user for a fragment the frame's script fetches, or None (refused)."""
+    if _foreign_post(request) is not None:
+        return None
+    try:
+        return widget_session_verify(public_id=public_id, now=request.now,
+                                     session=request.POST.get("session", ""))
+    except WidgetRefused:
+        return None
+
+
 def _form(request, user: WidgetUser, *data) -> SubmitRequestForm:
     org = user.widget.organisation
     administrator = (org.administrator if org.administrator_id not in (None, user.contact.pk)
@@ -131,9 +190,11 @@ def _form(request, user: WidgetUser, *data) -> SubmitRequestForm:
 
 
 def _form_page(request, user: WidgetUser, form, status: int = 200):
-    return _page(request, "portal/widget/form.html", {
+    response = _page(request, "portal/widget/form.html", {
         "form": form, "offer": form.offer, "user": user,
         "session": widget_session_issue(user)}, status=status)
+    response.csp_frame_src = list(FRAME_HOSTS)  # a suggested article's video (kb.render)
+    return response
 
 
 def _foreign_post(request):

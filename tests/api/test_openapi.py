@@ -55,6 +55,9 @@ ENDPOINTS = {
     ("/api/v1/oncall/me/feeds", "post"), ("/api/v1/oncall/me/feeds/{feed_id}", "delete"),
     # the outbox and notifications (issues 14, 15)
     ("/api/v1/outbox/failed", "get"), ("/api/v1/outbox/{delivery_id}/retry", "post"),
+    ("/api/v1/inbound-mail", "get"), ("/api/v1/inbound-mail/{message_id}/reprocess", "post"),
+    ("/api/v1/inbound-mail/{message_id}/release", "post"),
+    ("/api/v1/inbound-mail/{message_id}/refuse", "post"),
     ("/api/v1/notifications", "get"), ("/api/v1/notifications/read", "post"),
     ("/api/v1/notifications/settings", "get"), ("/api/v1/notifications/settings", "put"),
     # search, saved views and bulk actions (issue 16)

@@ -284,3 +284,69 @@ def test_engagements_by_role(ps_world, role):
     else:
         assert titles == []
     assert other.status_code == (200 if role in ("agent", "outsider") else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_engagement_documents_by_role(ps_world, role):
+    """FG-12's documents (issue 17) go to whoever sees the engagement, always as downloads;
+    another organisation's look exactly like a missing one."""
+    from django.core.files.base import ContentFile
+
+    from pledgedesk.proservices.models import Engagement, EngagementDocument
+    docs = {}
+    for org in (ps_world.org, ps_world.other_org):
+        engagement = Engagement.objects.get(organisation=org)
+        doc = EngagementDocument(engagement=engagement, stage="quoted", filename="quote.pdf",
+                                 size=4, uploaded_at=NOW)
+        doc.file.save("quote.pdf", ContentFile(b"%PDF"), save=True)
+        docs[org.pk] = f"engagements/{engagement.pk}/documents/{doc.pk}"
+    own = ps_world.api(role).get(docs[ps_world.org.pk])
+    other = ps_world.api(role).get(docs[ps_world.other_org.pk])
+
+    unseen = 401 if role in ("anonymous", "revoked") else 404
+    assert own.status_code == (200 if role in SEES_ORGANISATION else unseen)
+    assert other.status_code == (200 if role in ("agent", "outsider") else unseen)
+    for response in (own, other):
+        if response.status_code == 200:
+            assert response["Content-Disposition"].startswith("attachment;")
+            assert response["X-Content-Type-Options"] == "nosniff"
+            assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+# --- Inbound mail waiting for a person (issue 14): agents only; refusing is the support
+# lead's and administrators', so an engineer's refusal is a 403 like a contact's -------------
+
+
+@pytest.fixture
+def mail_world(world):
+    from pledgedesk.channels.services import inbound_process, inbound_store
+    from tests.channels.mails import mail
+    row, _ = inbound_store(raw=mail(sender="stranger@example.com"), mailbox="pipe", now=NOW)
+    assert inbound_process(message_id=row.pk, now=NOW).outcome == "held"
+    world.inbound = row.pk
+    return world
+
+
+INBOUND = [
+    ("list", "get", "inbound-mail?kind=held", None, 200),
+    ("reprocess", "post", "inbound-mail/{m}/reprocess", None, 200),
+    ("release", "post", "inbound-mail/{m}/release", {"organisation": None}, 422),
+    ("refuse", "post", "inbound-mail/{m}/refuse", {"reason": "spam"}, 403),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method", "path", "body", "for_agent"), INBOUND,
+                         ids=[e[0] for e in INBOUND])
+def test_inbound_mail_by_role(mail_world, role, name, method, path, body, for_agent):
+    from pledgedesk.channels.models import InboundMessage
+    api = mail_world.api(role)
+    url = path.format(m=mail_world.inbound)
+
+    response = api.get(url) if method == "get" else api.post(url, body)
+
+    expected = {"agent": for_agent, "anonymous": 401, "revoked": 401}.get(role, 403)
+    assert response.status_code == expected, response.content
+    if role != "agent":
+        assert b"stranger@example.com" not in response.content
+        assert InboundMessage.objects.get(pk=mail_world.inbound).state == "held"

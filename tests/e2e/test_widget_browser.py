@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+from contextlib import contextmanager
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -105,12 +107,12 @@ def console_of(page) -> list[str]:
     return seen
 
 
-def test_a_host_product_on_a_configured_origin_embeds_the_widget_and_files_a_ticket(
-        browser, live_server, desk):
-    org, ana = desk
+@contextmanager
+def embedded(browser, live_server, org, who, **claims):
+    """A host product on a second origin, configured for ``org``'s widget, whose signed-in
+    user is ``who``, open in a browser page: (product, page, console messages)."""
     issued = configure(org, [])
-    token = host_token(issued.widget, issued.secret, email=email_of(ana), at=NOW,
-                       name="Ana from Acme")
+    token = host_token(issued.widget, issued.secret, email=email_of(who), at=NOW, **claims)
     with HostProduct(desk=live_server.url, widget=issued.widget.public_id,
                      token=token) as product:
         w.widget_set_origins(agent=staff(roles=("administrator",)), organisation=org,
@@ -120,9 +122,20 @@ def test_a_host_product_on_a_configured_origin_embeds_the_widget_and_files_a_tic
         page.set_default_timeout(10_000)
         messages = console_of(page)
         page.goto(product.origin + "/")
+        yield product, page, messages
 
+
+def test_a_host_product_on_a_configured_origin_embeds_the_widget_and_files_a_ticket(
+        browser, live_server, desk):
+    org, ana = desk
+    with embedded(browser, live_server, org, ana, name="Ana from Acme") as (product, page,
+                                                                         messages):
+        context = page.context
         frame = page.frame_locator("iframe.pledgedesk-widget")
         expect(frame.get_by_text("Filing as Ana from Acme")).to_be_visible()
+        # The frame sized itself to the form: not the loader's data-height, no inner scroll.
+        form_height = sized_to_content(page)
+        assert form_height != 900
         frame.get_by_label("Brief description").fill("Reports export is empty")
         frame.get_by_label("Detailed description").fill("Every CSV has only a header row.")
         frame.locator("input[name=priority][value=high]").check()
@@ -136,6 +149,8 @@ def test_a_host_product_on_a_configured_origin_embeds_the_widget_and_files_a_tic
         ticket = Ticket.objects.get(subject="Reports export is empty")
         expect(frame.get_by_role("heading")).to_have_text(f"Request #{ticket.number} submitted")
         expect(page.locator("#filed")).to_have_text(str(ticket.number))
+        # ...and shrank to the short confirmation.
+        assert sized_to_content(page) < form_height - 200
         page.screenshot(path=_artifact("widget-embedded-filed"), full_page=True)
         context.close()
 
@@ -180,6 +195,70 @@ def test_a_host_product_on_an_origin_not_configured_is_refused_by_the_browser(
     # The frame never said it was ready, so the host's token was never even asked for.
     assert product.token_requests == 0
     assert not Ticket.objects.exists()
+
+
+def frame_content_height(page) -> int:
+    """How tall the frame's content is, measured inside the frame (as widget-frame.js does)."""
+    inner = next(f for f in page.frames if "/portal/widget/" in f.url)
+    return inner.evaluate(
+        "Math.ceil(document.getElementById('main').getBoundingClientRect().bottom"
+        " + window.scrollY)")
+
+
+def iframe_height(page) -> int:
+    """The iframe's inner height (its border excluded): the frame's viewport."""
+    return page.locator("iframe.pledgedesk-widget").evaluate("f => f.clientHeight")
+
+
+def sized_to_content(page) -> int:
+    """Waits until the host page's iframe is as tall as the frame's content; its height."""
+    page.wait_for_function(
+        "() => { const f = document.querySelector('iframe.pledgedesk-widget');"
+        " return f && f.style.height !== ''; }")
+    for _ in range(50):
+        wanted, got = frame_content_height(page), iframe_height(page)
+        if abs(wanted - got) <= 1:
+            return got
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the iframe is {got}px tall; its content {wanted}px")
+
+
+def test_the_frame_resizes_only_on_messages_from_itself_and_kb_suggestions_deflect(
+        browser, live_server, desk):
+    """Issue 14: a height message from anyone but the frame (here the host page itself) is
+    ignored. Issue 18: a suggested article opens in the frame; leaving without submitting is
+    a deflection, counted as the portal's are."""
+    org, ana = desk
+    from pledgedesk.kb.selectors import deflection
+    from pledgedesk.kb.services import ArticleInput, article_save
+    article_save(data=ArticleInput(title="Empty CSV exports", status="published",
+                                   body="Pick a date range first: an export without one is "
+                                        "empty."), now=NOW)
+    with embedded(browser, live_server, org, ana) as (_, page, messages):
+        context = page.context
+        frame = page.frame_locator("iframe.pledgedesk-widget")
+        expect(frame.get_by_label("Brief description")).to_be_visible()
+        before = sized_to_content(page)
+
+        page.evaluate("window.postMessage({type: 'pledgedesk:height', height: 150}, '*')")
+        page.wait_for_timeout(300)
+        assert iframe_height(page) == before  # not from the frame: ignored
+
+        frame.get_by_label("Brief description").press_sequentially("csv export empty")
+        suggestion = frame.get_by_role("button", name="Empty CSV exports")
+        expect(suggestion).to_be_visible()
+        suggestion.click()
+        expect(frame.get_by_role("heading", name="Empty CSV exports")).to_be_visible()
+        expect(frame.get_by_text("Pick a date range first")).to_be_visible()
+        grown = sized_to_content(page)  # the article made the frame taller
+        assert grown > before
+        page.screenshot(path=_artifact("widget-kb-suggestion"), full_page=True)
+        context.close()  # the customer leaves without submitting
+
+    assert not Ticket.objects.exists()
+    assert deflection(since=NOW - timedelta(days=1), until=NOW + timedelta(days=1)) == {
+        "opened": 1, "deflected": 1, "submitted": 0}
+    assert [m for m in messages if m.startswith(("error", "pageerror"))] == []
 
 
 def _artifact(name: str) -> str:

@@ -9,7 +9,10 @@
      page's cookies), or
    - data-token-function: the name of a global function returning the token or a promise.
    Optional: data-target (a CSS selector to put the frame in; default: after this script),
-   data-height (pixels, default 640), data-title.
+   data-height (pixels before the frame says how tall it is, default 640), data-max-height
+   (pixels, default 4000: a taller form scrolls inside the frame), data-title.
+   The frame sizes itself: it posts its content's height, and this script sets the iframe's
+   height to it (only from the desk's origin and the frame's own window).
    The token is posted to the frame only, with the desk's origin as the target, and only
    after the frame (checked by event.origin and event.source) says it is ready. When a
    request is filed this script fires a "pledgedesk:submitted" event (detail.ticket). */
@@ -53,6 +56,15 @@
   frame.height = data.height || "640";
   frame.setAttribute("loading", "eager");
 
+  var MIN_HEIGHT = 120;
+  var maxHeight = Number(data.maxHeight) > MIN_HEIGHT ? Number(data.maxHeight) : 4000;
+
+  function resize(height) {
+    height = Number(height);
+    if (!isFinite(height) || height <= 0) { return; }
+    frame.style.height = Math.min(Math.max(Math.ceil(height), MIN_HEIGHT), maxHeight) + "px";
+  }
+
   function toFrame(message) {
     frame.contentWindow.postMessage(message, deskOrigin);
   }
@@ -68,6 +80,8 @@
         console.error("Pledgedesk widget: no token: " + error.message);
         toFrame({ type: "pledgedesk:no-token" });
       });
+    } else if (message.type === "pledgedesk:height") {
+      resize(message.height);
     } else if (message.type === "pledgedesk:submitted") {
       script.dispatchEvent(new CustomEvent("pledgedesk:submitted",
                                            { bubbles: true, detail: { ticket: message.ticket } }));
