@@ -109,8 +109,10 @@ class SuggestionVisit(models.Model):
     Deflected when the same person opened no request within ``DEFLECTION_WINDOW`` after."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="visits")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="kb_visits")
+    # The contact, not their login: a widget user whose host product signs them in may have
+    # no portal login at all, and a request that follows is matched by its requester.
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE,
+                                related_name="kb_visits")
     source = models.CharField(max_length=10)  # "portal" or "widget"
     at = models.DateTimeField()
 

@@ -68,7 +68,7 @@ def deflection(*, since: datetime, until: datetime) -> dict[str, int]:
     by no request from the same person within ``DEFLECTION_WINDOW`` (deflected)."""
     visits = SuggestionVisit.objects.filter(at__gte=since, at__lt=until)
     followed = Exists(Ticket.objects.filter(
-        requester__user=OuterRef("user"), received_at__gte=OuterRef("at"),
+        requester=OuterRef("contact"), received_at__gte=OuterRef("at"),
         received_at__lt=OuterRef("at") + DEFLECTION_WINDOW))
     opened = visits.count()
     submitted = visits.filter(followed).count()

@@ -141,12 +141,12 @@ def article_vote(*, article: Article, user_id: int, helpful: bool, now: datetime
     return vote
 
 
-def suggestion_opened(*, article: Article, user, source: str, now: datetime) -> None:
+def suggestion_opened(*, article: Article, contact, source: str, now: datetime) -> None:
     """A customer opened an article the new-request form or widget suggested (deflection)."""
     if source not in ("portal", "widget"):
         raise InvalidInput("source must be portal or widget", field="source")
     with transaction.atomic():
-        SuggestionVisit.objects.create(article=article, user=user, source=source, at=now)
+        SuggestionVisit.objects.create(article=article, contact=contact, source=source, at=now)
 
 
 def article_links_record(*, ticket_id: int, event_id: int, slugs: list[str],

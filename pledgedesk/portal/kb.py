@@ -68,8 +68,9 @@ def article(request, slug: str):
     except NotFound:
         raise Http404("no such article") from None
     source = request.GET.get("from", "")
-    if source in SOURCES and not principal.is_anonymous:
-        suggestion_opened(article=found, user=request.user, source=source, now=clock.current())
+    contact = getattr(request.user, "contact", None)
+    if source in SOURCES and contact is not None:
+        suggestion_opened(article=found, contact=contact, source=source, now=clock.current())
     mine = (ArticleVote.objects.filter(article=found, user=request.user).first()
             if request.user.is_authenticated else None)
     response = render(request, "portal/kb_article.html", _context(

@@ -163,9 +163,7 @@ def article(request, public_id: str):
         found = article_for(widget_principal(user), request.POST.get("slug", "")[:200])
     except NotFound:
         raise Http404("no such article") from None
-    if user.contact.user_id is not None:  # visits are counted per login (kb.SuggestionVisit)
-        suggestion_opened(article=found, user=user.contact.user, source="widget",
-                          now=request.now)
+    suggestion_opened(article=found, contact=user.contact, source="widget", now=request.now)
     return render(request, "portal/widget/article.html", {
         "article": found, "html": article_html(found.body)})
 

@@ -48,7 +48,7 @@ def test_customer_opens_a_suggestion_votes_and_leaves(session, desk):
     customer.page.get_by_role("button", name="Yes").click()
     expect(customer.page.locator("#kb-vote")).to_contain_text("Thank you")
     customer.go("/portal/")  # leaves without submitting
-    assert SuggestionVisit.objects.filter(article=article, user=paula.user).count() == 1
+    assert SuggestionVisit.objects.filter(article=article, contact=paula).count() == 1
     assert ArticleVote.objects.get(article=article, user=paula.user).helpful is True
     assert deflection(since=NOW - timedelta(days=1), until=NOW + timedelta(days=2))[
         "deflected"] == 1

@@ -112,8 +112,8 @@ def test_bad_input_names_the_field():
 def test_deflection_counts_visits_not_followed_by_a_request(people):
     gold, basic, _ = people
     article = write("Reset a password", "Use the link.")
-    suggestion_opened(article=article, user=gold.contact.user, source="portal", now=T0)
-    suggestion_opened(article=article, user=basic.contact.user, source="widget", now=T0)
+    suggestion_opened(article=article, contact=gold.contact, source="portal", now=T0)
+    suggestion_opened(article=article, contact=basic.contact, source="widget", now=T0)
     ticket_create(new=NewTicket(organisation=basic.contact.organisation,
                                 requester=basic.contact, subject="Still stuck",
                                 description="", channel="portal"),

@@ -64,7 +64,7 @@ def test_suggestion_visit_and_one_vote_per_person(client, customers):
     suggested = page(client, "portal:kb_suggest", subject="engineer guide")
     assert b"?from=portal" in suggested.content
     page(client, "portal:kb_article", "engineer-public-guide", **{"from": "portal"})
-    assert SuggestionVisit.objects.filter(user=gold.user, source="portal").count() == 1
+    assert SuggestionVisit.objects.filter(contact=gold, source="portal").count() == 1
     url = reverse("portal:kb_vote", args=["engineer-public-guide"])
     assert client.post(url, {"helpful": "yes"}).status_code == 200
     assert client.post(url, {"helpful": "no"}).status_code == 200

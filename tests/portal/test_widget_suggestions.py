@@ -112,7 +112,7 @@ def test_opening_an_article_counts_a_visit_and_leaving_is_deflected(client, desk
     assert "How engineers help with exports." in opened.content.decode()
     assert "frame-ancestors https://app.example.com" in opened["Content-Security-Policy"]
     visit = SuggestionVisit.objects.get()
-    assert (visit.user, visit.source, visit.at) == (desk["gold"].user, "widget", NOW)
+    assert (visit.contact, visit.source, visit.at) == (desk["gold"], "widget", NOW)
     assert deflection(since=NOW, until=NOW + timedelta(days=1)) == {
         "opened": 1, "deflected": 1, "submitted": 0}
 
@@ -130,8 +130,8 @@ def test_a_request_submitted_after_the_article_is_not_deflected(client, desk):
         "opened": 1, "deflected": 0, "submitted": 1}
 
 
-def test_a_contact_without_a_login_sees_suggestions_but_no_visit_is_counted(client, desk):
-    # kb.SuggestionVisit counts per login (the portal's rule); documented in docs/widget.md.
+def test_a_contact_without_a_login_is_counted_like_any_other(client, desk):
+    # Issue 18: a visit belongs to the contact, so a widget user with no portal login counts.
     no_login = contact(organisation(RK, plans=("standard",)))
     issued = w.widget_create(agent=staff(roles=("administrator",)),
                              organisation=no_login.organisation, origins=[HOST], now=NOW)
@@ -139,4 +139,6 @@ def test_a_contact_without_a_login_sees_suggestions_but_no_visit_is_counted(clie
     widget, session, _ = session_of(client, desk, no_login)
 
     assert open_article(client, widget, session, "engineer-public-guide").status_code == 200
-    assert not SuggestionVisit.objects.exists()
+    assert SuggestionVisit.objects.get().contact == no_login
+    assert deflection(since=NOW, until=NOW + timedelta(days=1)) == {
+        "opened": 1, "deflected": 1, "submitted": 0}
