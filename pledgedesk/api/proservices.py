@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
@@ -19,10 +20,11 @@ from pledgedesk.api import lookup
 from pledgedesk.api import schemas as s
 from pledgedesk.api.auth import caller_of
 from pledgedesk.api.lookup import Number
-from pledgedesk.errors import InvalidInput, NotFound
+from pledgedesk.errors import InvalidInput, NotFound, PermissionDenied
 from pledgedesk.proservices import defects, selectors, services
 from pledgedesk.proservices import engagements as pipeline
 from pledgedesk.proservices.models import Engagement, TimeEntry
+from pledgedesk.web import downloads
 from pledgedesk.web.uploads import accepts_files
 
 router = Router(tags=["professional services"])
@@ -163,6 +165,16 @@ class MoveOut(Schema):
     at: s.Instant
 
 
+class DocumentOut(Schema):
+    id: int
+    stage: str
+    stage_label: str
+    filename: str
+    size: int
+    uploaded_at: s.Instant
+    download_url: str
+
+
 class EngagementOut(Schema):
     id: int
     organisation: int
@@ -174,6 +186,7 @@ class EngagementOut(Schema):
     version: int
     stage_changed_at: s.Instant
     moves: list[MoveOut]
+    documents: list[DocumentOut]
 
 
 def _time(e: TimeEntry) -> TimeOut:
@@ -182,14 +195,20 @@ def _time(e: TimeEntry) -> TimeOut:
                    note=e.note, bank=e.bank_id, over_zero=e.over_zero)
 
 
-def _engagement(e: Engagement) -> EngagementOut:
+def _engagement(e: Engagement, now: datetime) -> EngagementOut:
+    documents = [DocumentOut(
+        id=d.document.pk, stage=d.document.stage, stage_label=d.stage_label,
+        filename=d.document.filename, size=d.document.size, uploaded_at=d.document.uploaded_at,
+        download_url=reverse("api-v1:ps_document_download", args=[e.pk, d.document.pk]))
+        for d in selectors.documents_of(e, now=now)]
     moves = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage,
                      agent=m.agent.name if m.agent else None,
                      contact=m.contact.name if m.contact else None, facts=m.facts, at=m.at)
              for m in e.moves.select_related("agent", "contact").order_by("at", "pk")]
     return EngagementOut(id=e.pk, organisation=e.organisation_id, kind=e.kind, title=e.title,
                          stage=e.stage, passed=e.passed, po_number=e.po_number,
-                         version=e.version, stage_changed_at=e.stage_changed_at, moves=moves)
+                         version=e.version, stage_changed_at=e.stage_changed_at, moves=moves,
+                         documents=documents)
 
 
 # --- time and cases --------------------------------------------------------------------------
@@ -312,7 +331,7 @@ def courtesy_report(request):
 def engagements_list(request):
     caller = caller_of(request)
     rows = selectors.engagements_visible(caller.principal).order_by("stage_changed_at", "pk")
-    return [_engagement(e) for e in rows[:200]]
+    return [_engagement(e, caller.now) for e in rows[:200]]
 
 
 @router.post("/engagements", response={201: EngagementOut, **s.ERRORS},
@@ -328,14 +347,26 @@ def engagement_request(request, body: EngagementIn):
     ticket = lookup.ticket(caller, body.ticket) if body.ticket else None
     made = pipeline.engagement_request(organisation=org, kind=body.kind, title=body.title,
                                        ticket=ticket, actor=caller.actor, now=caller.now)
-    return Status(201, _engagement(made))
+    return Status(201, _engagement(made, caller.now))
 
 
 @router.get("/engagements/{engagement_id}", response={200: EngagementOut, **s.ERRORS},
             summary="One engagement with its moves (FG-12)")
 def engagement_get(request, engagement_id: EngagementId):
     caller = caller_of(request)
-    return _engagement(selectors.engagement_for(caller.principal, engagement_id))
+    return _engagement(selectors.engagement_for(caller.principal, engagement_id), caller.now)
+
+
+@router.get("/engagements/{engagement_id}/documents/{document_id}",
+            response={200: None, **s.ERRORS}, url_name="ps_document_download",
+            summary="Download an engagement's document (agents; the organisation's primary "
+                    "contact or Administrator; FG-12)")
+def engagement_document(request, engagement_id: EngagementId, document_id: EngagementId):
+    """Always ``Content-Disposition: attachment`` with ``nosniff`` and the sandbox CSP, like a
+    ticket's attachments; another organisation's document is a 404 like a missing one."""
+    caller = caller_of(request)
+    return downloads.attachment_download(
+        selectors.document_for(caller.principal, engagement_id, document_id))
 
 
 MOVE_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -372,7 +403,7 @@ def engagement_move(request, engagement_id: EngagementId):
             meeting_at=_instant(post.get("meeting_at"), "meeting_at"),
             scheduled_at=_instant(post.get("scheduled_at"), "scheduled_at")),
         expected_version=_int(post.get("version"), "version"), now=caller.now)
-    return _engagement(moved)
+    return _engagement(moved, caller.now)
 
 
 def _int(value: str | None, field: str) -> int | None:
@@ -476,6 +507,32 @@ def feature_get(request, number: Number):
     if found is None:
         raise NotFound("this ticket is not a feature request", field="ticket")
     return _feature(found)
+
+
+class FeatureAskIn(In):
+    summary: Annotated[str, StringConstraints(max_length=300)]
+    description: Annotated[str, StringConstraints(max_length=20_000)] = ""
+
+
+@router.get("/feature-requests", response={200: list[FeatureOut], **s.ERRORS},
+            summary="Feature requests on the tickets the caller may see, newest change first "
+                    "(RL-8)")
+def features_list(request):
+    caller = caller_of(request)
+    return [_feature(f) for f in selectors.feature_requests_visible(caller.principal)[:200]]
+
+
+@router.post("/feature-requests", response={201: FeatureOut, **s.ERRORS},
+             summary="Ask for a feature: a ticket routed to the team that owns feature "
+                     "requests (contacts, RL-8)")
+def feature_ask(request, body: FeatureAskIn):
+    caller = caller_of(request)
+    if caller.principal.contact is None:
+        raise PermissionDenied("agents take a ticket as a feature request: "
+                               "POST /tickets/{number}/feature-request", field="summary")
+    return Status(201, _feature(defects.feature_request_submit(
+        contact=caller.principal.contact, summary=body.summary, description=body.description,
+        door="api", now=caller.now)))
 
 
 @router.post("/tickets/{number}/feature-request/status", response={200: FeatureOut, **s.ERRORS},

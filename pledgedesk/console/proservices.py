@@ -23,6 +23,7 @@ from pledgedesk.proservices.models import Engagement, FeatureRequest, PolicyExce
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import Actor
 from pledgedesk.versions.policies import policy_for
+from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.uploads import accepts_files
 
 
@@ -197,9 +198,22 @@ def engagement(request, engagement_id: int):
     ahead = [v.spec for v in pipeline.stages_of(found, spec) if v.state == "ahead"]
     return render(request, "console/ps_engagement.html", _base(
         request, engagement=found, stages=pipeline.stages_of(found, spec), ahead=ahead,
+        documents=selectors.documents_of(found, now=request.now),
         moves=found.moves.select_related("agent", "contact").order_by("at", "pk"),
         agents=Agent.objects.filter(active=True).order_by("name")[:200], error=error,
         section="ps"), status=422 if error else 200)
+
+
+@require_safe
+@agent_required
+def document(request, engagement_id: int, document_id: int):
+    """FG-12's quote, signed quote and statement of work: always a download (nosniff,
+    sandboxed), through the engagement's permission check."""
+    try:
+        found = selectors.document_for(request.principal, engagement_id, document_id)
+    except NotFound:
+        raise Http404("not found") from None
+    return attachment_download(found)
 
 
 def _facts(request) -> pipeline.Facts:

@@ -144,3 +144,5 @@ urlpatterns = [
     path("tickets/<int:number>/ps/defect/", proservices.defect, name="ps_defect"),
     path("tickets/<int:number>/ps/feature/", proservices.feature, name="ps_feature"),
 ]
+    path("engagements/<int:engagement_id>/documents/<int:document_id>/", proservices.document,
+         name="ps_document"),

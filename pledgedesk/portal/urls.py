@@ -47,3 +47,5 @@ urlpatterns = [
     path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
     path("feature-requests/", proservices.features, name="ps_features"),
 ]
+    path("engagements/<int:engagement_id>/documents/<int:document_id>/", proservices.document,
+         name="ps_document"),

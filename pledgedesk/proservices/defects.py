@@ -4,8 +4,8 @@ A defect goes to the policy's development team with its tracker reference. Witho
 the ticket goes to the policy's on-hold status and the customer is told in the policy's words
 (a public reply, mailed like any other); with one, the workaround is the reply. The
 ``product_defect`` exclusion then takes the ticket out of its resolution target (RK-4).
-Each step is one ticket service (its own transaction); ``defect_report`` may be run again
-after a failure part-way and completes what is missing, never doing a step twice.
+All of it is one ticket change in one transaction (``ticket_reply`` with the defect recorded
+under the ticket's lock): it happens completely or not at all.
 """
 
 from __future__ import annotations
@@ -14,30 +14,38 @@ from datetime import datetime
 
 from django.db import transaction
 
-from pledgedesk.accounts.models import Agent, AgentGroup
-from pledgedesk.errors import InvalidInput, NotFound
+from pledgedesk.accounts.models import Agent, AgentGroup, Contact
+from pledgedesk.errors import Conflict, InvalidInput, NotFound
 from pledgedesk.proservices.models import Defect, FeatureRequest
-from pledgedesk.tickets.events import EventKind
+from pledgedesk.proservices.terms import DEFECT_EXCLUSION
+from pledgedesk.tickets.intake import door_channel
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import (
     Actor,
     Change,
+    NewTicket,
+    ticket_create,
     ticket_reply,
-    ticket_set_exclusion,
     ticket_system_change,
 )
-from pledgedesk.versions.policies import policy_for
+from pledgedesk.versions.policies import policy_for, policy_in_force
 
-DEFECT_EXCLUSION = "product_defect"
 MAX_REFERENCE = 300
 MAX_WORKAROUND = 20_000
+MAX_SUMMARY = 300
+DEFAULT_TOLD = "We have passed this defect to our development team."
 
 
 def defect_report(*, ticket: Ticket, agent: Agent | None, reference: str, workaround: str,
                   now: datetime) -> Defect:
+    """RK-5 in one ticket change, one transaction: the defect row, the move to the policy's
+    development team (On-Hold without a workaround), the customer told in the policy's words
+    (or given the workaround) and the ``product_defect`` exclusion (RK-4). A ticket already
+    reported answers its defect and changes nothing."""
     if agent is None or not agent.active:
         raise InvalidInput("only agents report defects", field="agent")
-    spec = policy_for(ticket.policy_version).spec.defects
+    policy = policy_for(ticket.policy_version)
+    spec = policy.spec.defects
     if spec is None:
         raise InvalidInput("this ticket's policy has no defect path", field="ticket")
     reference, workaround = (reference or "").strip(), (workaround or "").strip()
@@ -47,30 +55,27 @@ def defect_report(*, ticket: Ticket, agent: Agent | None, reference: str, workar
     if len(workaround) > MAX_WORKAROUND:
         raise InvalidInput(f"workaround is longer than {MAX_WORKAROUND} characters",
                            field="workaround")
-    with transaction.atomic(durable=True):
-        defect, created = Defect.objects.get_or_create(ticket=ticket, defaults={
-            "reference": reference, "team": spec.team, "workaround": workaround,
-            "priority": "" if workaround else (spec.priority or ""),
-            "reported_by": agent, "reported_at": now})
-    if created or not _told(ticket, defect):
-        actor = Actor(channel="web", agent=agent)
-        body = defect.workaround or spec.customer_message or (
-            "We have passed this defect to our development team.")
-        ticket_reply(ticket=ticket, actor=actor, body=body, expected_version=None, now=now,
-                     change=Change(group=AgentGroup.objects.filter(key=spec.team).first(),
-                                   status=None if defect.workaround
-                                   else spec.without_workaround_status))
-    policy = policy_for(ticket.policy_version)
-    if DEFECT_EXCLUSION in policy.exclusion_reasons:
-        ticket_set_exclusion(ticket=ticket, actor=Actor(channel="web", agent=agent),
-                             reason=DEFECT_EXCLUSION, active=True, expected_version=None,
-                             now=now)
-    return defect
+    known = Defect.objects.filter(ticket=ticket).first()
+    if known is not None:
+        return known
+    made: list[Defect] = []
 
+    def record(locked: Ticket, _message) -> None:
+        if Defect.objects.filter(ticket=locked).exists():  # another agent, just now
+            raise Conflict("this ticket's defect was just reported", field="ticket")
+        made.append(Defect.objects.create(
+            ticket=locked, reference=reference, team=spec.team, workaround=workaround,
+            priority="" if workaround else (spec.priority or ""), reported_by=agent,
+            reported_at=now))
 
-def _told(ticket: Ticket, defect: Defect) -> bool:
-    return ticket.events.filter(kind=EventKind.PUBLIC_REPLY, at__gte=defect.reported_at,
-                                actor_agent=defect.reported_by).exists()
+    ticket_reply(
+        ticket=ticket, actor=Actor(channel="web", agent=agent), expected_version=None, now=now,
+        body=workaround or spec.customer_message or DEFAULT_TOLD,
+        change=Change(group=AgentGroup.objects.filter(key=spec.team).first(),
+                      status=None if workaround else spec.without_workaround_status),
+        exclusion=DEFECT_EXCLUSION if DEFECT_EXCLUSION in policy.exclusion_reasons else None,
+        record=record)
+    return made[0]
 
 
 def feature_request_open(*, ticket: Ticket, agent: Agent | None, summary: str,
@@ -82,9 +87,7 @@ def feature_request_open(*, ticket: Ticket, agent: Agent | None, summary: str,
     if team is None:
         raise InvalidInput("this ticket's policy names no team for feature requests",
                            field="ticket")
-    summary = (summary or "").strip()
-    if not summary or len(summary) > 300:
-        raise InvalidInput("summary must be 1 to 300 characters", field="summary")
+    summary = _summary(summary)
     made: list[FeatureRequest] = []
 
     def claim() -> bool:
@@ -100,6 +103,49 @@ def feature_request_open(*, ticket: Ticket, agent: Agent | None, summary: str,
     if not made:
         raise InvalidInput("this ticket is already a feature request", field="ticket")
     return made[0]
+
+
+def feature_request_submit(*, contact: Contact, summary: str, description: str, door: str,
+                           now: datetime) -> FeatureRequest:
+    """RL-8 from the customer's side: a feature request is a request type. The ticket and its
+    ``FeatureRequest`` are written in one transaction (``ticket_create``'s ``record``); the
+    move to the owning team follows through the outbox when the ticket's creation is planned,
+    as a title marker's case does (``proservices.mail``), and may be run again."""
+    policy = policy_in_force(contact.organisation.policy_key, now=now)[1]
+    team = policy.spec.intake.feature_requests_to
+    if team is None:
+        raise InvalidInput("your support policy takes no feature requests", field="summary")
+    channel = door_channel(policy, door)  # "web" or "api": the channel the policy records
+    if channel is None:
+        raise InvalidInput(f"your support policy takes no requests through the {door}",
+                           field="summary")
+    summary = _summary(summary)
+    made: list[FeatureRequest] = []
+
+    def record(ticket: Ticket, _message) -> None:
+        made.append(FeatureRequest.objects.create(ticket=ticket, team=team, summary=summary,
+                                                  created_at=now, updated_at=now))
+
+    ticket_create(new=NewTicket(
+        organisation=contact.organisation, requester=contact, channel=channel,
+        subject=f"Feature request: {summary}",
+        description=(description or "").strip() or summary), record=record, now=now)
+    return made[0]
+
+
+def feature_request_route(*, ticket_id: int, now: datetime) -> None:
+    """Move a customer's feature request to the team that owns it; nothing if it is there."""
+    found = FeatureRequest.objects.select_related("ticket").filter(ticket_id=ticket_id).first()
+    group = AgentGroup.objects.filter(key=found.team).first() if found else None
+    if group is not None and found.ticket.group_id != group.pk:
+        ticket_system_change(ticket=found.ticket, change=Change(group=group), now=now)
+
+
+def _summary(value: str) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > MAX_SUMMARY:
+        raise InvalidInput(f"summary must be 1 to {MAX_SUMMARY} characters", field="summary")
+    return value
 
 
 def feature_request_set_status(*, ticket: Ticket, agent: Agent | None, status: str,

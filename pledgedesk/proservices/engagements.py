@@ -18,6 +18,7 @@ from django.db import transaction
 
 from pledgedesk.accounts.models import Agent, Organisation
 from pledgedesk.errors import Conflict, InvalidInput, PermissionDenied
+from pledgedesk.outbox import services as outbox
 from pledgedesk.policy.schema import EngagementSpec, StageSpec
 from pledgedesk.proservices import rules
 from pledgedesk.proservices.models import Engagement, EngagementDocument, EngagementMove
@@ -27,6 +28,7 @@ from pledgedesk.tickets.services import Actor
 
 MAX_TITLE = 200
 MAX_PO = 100
+MOVE_MAIL_TOPIC = "ps-engagement-mail"
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,26 @@ def _apply(engagement: Engagement, target: StageSpec, actor: Actor, facts: Facts
         doc.file.save(name, facts.document, save=False)
         doc.save(force_insert=True)
         recorded["document"] = name
-    EngagementMove.objects.create(engagement=engagement, from_stage=engagement.stage,
-                                  to_stage=target.key, agent=actor.agent,
-                                  contact=actor.contact, facts=recorded, at=now)
+    move = EngagementMove.objects.create(engagement=engagement, from_stage=engagement.stage,
+                                         to_stage=target.key, agent=actor.agent,
+                                         contact=actor.contact, facts=recorded, at=now)
+    _tell_customer(engagement, move, now)
     engagement.stage, engagement.stage_changed_at = target.key, now
     engagement.passed = [*engagement.passed, target.key]
     engagement.version += 1
     engagement.save()
     return engagement
+
+
+def _tell_customer(engagement: Engagement, move: EngagementMove, now: datetime) -> None:
+    """FG-12: the organisation's primary contact is mailed each move our team makes (quoted,
+    scheduled, engineer assigned, done...), through the outbox in the move's transaction and
+    keyed by the move, so each move is told once. Their own move (the signed quote) is not
+    mailed back to them: the portal confirms it."""
+    primary = engagement.organisation.primary_contact_id
+    if primary is None or move.contact_id is not None:
+        return
+    outbox.enqueue(topic=MOVE_MAIL_TOPIC, organisation_id=engagement.organisation_id, now=now,
+                   key=f"mail:ps-engagement:move:{move.pk}",
+                   payload={"template": "ps_engagement_move", "move": move.pk,
+                            "contact": primary})

@@ -1,7 +1,8 @@
 """Outbox work of Professional Services (issue 17): the replenish notice to the primary contact
-(RK-10) and the case a title marker opens.
+(RK-10), the mail telling them an engagement moved (FG-12), the case a title marker opens and
+the routing of a feature request the customer asked for as one (RL-8).
 
-The notice is rendered from ``channels/mail/ps_replenish.*`` (a policy's own template directory
+Each mail is rendered from ``channels/mail/ps_*.*`` (a policy's own template directory
 first, as every mail) and sent with a Message-ID derived from the outbox key, so a retried
 delivery is recognisably the same message to the receiver (at least once).
 """
@@ -15,17 +16,22 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
+from pledgedesk.accounts.models import Agent, Contact
 from pledgedesk.channels import outbound_render as mailtext
 from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.channels.outbound import support_address
 from pledgedesk.outbox.registry import EventNotice, PermanentFailure, Planned, handler, planner
 from pledgedesk.proservices import rules
-from pledgedesk.proservices.models import ThresholdNotice
-from pledgedesk.proservices.selectors import hours, marked_case
+from pledgedesk.proservices.defects import feature_request_route
+from pledgedesk.proservices.engagements import MOVE_MAIL_TOPIC
+from pledgedesk.proservices.models import EngagementMove, ThresholdNotice
+from pledgedesk.proservices.selectors import asked_as_feature, hours, marked_case
 from pledgedesk.proservices.services import MAIL_TOPIC, ps_case_from_marker
 from pledgedesk.tickets.events import EventKind
+from pledgedesk.tickets.selectors import organisation_zone
 
 CASE_TOPIC = "ps-case"
+FEATURE_TOPIC = "ps-feature"
 
 
 @handler(MAIL_TOPIC, max_attempts=8, backoff_seconds=60, max_backoff_seconds=3600)
@@ -48,6 +54,12 @@ def deliver(delivery, *, now: datetime) -> None:
         "policy_name": policy.spec.policy.name,
         "bank_url": mailtext.absolute(reverse("portal:ps_bank")),
     }
+    _send(delivery, to=to, context=context, policy=policy)
+
+
+def _send(delivery, *, to: list[str], context: dict, policy) -> None:
+    """The payload's template rendered with ``context`` and sent with a Message-ID derived
+    from the outbox key, so a retried delivery is recognisably the same message."""
     try:
         rendered = mailtext.render_mail(delivery.payload["template"], context, policy)
     except mailtext.TemplateProblem as exc:
@@ -66,6 +78,51 @@ def deliver(delivery, *, now: datetime) -> None:
     mail.send(fail_silently=False)
 
 
+@handler(MOVE_MAIL_TOPIC, max_attempts=8, backoff_seconds=60, max_backoff_seconds=3600)
+def tell_move(delivery, *, now: datetime) -> None:
+    """FG-12: an engagement moved; its organisation's primary contact is told what and when."""
+    move = (EngagementMove.objects.select_related("engagement__organisation", "agent")
+            .filter(pk=delivery.payload["move"]).first())
+    contact = Contact.objects.filter(pk=delivery.payload["contact"]).first()
+    if move is None or contact is None:
+        raise PermanentFailure("the move or the primary contact no longer exists")
+    to = list(contact.emails.values_list("address", flat=True))
+    if not to:
+        raise PermanentFailure(f"{contact} has no e-mail address")
+    org = move.engagement.organisation
+    policy = rules.policy_of(org, now=now)
+    _send(delivery, to=to, policy=policy,
+          context=move_context(move, contact, policy, zone=organisation_zone(org, policy)))
+
+
+def move_context(move: EngagementMove, contact: Contact, policy, *, zone: str) -> dict:
+    engagement = move.engagement
+    spec = policy.spec.engagements
+    labels = {s.key: s.label for s in spec.stages} if spec is not None else {}
+    facts = move.facts
+    people = {a.pk: a.name for a in Agent.objects.filter(
+        pk__in=[facts[f] for f in ("project_manager", "engineer") if f in facts])}
+    return {
+        "contact": contact, "organisation": engagement.organisation, "title": engagement.title,
+        "kind": engagement.kind.replace("_", " "),
+        "stage": labels.get(move.to_stage, move.to_stage),
+        "from_stage": labels.get(move.from_stage, move.from_stage),
+        "moved_at": mailtext.instant(move.at, zone),
+        "meeting_at": _when(facts.get("meeting_at"), zone),
+        "scheduled_at": _when(facts.get("scheduled_at"), zone),
+        "project_manager": people.get(facts.get("project_manager"), ""),
+        "engineer": people.get(facts.get("engineer"), ""),
+        "po_number": facts.get("po_number", ""), "document": facts.get("document", ""),
+        "engagement_url": mailtext.absolute(reverse("portal:ps_engagement",
+                                                    args=[engagement.pk])),
+        "policy_name": policy.spec.policy.name,
+    }
+
+
+def _when(value: str | None, zone: str) -> str:
+    return mailtext.instant(datetime.fromisoformat(value), zone) if value else ""
+
+
 @planner("ps-case")
 def plan(notice: EventNotice, *, now: datetime) -> list[Planned]:
     """RK-10: a created ticket may carry the Professional Services title marker."""
@@ -78,3 +135,17 @@ def plan(notice: EventNotice, *, now: datetime) -> list[Planned]:
 @handler(CASE_TOPIC, max_attempts=8)
 def open_case(delivery, *, now: datetime) -> None:
     ps_case_from_marker(ticket_id=delivery.payload["ticket"], now=now)
+
+
+@planner("ps-feature")
+def plan_feature(notice: EventNotice, *, now: datetime) -> list[Planned]:
+    """RL-8: a request the customer made as a feature request goes to its owning team."""
+    if notice.kind != EventKind.CREATED or not asked_as_feature(notice.ticket_id):
+        return []
+    return [Planned(topic=FEATURE_TOPIC, key=f"ps-feature:ticket:{notice.ticket_id}",
+                    payload={"ticket": notice.ticket_id})]
+
+
+@handler(FEATURE_TOPIC, max_attempts=8)
+def route_feature(delivery, *, now: datetime) -> None:
+    feature_request_route(ticket_id=delivery.payload["ticket"], now=now)

@@ -213,6 +213,9 @@ class FeatureRequest(models.Model):
     team = models.CharField(max_length=50)
     summary = models.CharField(max_length=300)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    opened_by = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="+")
+    # The agent who took the ticket as a feature request; None when the customer asked for it
+    # as one (portal, API), the ticket's requester then.
+    opened_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -11,12 +11,13 @@ from datetime import datetime
 from django.db.models import Count, QuerySet, Sum
 
 from pledgedesk.accounts.authorization import Principal, visible_tickets
-from pledgedesk.accounts.models import Organisation
+from pledgedesk.accounts.models import Contact, Organisation
 from pledgedesk.errors import NotFound
 from pledgedesk.proservices import rules
 from pledgedesk.proservices.models import (
     Defect,
     Engagement,
+    EngagementDocument,
     FeatureRequest,
     HourBank,
     PolicyException,
@@ -136,6 +137,43 @@ def engagement_for(principal: Principal, engagement_id: int) -> Engagement:
     if found is None:
         raise NotFound("no such engagement", field="engagement")
     return found
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    document: EngagementDocument
+    stage_label: str
+
+
+def documents_of(engagement: Engagement, *, now: datetime) -> list[DocumentView]:
+    """FG-12's documents (quote, signed quote with PO, statement of work), oldest first, each
+    named by the policy's label of the stage it was given at."""
+    spec = rules.policy_of(engagement.organisation, now=now).spec.engagements
+    labels = {s.key: s.label for s in spec.stages} if spec is not None else {}
+    return [DocumentView(d, labels.get(d.stage, d.stage))
+            for d in engagement.documents.order_by("uploaded_at", "pk")]
+
+
+def document_for(principal: Principal, engagement_id: int,
+                 document_id: int) -> EngagementDocument:
+    """An engagement's document when ``principal`` may see the engagement (agents; the
+    organisation's primary contact or Administrator): NotFound otherwise, never 403."""
+    engagement = engagement_for(principal, engagement_id)
+    found = EngagementDocument.objects.filter(engagement=engagement, pk=document_id).first()
+    if found is None:
+        raise NotFound("no such document", field="document")
+    return found
+
+
+def takes_feature_requests(contact: Contact, *, now: datetime) -> bool:
+    """RL-8: the contact's policy names a team that owns feature requests."""
+    policy = rules.policy_of(contact.organisation, now=now)
+    return policy.spec.intake.feature_requests_to is not None
+
+
+def asked_as_feature(ticket_id: int) -> bool:
+    """RL-8: the customer asked for this ticket as a feature request (no agent took it)."""
+    return FeatureRequest.objects.filter(ticket_id=ticket_id, opened_by__isnull=True).exists()
 
 
 def feature_request_of(ticket: Ticket) -> FeatureRequest | None:

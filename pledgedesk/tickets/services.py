@@ -196,9 +196,13 @@ def ticket_reply(
     *, ticket: Ticket, actor: Actor, body: str, change: Change | None = None,
     files: Sequence[File] = (), expected_version: int | None, now: datetime,
 ) -> Message:
+    exclusion: str | None = None, record: Record | None = None,
     """A public reply by an agent with its ``files``, optionally with a change in the same
     action: a reply sent with "pending" or "solved" still meets first response (Zammad#3551).
-    Returns the message with its attachments and ``message.ticket`` as changed, to show."""
+    Returns the message with its attachments and ``message.ticket`` as changed, to show.
+    ``exclusion`` sets that exclusion reason (RK-4) in the same change; ``record(ticket,
+    message)`` runs in the same transaction under the ticket's lock, for a service whose own
+    row is part of the action (RK-5's defect, issue 17): raising there undoes all of it."""
     _require_agent(actor)
     _check_text(body, "body")
     with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
@@ -212,6 +216,10 @@ def ticket_reply(
         if change is None or change.status is None:
             _move(ticket, policy, actor, "agent_reply", now)
         _save(ticket, now)
+        if exclusion is not None:
+            _set_exclusion(ticket, policy, actor, exclusion, True, now)
+        if record is not None:
+            record(ticket, message)
     return message
 
 
@@ -311,21 +319,29 @@ def ticket_set_exclusion(
     with transaction.atomic(durable=True):
         ticket, now = _lock(ticket, expected_version, now)
         policy = policy_for(ticket.policy_version)
-        if reason not in policy.exclusion_reasons:
-            raise InvalidInput(
-                f"unknown exclusion reason {reason!r}; this policy has "
-                f"{', '.join(policy.exclusion_reasons) or 'none'}", field="reason")
-        current = set(ticket.exclusions)
-        if active == (reason in current):
+        if not _set_exclusion(ticket, policy, actor, reason, active, now):
             return ticket
-        current.symmetric_difference_update({reason})
-        ticket.exclusions = sorted(current)
-        kind = EventKind.EXCLUSION_SET if active else EventKind.EXCLUSION_CLEARED
-        _event(ticket, actor, kind, now, new={"reason": reason})
         return _save(ticket, now)
 
 
 def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now: datetime):
+def _set_exclusion(ticket: Ticket, policy: Policy, actor: Actor, reason: str, active: bool,
+                   now: datetime) -> bool:
+    """Set or clear ``reason`` on the locked ticket with its event; False if it already was."""
+    if reason not in policy.exclusion_reasons:
+        raise InvalidInput(
+            f"unknown exclusion reason {reason!r}; this policy has "
+            f"{', '.join(policy.exclusion_reasons) or 'none'}", field="reason")
+    current = set(ticket.exclusions)
+    if active == (reason in current):
+        return False
+    current.symmetric_difference_update({reason})
+    ticket.exclusions = sorted(current)
+    kind = EventKind.EXCLUSION_SET if active else EventKind.EXCLUSION_CLEARED
+    _event(ticket, actor, kind, now, new={"reason": reason})
+    return True
+
+
     """PR-6: the customer asks for escalation inside the ticket, where the policy offers it
     and while the ticket is being worked on; a senior technician reviews it. Recorded once;
     asking again while a request is open changes nothing."""

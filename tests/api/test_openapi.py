@@ -90,6 +90,8 @@ ENDPOINTS = {
     ("/api/v1/tickets/{number}/defect", "post"),
     ("/api/v1/tickets/{number}/feature-request", "get"),
     ("/api/v1/tickets/{number}/feature-request", "post"),
+    ("/api/v1/engagements/{engagement_id}/documents/{document_id}", "get"),
+    ("/api/v1/feature-requests", "get"), ("/api/v1/feature-requests", "post"),
     ("/api/v1/tickets/{number}/feature-request/status", "post"),
 }
 

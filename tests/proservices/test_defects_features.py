@@ -82,3 +82,30 @@ def test_rl8_feature_requests_go_to_the_owning_team_with_a_status():
     with pytest.raises(NotFound):
         feature_request_set_status(ticket=_ticket(RL), agent=owner, status="planned",
                                    now=NOW)
+
+
+def test_rk5_the_report_is_one_transaction_all_or_nothing(monkeypatch):
+    """Issue 17: the defect, the move, the words to the customer and the exclusion are one
+    ticket change: a failure in the last step leaves none of the others behind."""
+    from pledgedesk.proservices.models import Defect
+    from pledgedesk.tickets.models import TicketEvent
+    ticket = _ticket(RK)
+    dev = agent(groups=("development",))
+    before = (ticket.version, ticket.status, ticket.group_id, TicketEvent.objects.count())
+
+    def boom(**_kw):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Defect.objects, "create", boom)
+    with pytest.raises(RuntimeError):
+        defect_report(ticket=ticket, agent=dev, reference="DEV-1", workaround="", now=NOW)
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert (fresh.version, fresh.status, fresh.group_id, TicketEvent.objects.count()) == before
+    assert fresh.exclusions == [] and not Message.objects.filter(author_agent=dev).exists()
+    monkeypatch.undo()
+    defect_report(ticket=fresh, agent=dev, reference="DEV-1", workaround="", now=NOW)
+    done = Ticket.objects.get(pk=ticket.pk)
+    assert done.version == before[0] + 1  # one change
+    kinds = set(TicketEvent.objects.filter(ticket=ticket, at=NOW)
+                .values_list("kind", flat=True))
+    assert {"public_reply", "group_changed", "status_changed", "exclusion_set"} <= kinds

@@ -21,7 +21,7 @@ from pledgedesk.proservices.engagements import (
 from pledgedesk.proservices.models import EngagementMove
 from pledgedesk.tickets.services import Actor
 from tests.factories import T0, agent, contact, organisation
-from tests.proservices.helpers import FG, RK
+from tests.proservices.helpers import FG, RK, fg_world
 
 pytestmark = pytest.mark.django_db
 NOW = T0 + timedelta(hours=1)
@@ -33,13 +33,7 @@ def pdf(name="quote.pdf"):
 
 @pytest.fixture
 def fg():
-    org = organisation(FG, name="Fax Co", timezone="America/Chicago", country="US")
-    primary = contact(org, role="primary", login=True)
-    pm = agent(roles=("project_manager",), name="Pam Manager")
-    made = engagement_request(organisation=org, kind="upgrade", title="Upgrade to 21.2",
-                              ticket=None, actor=Actor(channel="portal", contact=primary),
-                              now=T0)
-    return org, primary, pm, made
+    return fg_world(by_customer=True)
 
 
 def move(engagement, stage, who, facts=None, at=NOW):
