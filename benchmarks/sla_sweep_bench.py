@@ -4,6 +4,12 @@
     .venv/bin/python benchmarks/sla_sweep_bench.py                     # PostgreSQL, 1,000,000
     .venv/bin/python benchmarks/sla_sweep_bench.py --tickets 100000
     .venv/bin/python benchmarks/sla_sweep_bench.py --database sqlite --tickets 100000
+    .venv/bin/python benchmarks/sla_sweep_bench.py --db pd_sweep_1m --keep   # load once, keep
+    .venv/bin/python benchmarks/sla_sweep_bench.py --db pd_sweep_1m --keep   # reuse: no load
+
+A kept PostgreSQL database (``--db NAME --keep``) is reused by the next run naming it when it
+holds the same number of tickets: loading 1,000,000 takes a quarter of an hour, a sweep a
+second. Every measured sweep is rolled back, so a kept database stays as it was loaded.
 
 1. A throwaway database (``scripts/pgdb create`` on PostgreSQL, a temp dir with SQLite),
    migrated; one organisation on the RareLogic policy (``ecommerce-platform``).
@@ -18,8 +24,9 @@
    with EXPLAIN (ANALYZE, BUFFERS) of its two range queries printed: five times in a
    transaction rolled back (the same 1,000 due timers each time; the fastest run is the one
    least disturbed by the rest of the machine), with this process's CPU time and that of the
-   PostgreSQL backend serving it; then once kept, and again at the same instant (nothing new:
-   the steady-state cost).
+   PostgreSQL backend serving it; once with each statement it sent and its time; then once
+   more followed by a second sweep at the same instant (nothing new: the steady-state cost),
+   both rolled back at the end.
 
 Target (issue 15): one sweep under 1 s at 1,000,000 tickets with 1,000 timers due in a minute.
 """
@@ -260,8 +267,35 @@ def _timed_sweep(*, rollback: bool):
     return wall, cpu, db_cpu, result
 
 
+def statements() -> None:
+    """One more sweep, rolled back, with every statement it sent and the time each took:
+    where the wall time goes between the two range queries' plans above."""
+    from django.db import connection, transaction
+
+    from pledgedesk.automation.services import sweep_sla
+
+    taken: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            taken.append((time.perf_counter() - started, " ".join(sql.split())[:110]))
+
+    with transaction.atomic(), connection.execute_wrapper(timed):
+        started = time.perf_counter()
+        sweep_sla(now=NOW)
+        wall = time.perf_counter() - started
+        transaction.set_rollback(True)
+    log(f"\n-- the statements of one sweep (rolled back): {len(taken)} statements, "
+        f"{sum(t for t, _ in taken) * 1000:.0f} ms of {wall * 1000:.0f} ms wall --")
+    for seconds, sql in taken:
+        log(f"{seconds * 1000:8.1f} ms  {sql}")
+
+
 def measure() -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from pledgedesk.automation import selectors
     from pledgedesk.automation.models import SweepMark
@@ -290,14 +324,35 @@ def measure() -> None:
     walls = sorted(r[0] for r in runs)
     log(f"sweep wall time over {REPEAT} runs: min {walls[0] * 1000:.0f} ms, median "
         f"{walls[len(walls) // 2] * 1000:.0f} ms; load average now {os.getloadavg()[0]:.2f}")
-    sweep_s, sweep_cpu, db_cpu, result = _timed_sweep(rollback=False)
-    again_s, _cpu, _db, again = _timed_sweep(rollback=False)
+    statements()
+    with transaction.atomic():  # kept, then swept again, then all rolled back
+        sweep_s, sweep_cpu, db_cpu, result = _timed_sweep(rollback=False)
+        again_s, _cpu, _db, again = _timed_sweep(rollback=False)
+        recorded = TicketEvent.objects.filter(kind="sla_breached").count()
+        transaction.set_rollback(True)
     log(f"\ncandidate queries alone: {query_s * 1000:.1f} ms ({len(candidates)} candidates)")
-    log(f"sweep, kept: {sweep_s * 1000:.0f} ms wall, {sweep_cpu * 1000:.0f} ms CPU here, "
+    log(f"sweep, then kept: {sweep_s * 1000:.0f} ms wall, {sweep_cpu * 1000:.0f} ms CPU here, "
         f"{db_cpu * 1000:.0f} ms CPU in the database backend  {result}")
     log(f"sweep again (same instant, nothing new): {again_s * 1000:.1f} ms  {again}")
-    recorded = TicketEvent.objects.filter(kind="sla_breached").count()
-    log(f"sla_breached events recorded: {recorded}")
+    log(f"sla_breached events recorded: {recorded}; load average after: "
+        f"{os.getloadavg()[0]:.2f}")
+
+
+def _pg_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [name]).fetchone() is not None
+
+
+def _loaded(tickets: int) -> bool:
+    """A kept database holding this run's load (the bench's tickets, the seed organisation)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tickets_ticket")
+        return cursor.fetchone()[0] == tickets
 
 
 def main() -> int:
@@ -305,32 +360,43 @@ def main() -> int:
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=1000)
+    parser.add_argument("--db", default=os.environ.get("PLEDGEDESK_BENCH_DB"),
+                        help="PostgreSQL database name (default: a throwaway one)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the PostgreSQL database for the next run to reuse")
     args = parser.parse_args()
-    db = f"pledgedesk_sweep_{int(time.time())}_{os.getpid()}"
+    db = args.db or f"pd_sweep_{int(time.time())}_{os.getpid()}"
     pg = args.database == "postgres"
     with tempfile.TemporaryDirectory(prefix="sweep-bench-") as tmp:
-        if pg:
+        if pg and not _pg_exists(db):
             subprocess.run([sys.executable, str(ROOT / "scripts" / "pgdb"), "create", db],
                            check=True)
         try:
             django_start(Path(tmp), f"{PG_SERVER}/{db}" if pg else None)
             from django.db import connection
 
-            log(f"database: {connection.vendor} {connection.cursor().connection.info.server_version if pg else ''}"  # noqa: E501
-                f"; {args.tickets:,} tickets, {args.due:,} due in the minute before {NOW}")
-            base = seed()
-            loaded = bulk_load(base, args.tickets, args.due, random.Random(15))
-            log(f"loaded {loaded['tickets']:,} tickets, {loaded['events']:,} events, "
-                f"{loaded['timers']:,} timers in {loaded['load_s']:.0f} s "
-                f"(+ {loaded['analyze_s']:.0f} s ANALYZE)")
+            version = connection.cursor().connection.info.server_version if pg else ""
+            log(f"database: {connection.vendor} {version} {db if pg else ''}; "
+                f"{args.tickets:,} tickets, {args.due:,} due in the minute before {NOW}")
+            if pg and _loaded(args.tickets):
+                log("reusing the tickets already loaded in this database")
+            else:
+                base = seed()
+                loaded = bulk_load(base, args.tickets, args.due, random.Random(15))
+                log(f"loaded {loaded['tickets']:,} tickets, {loaded['events']:,} events, "
+                    f"{loaded['timers']:,} timers in {loaded['load_s']:.0f} s "
+                    f"(+ {loaded['analyze_s']:.0f} s ANALYZE)")
             measure()
         finally:
             if pg:
                 from django.db import connections
 
                 connections.close_all()
-                subprocess.run([sys.executable, str(ROOT / "scripts" / "pgdb"), "drop", db],
-                               check=False)
+                if not args.keep:
+                    subprocess.run([sys.executable, str(ROOT / "scripts" / "pgdb"), "drop",
+                                    db], check=False)
+                else:
+                    log(f"kept database {db} (drop it with: scripts/pgdb drop {db})")
     return 0
 
 

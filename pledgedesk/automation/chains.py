@@ -5,7 +5,10 @@ Planning (the ``escalation`` planner): an ``sla_warning`` / ``sla_breached`` eve
 step of every chain the policy matches (``Policy.chains_for``) as an outbox row, topic
 ``escalation.step``, key ``esc:<ticket>:<metric>:<cycle>:<on>:<chain>:<step>``, due at the
 step's instant (``policy.escalation.schedule``: business hours of the chain's calendar in the
-customer's zone, or 24x7). Planning twice plans the same keys, which the outbox ignores.
+customer's zone, or 24x7). The cycle is the start of the clock that crossed: the SLA engine's
+verdict at the instant crossed, worked out here in the worker so the sweep never runs the engine
+(``automation.sweep``). Planning twice plans the same keys, which the outbox ignores; so does a
+second warning of the same cycle (a change moved its instant), whose steps already ran.
 
 Running (the ``escalation.step`` handler, ``services.escalation_step_run``): a step whose
 reason is gone (the clock met, paused or restarted, the ticket solved or closed) does nothing;
@@ -24,7 +27,9 @@ from datetime import datetime
 from django.core.mail import EmailMessage
 
 from pledgedesk.accounts.models import Agent, ContactEmail
+from pledgedesk.automation.selectors import clock_now
 from pledgedesk.channels.mailid import keyed_message_id
+from pledgedesk.channels.outbound import mail_thread
 from pledgedesk.outbox.registry import Planned
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.escalation import EscalationChain, Step, schedule
@@ -44,9 +49,12 @@ def escalation_plan(*, event_id: int) -> list[Planned]:
     if event is None or event.kind not in TRIGGERS:
         return []
     ticket, facts, on = event.ticket, event.new or {}, TRIGGERS[event.kind]
+    started = _cycle(ticket, facts)
+    if started is None:
+        return []
     policy = policy_for(ticket.policy_version)
     location = ticket.organisation.location if ticket.organisation else None
-    cycle = int(datetime.fromisoformat(facts["cycle"]).timestamp())
+    cycle = int(started.timestamp())
     planned = []
     for chain in policy.chains_for(metric=facts["metric"], on=on, plan=facts["plan"],
                                    priority=facts["priority"]):
@@ -55,9 +63,20 @@ def escalation_plan(*, event_id: int) -> list[Planned]:
             key = f"esc:{ticket.pk}:{facts['metric']}:{cycle}:{on}:{chain.key}:{step.number}"
             planned.append(Planned(TOPIC, key, {
                 "ticket": ticket.pk, "event": event.pk, "metric": facts["metric"],
-                "cycle": facts["cycle"], "on": on, "chain": chain.key, "step": step.number,
+                "cycle": started.isoformat(), "on": on, "chain": chain.key,
+                "step": step.number,
             }, not_before=at))
     return planned
+
+
+def _cycle(ticket: Ticket, facts: dict) -> datetime | None:
+    """The start of the clock whose warning or late instant the event records: the engine's
+    timer at that instant (events written later do not count). Events recorded before the
+    sweep stopped running the engine carry it."""
+    if facts.get("cycle"):
+        return datetime.fromisoformat(facts["cycle"])
+    timer = clock_now(ticket, facts["metric"], datetime.fromisoformat(facts["instant"]))
+    return timer.started_at if timer is not None else None
 
 
 def chain_step(policy: Policy, chain_key: str, number: int) -> tuple[EscalationChain, Step]:
@@ -89,14 +108,26 @@ def requester_address(ticket: Ticket) -> Told:
     return Told((ticket.requester.name,), (first,) if first else ())
 
 
-def send(*, key: str, told: Told, subject: str, body: str, ticket: Ticket) -> None:
+def send(*, key: str, told: Told, subject: str, body: str, ticket: Ticket,
+         thread: list[str] = ()) -> None:
     """Mail ``told`` over Django's mail API (``PLEDGEDESK_SMTP_URL``). The Message-ID comes
     from the outbox key, so a retried delivery sends the same message and receivers can drop
-    the copy. Automatic mail says so (Auto-Submitted), so auto-replies do not answer it."""
+    the copy. Automatic mail says so (Auto-Submitted), so auto-replies do not answer it. Mail
+    to the customer continues the ticket's conversation: ``thread`` (its Message-IDs, oldest
+    first) become In-Reply-To and References, as every other outbound mail's do, so it lands
+    in the customer's thread and their answer threads back into the ticket."""
     if not told.addresses:
         return
-    EmailMessage(
-        subject=f"[#{ticket.number}] {subject}", body=body, to=list(told.addresses),
-        headers={"Message-ID": keyed_message_id(key, prefix="escalation"),
-                 "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
-    ).send()
+    headers = {"Message-ID": keyed_message_id(key, prefix="escalation"),
+               "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+    if thread:
+        headers["In-Reply-To"] = f"<{thread[-1]}>"
+        headers["References"] = " ".join(f"<{i}>" for i in thread)
+    EmailMessage(subject=f"[#{ticket.number}] {subject}", body=body, to=list(told.addresses),
+                 headers=headers).send()
+
+
+def customer_thread(ticket: Ticket) -> list[str]:
+    """The ticket's mail conversation as Message-IDs, oldest first, exactly as the outbound
+    mail of ``pledgedesk.channels`` threads its own."""
+    return mail_thread(ticket)

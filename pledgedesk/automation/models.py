@@ -1,8 +1,9 @@
 """What the SLA sweep and the escalation chains remember, so each fires exactly once.
 
-``SlaCrossing`` is the "fired" table: one row per (ticket, metric, cycle, kind), its unique
-constraint deciding which of two racing sweeps records the warning or the breach (never a
-check-then-insert). ``StepRun`` does the same for each escalation step (its outbox key).
+``SlaCrossing`` is the "fired" table: one row per (ticket, metric, kind, instant crossed), its
+unique constraint deciding which of two racing sweeps records the warning or the breach (never a
+check-then-insert; ``automation.sweep``). ``StepRun`` does the same for each escalation step
+(its outbox key).
 ``SweepMark`` is the sweep's persisted high-water mark: the instant up to which crossings were
 looked for, so the next sweep reads only the timers whose instant fell since then.
 """
@@ -29,7 +30,10 @@ class SlaCrossing(models.Model):
                                db_index=False)
     metric = models.CharField(max_length=30)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    cycle = models.DateTimeField(help_text="The start of the clock (the follow-up cycle).")
+    # The start of the clock, recorded by sweeps before 0002_sweep; later sweeps read no engine,
+    # and the escalation planner works the cycle out from the history (``automation.chains``).
+    cycle = models.DateTimeField(null=True, blank=True,
+                                 help_text="The start of the clock (the follow-up cycle).")
     instant = models.DateTimeField(help_text="The warning or late instant it crossed.")
     fired_at = models.DateTimeField()
     sweep = models.CharField(max_length=32, help_text="The sweep run that recorded it.")
@@ -37,8 +41,8 @@ class SlaCrossing(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "metric", "cycle", "kind"],
-                                    name="sla_crossing_once"),
+            models.UniqueConstraint(fields=["ticket", "metric", "kind", "instant"],
+                                    name="sla_crossing_instant_once"),
         ]
 
 

@@ -1,22 +1,28 @@
 """Automation's business rules: the SLA sweep and running one escalation step.
 
-``sweep_sla`` (every minute, from ``automation.tasks``):
+``sweep_sla`` (every minute, from ``automation.tasks``) never runs the SLA engine: a timer's
+instants change only when its ticket is written, and every write stores the engine's verdict
+(``automation.sweep``). So it
 
-1. reads its persisted high-water mark and looks for timers whose warning or late instant lies
-   in (mark - LOOKBACK, now] through the instant indexes (``selectors.crossing_candidates``),
-   leaving out those already recorded: the cost is the timers in the window, not the tickets;
-2. per batch of tickets, in one transaction: locks them, refreshes their stored timers with the
-   engine (``tickets.timers.timers_refresh``: a running row past its late instant becomes
-   ``breached``, which takes it out of the breach range), works out the crossings
-   (``sweep.crossings``), inserts them into ``SlaCrossing`` ignoring conflicts and reads back
-   the ones this run inserted: only those get their ``sla_warning`` / ``sla_breached`` event,
-   written through the tickets layer with its outbox row. Two sweeps racing, or one re-run
-   after a crash, therefore record each (ticket, metric, cycle, kind) once;
+1. reads its persisted high-water mark and the stored running timers whose warning or late
+   instant lies in (mark - LOOKBACK, now] through the instant indexes
+   (``selectors.crossing_candidates``): the cost is the timers in the window, not the tickets;
+2. per batch of tickets, in one transaction: locks them (in id order, so a ticket write never
+   interleaves and two sweeps never deadlock), reads the window again for those tickets (a
+   write that committed meanwhile moved their instants), leaves out warnings of targets no
+   longer than their warning (``sweep.warns``), then in set-based statements: inserts the
+   crossings into ``SlaCrossing`` ignoring conflicts and returning the ones this run inserted
+   (one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` per kind, reading the
+   instants from the stored rows themselves); writes one ``sla_warning`` / ``sla_breached``
+   event for each of those only, with its outbox row, through the tickets layer in one bulk
+   insert (the escalation planner turns each into its chain's steps in the worker); and stores
+   the breached rows ``breached`` in one ``UPDATE``. Two sweeps racing, or one re-run after a
+   crash, therefore record each (ticket, metric, kind, instant) once;
 3. moves the mark to ``now`` (never backwards), after every batch committed.
 
 LOOKBACK re-reads the last minutes on every run, so a ticket change that committed after a
 sweep read the window (its transaction began before the sweep, its instant fell inside) is
-still seen; what was recorded is left out by the unique key and the look-up above.
+still seen; what was recorded is left out by the unique key.
 """
 
 from __future__ import annotations
@@ -26,24 +32,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from pledgedesk import sla
 from pledgedesk.accounts.models import AgentGroup
 from pledgedesk.automation import chains, selectors, sweep
 from pledgedesk.automation.models import SlaCrossing, StepRun, SweepMark
+from pledgedesk.automation.selectors import Candidate
 from pledgedesk.outbox.registry import PermanentFailure
 from pledgedesk.policy.escalation import EscalationChain, Step
 from pledgedesk.tickets.events import EventKind
-from pledgedesk.tickets.models import OPEN_CATEGORIES, Ticket
+from pledgedesk.tickets.models import OPEN_CATEGORIES, SlaTimer, Ticket
 from pledgedesk.tickets.services import (
     Change,
     SystemEvent,
     ticket_events_record,
     ticket_system_change,
 )
-from pledgedesk.tickets.timers import timers_refresh
-from pledgedesk.versions.models import PolicyVersion
 from pledgedesk.versions.policies import policy_for
 
 LOOKBACK = timedelta(minutes=5)
@@ -77,55 +82,84 @@ def sweep_sla(*, now: datetime) -> SweepResult:
 
 def _fire(ticket_ids: list[int], *, since: datetime, now: datetime) -> tuple[int, int]:
     with transaction.atomic():
-        tickets = _locked(ticket_ids)
-        verdicts = timers_refresh(tickets, now=now)
-        found = [(ticket, crossing) for ticket in tickets
-                 for crossing in sweep.crossings(verdicts[ticket.pk],
-                                                 warn_before=_warn_before(ticket),
-                                                 since=since, now=now)]
+        locked = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ticket_ids)
+                      .order_by("pk").values_list("pk", flat=True))
+        found = _warnings_kept(selectors.crossing_candidates(since=since, now=now,
+                                                             ticket_ids=locked))
         if not found:
             return 0, 0
         token = secrets.token_hex(16)
-        SlaCrossing.objects.bulk_create([
-            SlaCrossing(ticket=ticket, metric=c.metric, kind=c.kind, cycle=c.cycle,
-                        instant=c.instant, fired_at=now, sweep=token)
-            for ticket, c in found], ignore_conflicts=True)
-        won = set(SlaCrossing.objects.filter(ticket_id__in=ticket_ids, sweep=token)
-                  .values_list("ticket_id", "metric", "kind", "cycle"))
-        mine = [(t, c) for t, c in found if (t.pk, c.metric, c.kind, c.cycle) in won]
-        ticket_events_record(events=[SystemEvent(t, _KIND[c.kind], _facts(t, c))
-                                     for t, c in mine], now=now)
-    warned = sum(c.kind == sweep.WARNING for _t, c in mine)
+        won = set()
+        for kind in (sweep.WARNING, sweep.BREACH):
+            won |= _insert_crossings([c for c in found if c.kind == kind], kind=kind,
+                                     token=token, now=now)
+        mine = [c for c in found if (c.ticket_id, c.metric, c.kind) in won]
+        ticket_events_record(events=[SystemEvent(_ticket(c), _KIND[c.kind], _facts(c))
+                                     for c in mine], now=now)
+        late = [c.timer_id for c in found if c.kind == sweep.BREACH]
+        SlaTimer.objects.filter(pk__in=late, state="running", met_at__isnull=True,
+                                late_at__lte=now).update(state="breached")
+    warned = sum(c.kind == sweep.WARNING for c in mine)
     return warned, len(mine) - warned
 
 
-def _locked(ticket_ids: list[int]) -> list[Ticket]:
-    """The tickets, locked in id order (so two sweeps never deadlock), with their policy
-    versions read once each rather than joined on every row (a version is a whole file)."""
-    tickets = list(Ticket.objects.select_for_update(of=("self",)).select_related("organisation")
-                   .filter(pk__in=ticket_ids).order_by("pk"))
-    versions = {v.pk: v for v in PolicyVersion.objects.filter(
-        pk__in={t.policy_version_id for t in tickets})}
-    for ticket in tickets:
-        ticket.policy_version = versions[ticket.policy_version_id]
-    return tickets
+def _warnings_kept(found: list[Candidate]) -> list[Candidate]:
+    """The candidates less the warnings of targets no longer than their warning."""
+    warned = [c for c in found if c.kind == sweep.WARNING]
+    if not warned:
+        return found
+    versions = selectors.policy_versions(c.policy_version_id for c in warned)
+    places = selectors.locations(c.organisation_id for c in warned if c.organisation_id)
+    return [c for c in found if c.kind != sweep.WARNING or sweep.warns(
+        policy_for(versions[c.policy_version_id]), metric=c.metric, plan=c.plan,
+        priority=c.priority, warn_at=c.instant, due=c.due,
+        location=places.get(c.organisation_id))]
+
+
+_INSTANT = {sweep.WARNING: "warn_at", sweep.BREACH: "late_at"}
+# The stored states in which a crossing is still owed. A warning only while the clock runs; a
+# breach also when a write between its late instant and this sweep already stored the row
+# ``breached`` (time made that breach, not the write, so it is still recorded, once).
+_OWED = {sweep.WARNING: "'running'", sweep.BREACH: "'running', 'breached'"}
+
+
+def _insert_crossings(found: list[Candidate], *, kind: str, token: str,
+                      now: datetime) -> set[tuple[int, str, str]]:
+    """Record ``found`` (all of ``kind``) in one statement that reads each instant from its
+    stored row, still owed (``_OWED``) and still in the window; the (ticket, metric, kind) of
+    the rows this statement inserted, never those another sweep recorded first."""
+    if not found:
+        return set()
+    column = _INSTANT[kind]
+    marks = ", ".join(["%s"] * len(found))
+    at = connection.ops.adapt_datetimefield_value(now)
+    # Names from this module only (the table, _INSTANT's column); every value is a parameter.
+    sql = (f"INSERT INTO {SlaCrossing._meta.db_table} "  # noqa: S608
+           "(ticket_id, metric, kind, instant, fired_at, sweep) "
+           f"SELECT s.ticket_id, s.metric, %s, s.{column}, %s, %s FROM tickets_slatimer s "
+           f"WHERE s.id IN ({marks}) AND s.state IN ({_OWED[kind]}) AND s.met_at IS NULL "
+           f"AND s.{column} <= %s "
+           "ON CONFLICT DO NOTHING RETURNING ticket_id, metric, kind")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, at, token, *(c.timer_id for c in found), at])
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def _ticket(c: Candidate) -> Ticket:
+    """The ticket an event is written on, as the ORM loads a row with only those columns: the
+    event needs its id and organisation, not the whole ticket (nor its fields' defaults)."""
+    return Ticket.from_db(connection.alias, ["id", "organisation_id"],
+                          [c.ticket_id, c.organisation_id])
 
 
 _KIND = {sweep.WARNING: EventKind.SLA_WARNING, sweep.BREACH: EventKind.SLA_BREACHED}
 
 
-def _warn_before(ticket: Ticket) -> dict[str, timedelta | None]:
-    metrics = policy_for(ticket.policy_version).spec.metrics.defined()
-    return {key: spec.warn_before for key, spec in metrics.items()}
-
-
-def _facts(ticket: Ticket, c: sweep.Crossing) -> dict:
-    """What the event says: which clock, which cycle, the instant crossed, the target."""
-    timer = c.timer
-    return {"metric": c.metric, "cycle": _utc(c.cycle), "instant": _utc(c.instant),
-            "due": _utc(timer.due) if timer.due else None,
-            "priority": timer.priority or ticket.priority, "plan": timer.plan or ticket.plan,
-            "calendar": timer.calendar, "reason": timer.reason}
+def _facts(c: Candidate) -> dict:
+    """What the event says: which clock, the instant crossed, the target, why."""
+    return {"metric": c.metric, "instant": _utc(c.instant),
+            "due": _utc(c.due) if c.due else None, "late": _utc(c.late) if c.late else None,
+            "priority": c.priority, "plan": c.plan, "reason": c.reason}
 
 
 def _utc(at: datetime) -> str:
@@ -320,7 +354,7 @@ def _update_customer(run: _Run) -> str:
     event the customer reads in their history; never a reply, so it meets no target."""
     told = chains.requester_address(run.ticket)
     chains.send(key=run.key, told=told, subject=run.ticket.subject, body=run.step.value,
-                ticket=run.ticket)
+                ticket=run.ticket, thread=chains.customer_thread(run.ticket))
     return _record(run, "sent" if told.addresses else "nobody",
                    {"text": run.step.value, "told": list(told.names),
                     "addresses": len(told.addresses)}, kind=EventKind.CUSTOMER_UPDATED)

@@ -1,60 +1,55 @@
-"""Which warnings and breaches a refreshed timer crossed in a sweep's window (pure rules).
+"""Which stored timers crossed their warning or late instant in a sweep's window (pure rules).
 
-A crossing is a running clock passing an instant while the desk watches: its warning instant
-or its late instant inside (since, now]. So:
+A timer's instants change only when its ticket is written (every change replays the history
+through the SLA engine and stores the verdict, ``tickets.timers``). Between two writes a stored
+running row says exactly when it will warn and when it will be late, so the sweep reads those
+instants from the stored rows and never runs the engine. A crossing is a running clock passing
+an instant while the desk watches: a stored row still ``running`` whose warning instant, or a
+row still running or already stored ``breached`` whose late instant, lies inside (since, now]
+(a write between the late instant and the sweep stores the row breached; time made that
+breach, so it is still a crossing). So:
 
-- nothing fires at creation (django-helpdesk#8): every instant lies after the clock's start,
-  and a target no longer than its ``warn_before`` has its whole clock as warning, so it never
-  warns (it breaches, later);
-- a reopened ticket resumes its clock with the time it had left (the engine), so its late
-  instant is in the future and an old breach never fires at once (osTicket#5955); a breach a
-  change revealed in the past (a priority raised on an old ticket) is not a crossing either:
-  the person who made the change is the one acting on it;
+- nothing fires at creation (django-helpdesk#8): every instant the engine stores lies after the
+  clock's start, except the warning of a target no longer than its ``warn_before``, which the
+  engine puts at the clock's first business instant: that whole clock is a warning, so it never
+  warns (it breaches, later). ``warns`` recognises it from the policy and the stored instants;
+- a reopened ticket resumes its clock with the time it had left (the engine, on the reopening
+  write), so its late instant is in the future and an old breach never fires at once
+  (osTicket#5955). A breach a write revealed in the past (a priority raised on an old ticket),
+  with its late instant before the window, is no crossing either: the person who made the
+  change is the one acting on it;
 - instants are the engine's, in business time on the ticket's calendar, so warnings follow
   business hours, never midnight (Zammad#4432).
 
-A crossing belongs to its clock's cycle (``started_at``): a follow-up warns and breaches once
-per cycle, however often its instants move.
+A crossing is recorded once per (ticket, metric, kind, instant). The escalation steps it starts
+belong to its clock's cycle (``automation.chains``): a follow-up runs its chain once per cycle,
+however often a change moves its instants.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pledgedesk.sla import Timer, TimerState
+from pledgedesk.policy.compile import Location, Policy
 
 WARNING, BREACH = "warning", "breach"
 
 
-@dataclass(frozen=True)
-class Crossing:
-    metric: str
-    kind: str
-    cycle: datetime
-    instant: datetime
-    timer: Timer
-
-
-def crossings(timers: dict[str, Timer], *, warn_before: dict[str, timedelta | None],
-              since: datetime, now: datetime) -> list[Crossing]:
-    """The crossings of one ticket's refreshed ``timers`` in (since, now], warnings first."""
-    found = []
-    for metric, timer in timers.items():
-        if timer.met_at is not None or timer.started_at is None:
-            continue
-        if timer.state not in (TimerState.RUNNING, TimerState.BREACHED):
-            continue
-        warns = (timer.warn_at is not None and since < timer.warn_at <= now
-                 and not _always_warning(timer, warn_before.get(metric)))
-        if warns:
-            found.append(Crossing(metric, WARNING, timer.started_at, timer.warn_at, timer))
-        late = timer.late_at
-        if timer.state is TimerState.BREACHED and late is not None and since < late <= now:
-            found.append(Crossing(metric, BREACH, timer.started_at, late, timer))
-    return sorted(found, key=lambda c: (c.kind != WARNING, c.metric))
-
-
-def _always_warning(timer: Timer, warn_before: timedelta | None) -> bool:
-    return (warn_before is not None and timer.target is not None
-            and warn_before >= timer.target)
+def warns(policy: Policy, *, metric: str, plan: str, priority: str, warn_at: datetime,
+          due: datetime | None, location: Location | None) -> bool:
+    """Whether a stored running timer's warning instant is a real warning: False for a target
+    no longer than its ``warn_before``. A business-hours target says its length; a cutoff or a
+    business-days target is as long as its calendar makes it, so its length is read between
+    the stored warning and due instants: a real warning leaves exactly ``warn_before`` of
+    business time (more if the clock pauses in between), a whole-clock one less."""
+    spec = getattr(policy.spec.metrics, metric, None)
+    warn_before: timedelta | None = spec.warn_before if spec is not None else None
+    target = policy.target(metric, plan, priority)
+    if warn_before is None or target is None or not target.applies:
+        return False
+    if target.kind == "business":
+        return target.limit > warn_before
+    if due is None:
+        return False
+    calendar = policy.calendar(target.calendar, location)
+    return calendar.between(warn_at, due) >= warn_before

@@ -269,7 +269,7 @@ def _compose(ticket: Ticket, key: str, payload: dict, now: datetime) -> Outbound
             reverse("portal:ticket", args=[target.number])))
     rendered = mailtext.render_mail(template, context, policy)
     support = support_address(policy)
-    thread = _thread(ticket)
+    thread = mail_thread(ticket)
     return OutboundMessage(
         ticket=ticket, delivery_key=key, message_id=message_id_for(key, ticket, support),
         in_reply_to=thread[-1] if thread else "", references=" ".join(thread),
@@ -301,7 +301,7 @@ def _tagged(subject: str, number: int) -> str:
     return subject if f"[#{number}]" in subject else f"[#{number}] {subject}"
 
 
-def _thread(ticket: Ticket) -> list[str]:
+def mail_thread(ticket: Ticket) -> list[str]:
     """The ticket's conversation as Message-IDs, oldest first: every stored inbound message and
     every outbound one that went out (or may yet); the first and the latest few are kept."""
     inbound = InboundMessage.objects.filter(ticket=ticket).values_list("received_at",

@@ -1,8 +1,9 @@
-"""Each warning and breach is recorded once per (ticket, metric, cycle), and each escalation
+"""Each warning and breach is recorded once per (ticket, metric, kind, instant), and each escalation
 step runs once, however many sweeps or workers race (a unique key, never check-then-insert)."""
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -13,8 +14,8 @@ from pledgedesk.automation.models import SlaCrossing, StepRun, SweepMark
 from pledgedesk.automation.services import escalation_step_run, sweep_sla
 from pledgedesk.automation.tasks import sweep_sla_every_minute
 from pledgedesk.outbox.models import Delivery
-from pledgedesk.sla import Timer, TimerState
-from pledgedesk.tickets.models import TicketEvent
+from pledgedesk.policy.loader import load_policy
+from pledgedesk.tickets.models import SlaTimer, TicketEvent
 from pledgedesk.tickets.services import NewTicket, ticket_create
 from tests.automation.helpers import agent, escalation_mail
 from tests.factories import contact, organisation
@@ -117,38 +118,74 @@ def test_an_escalation_step_delivered_twice_runs_once():
     assert len(escalation_mail()) == 1
 
 
-def timer(**fields) -> Timer:
-    base = {"metric": "first_response", "state": TimerState.RUNNING, "reason": "r",
-            "started_at": MONDAY_9_ET, "target": timedelta(hours=2),
-            "warn_at": MONDAY_9_ET + 90 * M, "late_at": MONDAY_9_ET + 120 * M}
-    return Timer(**{**base, **fields})
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+
+
+def warns(policy_key: str, *, metric: str, priority: str, warn_at: datetime,
+          due: datetime | None, plan: str = "standard") -> bool:
+    policy = load_policy(POLICIES / f"{policy_key}.toml")
+    return sweep.warns(policy, metric=metric, plan=plan, priority=priority, warn_at=warn_at,
+                       due=due, location=None)
 
 
 def test_a_target_no_longer_than_its_warning_never_warns():
     # The engine puts such a warning at the clock's start: firing it would escalate a ticket
-    # the moment it arrives (django-helpdesk#8).
-    short = timer(target=timedelta(minutes=30), warn_at=MONDAY_9_ET)
-    found = sweep.crossings({"first_response": short},
-                            warn_before={"first_response": timedelta(hours=1)},
-                            since=MONDAY_9_ET - M, now=MONDAY_9_ET + M)
-    assert found == []
+    # the moment it arrives (django-helpdesk#8). RK-6: first response by the cutoff, warned an
+    # hour before (business hours 08:00-17:00 Central). A clock with an hour or more to its due
+    # instant warns; one with half an hour is all warning.
+    due = datetime(2026, 1, 5, 23, 0, tzinfo=UTC)  # Monday 17:00 Central
+    kwargs = {"metric": "first_response", "priority": "red", "due": due}
+    assert warns("crm-severity-colours", warn_at=due - 60 * M, **kwargs)
+    assert not warns("crm-severity-colours", warn_at=due - 30 * M, **kwargs)
+    # Across the night: 16:30 to 08:30 next morning is one business hour.
+    assert warns("crm-severity-colours", warn_at=due - 30 * M, metric="first_response",
+                 priority="red", due=due + (15 * 60 + 30) * M)
 
 
+def test_a_business_hours_target_says_its_own_length():
+    # RL-2: Critical first response within 2 business hours, warned 30 minutes before; FG-7:
+    # the 30-minute callback warned 15 minutes before. Both warn, whatever the instants.
+    assert warns("ecommerce-platform", metric="first_response", priority="critical",
+                 warn_at=WARNED - M, due=LATE - M)
+    assert warns("fax-server-24x7", metric="first_response", priority="urgent",
+                 warn_at=WARNED, due=WARNED + M, plan="24x7")
+    assert not warns("ecommerce-platform", metric="assignment", priority="critical",
+                     warn_at=WARNED, due=LATE)  # no warn_before: no warning
+
+
+@pytest.mark.django_db
 def test_only_instants_inside_the_window_cross():
-    warned = timer()
-    kwargs = {"warn_before": {"first_response": timedelta(minutes=30)}}
-    assert sweep.crossings({"first_response": warned}, since=MONDAY_9_ET + 89 * M,
-                           now=MONDAY_9_ET + 91 * M, **kwargs)[0].kind == "warning"
-    assert sweep.crossings({"first_response": warned}, since=MONDAY_9_ET + 90 * M,
-                           now=MONDAY_9_ET + 95 * M, **kwargs) == []
-    late = timer(state=TimerState.BREACHED)
-    kinds = [c.kind for c in sweep.crossings({"first_response": late},
-                                             since=MONDAY_9_ET + 80 * M,
-                                             now=MONDAY_9_ET + 121 * M, **kwargs)]
-    assert kinds == ["warning", "breach"]
-    paused = timer(state=TimerState.PAUSED)
-    assert sweep.crossings({"first_response": paused}, since=MONDAY_9_ET,
-                           now=MONDAY_9_ET + 200 * M, **kwargs) == []
+    tickets(1)
+    assert sweep_sla(now=WARNED - 2 * M).warnings == 0  # 10:29: not yet
+    SweepMark.objects.update(swept_to=WARNED - M)  # the warning fell at 10:30, in (10:29, 10:31]
+    assert sweep_sla(now=WARNED).warnings == 1
+    SweepMark.objects.update(swept_to=LATE + 10 * M)  # a window wholly after the instants
+    assert (sweep_sla(now=LATE + 11 * M).breaches, recorded("sla_breached")) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_a_breach_stores_the_timer_breached_and_leaves_the_others():
+    made = tickets(2)
+    sweep_sla(now=WARNED)
+    assert sweep_sla(now=LATE).breaches == 2
+    assert set(SlaTimer.objects.filter(ticket__in=made, metric="first_response")
+               .values_list("state", flat=True)) == {"breached"}
+    assert set(SlaTimer.objects.filter(ticket__in=made).exclude(metric="first_response")
+               .values_list("state", flat=True)) <= {"running", "not_applicable"}
+
+
+@pytest.mark.django_db
+def test_the_planner_works_the_cycle_out_from_the_history():
+    erin = agent("Erin Engineer")
+    ticket, = tickets(1, assignee=erin)
+    sweep_sla(now=WARNED)
+    event = TicketEvent.objects.get(kind="sla_warning")
+    assert "cycle" not in event.new
+    assert event.new["instant"] == (MONDAY_9_ET + 90 * M).isoformat()  # 10:30 ET
+    drain(now=WARNED)
+    row = Delivery.objects.get(topic="escalation.step", key__endswith=":1")
+    assert row.payload["cycle"] == MONDAY_9_ET.isoformat()
+    assert row.key.startswith(f"esc:{ticket.pk}:first_response:{int(MONDAY_9_ET.timestamp())}:")
 
 
 @pytest.mark.django_db
@@ -158,3 +195,22 @@ def test_the_worker_task_reads_the_clock_once_and_sweeps():
         assert sweep_sla_every_minute.call_local() == {"candidates": 1, "warnings": 1,
                                                        "breaches": 0}
     assert SweepMark.objects.get().swept_to == WARNED
+
+
+@pytest.mark.django_db
+def test_a_breach_stored_by_a_write_before_the_sweep_is_still_recorded():
+    # Issue 15: a note written ten seconds after the late instant stores the timer breached;
+    # the breach was made by time, so the next sweep records it (once) and escalates it.
+    from pledgedesk.tickets.services import Actor, ticket_note
+
+    erin = agent("Erin Engineer")
+    ticket, = tickets(1, assignee=erin)
+    sweep_sla(now=WARNED)
+    ticket_note(ticket=ticket, actor=Actor(channel="console", agent=erin),
+                body="Looking at the logs.", expected_version=None,
+                now=LATE + timedelta(seconds=10))
+    assert SlaTimer.objects.get(ticket=ticket, metric="first_response").state == "breached"
+
+    assert sweep_sla(now=LATE + M).breaches == 1
+    assert sweep_sla(now=LATE + 2 * M).breaches == 0
+    assert recorded("sla_breached") == 1

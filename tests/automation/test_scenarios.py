@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pledgedesk.channels.models import OutboundMessage
 from pledgedesk.console.history import describe
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.services import (
@@ -155,6 +156,14 @@ def test_pr_10_the_customer_is_told_we_are_still_working_once_per_cycle():
     mails = [m for m in escalation_mail() if m.to == [requester.emails.get().address]]
     assert len(mails) == 1 and mails[0].body == update.new["text"]
     assert Ticket.objects.get(pk=ticket.pk).timers.get(metric="follow_up").state == "breached"
+    # Issue 15: the update continues the ticket's mail thread, after the acknowledgement and
+    # Erin's reply, as the desk's other outbound mail does.
+    thread = [m.message_id for m in OutboundMessage.objects.filter(ticket=ticket)
+              .order_by("created_at", "pk")]
+    assert len(thread) == 2
+    headers = mails[0].extra_headers
+    assert headers["In-Reply-To"] == f"<{thread[-1]}>"
+    assert headers["References"] == " ".join(f"<{i}>" for i in thread)
 
 
 def test_a_reopened_ticket_never_fires_its_old_breach_at_once():
