@@ -13,9 +13,10 @@ from pledgedesk import __version__
 from pledgedesk.api import (
     attachments,
     bulk,
+    csat,
     errors,
-    macros,
     inbound_mail,
+    macros,
     merge,
     notifications,
     oncall,
@@ -60,5 +61,6 @@ api.add_router("", sla_reports.router)  # issue 19
 api.add_router("", views.router)
 api.add_router("", macros.router)  # issue 16: macros and merging
 api.add_router("", merge.router)
+api.add_router("", csat.router)  # issue 16: satisfaction survey
 api.add_router("", proservices.router)
 api.add_router("", inbound_mail.router)  # issue 14: mail waiting for a person

@@ -154,6 +154,7 @@ def event_out(event: TicketEvent, *, agent: bool) -> s.EventOut:
     return s.EventOut(
         id=event.pk, at=event.at, kind=event.kind, channel=event.channel,
         actor=_person(event.actor_agent, event.actor_contact, agent=agent), old=old, new=new,
+        merged_from=getattr(event, "merged_from", None),
     )
 
 

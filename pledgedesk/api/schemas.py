@@ -81,11 +81,24 @@ class TicketPatchIn(In):
 
 class ReplyIn(In):
     """An agent's public reply (optionally changing the status in the same action) or a
-    contact's reply (which reopens a Solved ticket)."""
+    contact's reply (which reopens a Solved ticket).
+
+    A reply overwrites nothing, so it is never refused because the ticket changed since the
+    ``version`` you read (issue 16): it is added, and the answer's ``notice`` says the ticket
+    moved on and ``meanwhile`` lists what others wrote, e.g. the customer's message that
+    crossed yours. ``version`` is checked only for a ``status`` change, which is refused (409,
+    field ``version``, nothing added) if the ticket changed since; send the reply without
+    ``status`` or with the current version."""
 
     body: Text
-    status: Key | None = Field(default=None, description="Agents only.")
-    version: Id | None = None
+    status: Key | None = Field(default=None, description="Agents only. Checked against "
+                               "``version`` (409 if the ticket changed since).")
+    version: Id | None = Field(default=None, description="The ticket version you read (or "
+                               "If-Match). A reply on an older version still goes through, "
+                               "with a notice; only a status change is refused.")
+    seen: Id | None = Field(default=None, description="Agents: the id of the newest message "
+                            "you read; ``meanwhile`` then lists every message added after it. "
+                            "Without it, only those added while this request ran.")
 
 
 class NoteIn(In):
@@ -276,6 +289,17 @@ class MessageCreatedOut(Out):
     ticket: TicketOut
 
 
+class ReplyCreatedOut(MessageCreatedOut):
+    """A reply added. An agent's answer tells what happened since the version they read."""
+
+    notice: str | None = Field(default=None, description="Set when the ticket changed since "
+                               "the ``version`` sent or messages arrived meanwhile: the reply "
+                               "went through all the same (a reply overwrites nothing).")
+    meanwhile: list[MessageOut] = Field(default_factory=list, description="Agents: messages "
+                                        "others added after ``seen`` (internal notes too), "
+                                        "oldest first, without your reply.")
+
+
 class EventOut(Out):
     id: int
     at: Instant
@@ -284,6 +308,9 @@ class EventOut(Out):
     actor: Person | None
     old: dict | None
     new: dict | None
+    merged_from: int | None = Field(default=None, description="Set on the history of a "
+                                    "ticket merged into this one (issue 16): the number of "
+                                    "the merged ticket the event happened on.")
 
 
 class AttachmentOut(Out):

@@ -25,15 +25,16 @@ from pledgedesk.errors import ErrorCode, InvalidInput, NotFound, PermissionDenie
 from pledgedesk.rowget import RowGet
 from pledgedesk.tickets import services
 from pledgedesk.tickets.intake import door_channel
+from pledgedesk.tickets.merge import ticket_history_merged
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     MAX_PAGE,
     QueueFilter,
-    ticket_history,
     ticket_messages,
     ticket_queue,
 )
 from pledgedesk.versions.policies import policy_in_force
+from pledgedesk.workspace.selectors import last_message_id, messages_since
 
 router = Router(tags=["tickets"])
 
@@ -251,24 +252,51 @@ def _created(caller: Caller, message) -> Status:
         ticket=_shown(caller, message.ticket)))
 
 
-@router.post("/tickets/{number}/replies", response={201: s.MessageCreatedOut, **ERRORS},
+@router.post("/tickets/{number}/replies", response={201: s.ReplyCreatedOut, **ERRORS},
              summary="Public reply (agent) or customer reply (contact)")
 def ticket_reply(request, number: Number, payload: s.ReplyIn):
     """An agent's reply may change the status in the same action (a reply sent with Pending
-    still meets first response). A contact's reply reopens a Solved ticket; Closed is 409."""
+    still meets first response). A reply is never refused for a stale ``version``: it goes
+    through with a notice and what others wrote meanwhile (issue 16, as in the console); only
+    a status change keeps the version check. A contact's reply reopens a Solved ticket;
+    Closed is 409."""
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
-    if caller.is_agent:
-        change = services.Change(status=payload.status) if payload.status else None
-        message = services.ticket_reply(
-            ticket=ticket, actor=caller.actor, body=payload.body, change=change,
-            expected_version=_version(request, payload.version), now=caller.now)
-    else:
+    if not caller.is_agent:
         if payload.status is not None:
             raise PermissionDenied("only an agent can change the status", field="status")
         message = services.ticket_customer_reply(
             ticket=ticket, actor=caller.actor, body=payload.body, now=caller.now)
-    return _created(caller, message)
+        return _replied(caller, message, notice=None, meanwhile=[])
+    version = _version(request, payload.version)
+    seen = payload.seen if payload.seen is not None else last_message_id(ticket=ticket)
+    change = services.Change(status=payload.status) if payload.status else None
+    message = services.ticket_reply(
+        ticket=ticket, actor=caller.actor, body=payload.body, change=change,
+        expected_version=version if change is not None else None, now=caller.now)
+    meanwhile = messages_since(ticket=ticket, seen=seen, excluding=message.pk)
+    return _replied(caller, message, notice=_reply_notice(ticket, version, meanwhile),
+                    meanwhile=meanwhile)
+
+
+def _replied(caller: Caller, message, *, notice: str | None, meanwhile: list) -> Status:
+    return Status(201, s.ReplyCreatedOut(
+        message=render.message_out(message, agent=caller.is_agent),
+        ticket=_shown(caller, message.ticket), notice=notice,
+        meanwhile=[render.message_out(m, agent=True) for m in meanwhile]))
+
+
+def _reply_notice(ticket: Ticket, version: int | None, meanwhile: list) -> str | None:
+    """The API's form of the console's "meanwhile" notice: the reply went through although
+    the ticket changed since ``version`` (as read before the reply) or messages arrived."""
+    stale = version is not None and version != ticket.version
+    if not stale and not meanwhile:
+        return None
+    since = (f"since version {version} (it was at version {ticket.version})" if stale
+             else "while you wrote")
+    told = (f"; {len(meanwhile)} message(s) were added meanwhile, listed in meanwhile"
+            if meanwhile else "")
+    return f"Ticket {ticket.number} changed {since}. Your reply was added all the same{told}."
 
 
 @router.post("/tickets/{number}/notes", response={201: s.MessageCreatedOut, **ERRORS},
@@ -363,13 +391,14 @@ def ticket_timers(request, number: Number):
 
 
 @router.get("/tickets/{number}/events", response={200: list[s.EventOut], **ERRORS},
-            summary="The ticket's history (internal events for agents only)")
+            summary="The ticket's history, with that of tickets merged into it (internal "
+                    "events for agents only)")
 def ticket_events(request, number: Number):
     caller = caller_of(request)
     ticket = lookup.ticket(caller, number)
     agent = sees_internal_notes(caller.principal)
     return [render.event_out(e, agent=agent)
-            for e in ticket_history(principal=caller.principal, ticket=ticket)]
+            for e in ticket_history_merged(principal=caller.principal, ticket=ticket)]
 
 
 # --- account actions (issue 12: every service has a door) ------------------------------------

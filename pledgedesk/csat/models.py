@@ -12,6 +12,7 @@ from pledgedesk.tickets.models import Ticket
 RATINGS = ((5, "Very satisfied"), (4, "Satisfied"), (3, "Neither"), (2, "Dissatisfied"),
            (1, "Very dissatisfied"))
 MAX_COMMENT = 2000
+ANSWERABLE = ("solved", "closed")  # status categories after which the survey is answered
 
 
 class SurveyResponse(models.Model):

@@ -3,6 +3,8 @@ from django.urls import path
 import pledgedesk.portal.csat as survey
 import pledgedesk.portal.kb as help_centre
 import pledgedesk.portal.reports as promises
+import pledgedesk.portal.search as portal_search
+import pledgedesk.portal.widget_settings as widget_admin
 from pledgedesk.portal import access_link, proservices, views, widget
 
 app_name = "portal"
@@ -31,11 +33,16 @@ urlpatterns = [
     # FG-10 by mail: the signed link the primary contact is sent (shows; never decides)
     path("access/<int:number>/link/<str:token>/", access_link.access_link, name="access_link"),
     path("survey/<str:token>/", survey.survey, name="survey"),  # issue 16: after Solved
+    path("search/", portal_search.search_page, name="search"),  # issue 16
     path("policy/", views.policy, name="policy"),
     path("policy/<slug:key>/", views.policy, name="policy_by_key"),
     path("widget/<slug:public_id>/", widget.frame, name="widget"),
     path("widget/<slug:public_id>/start/", widget.start, name="widget_start"),
     path("widget/<slug:public_id>/request/", widget.request_, name="widget_request"),
+    path("widget/<slug:public_id>/suggest/", widget.suggest, name="widget_suggest"),
+    path("widget/<slug:public_id>/article/", widget.article, name="widget_article"),
+    # Issue 14: the primary contact sets where their product may embed the widget
+    path("widget-settings/", widget_admin.widget_settings, name="widget_settings"),
     path("help/", help_centre.help_index, name="kb"),  # knowledge base (issue 18)
     path("help/suggest/", help_centre.suggest, name="kb_suggest"),
     path("help/<slug:slug>/", help_centre.article, name="kb_article"),
@@ -45,7 +52,7 @@ urlpatterns = [
     path("hour-banks/", proservices.bank, name="ps_bank"),
     path("engagements/", proservices.engagements, name="ps_engagements"),
     path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
-    path("feature-requests/", proservices.features, name="ps_features"),
-]
     path("engagements/<int:engagement_id>/documents/<int:document_id>/", proservices.document,
          name="ps_document"),
+    path("feature-requests/", proservices.features, name="ps_features"),
+]

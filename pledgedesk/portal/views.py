@@ -21,6 +21,7 @@ from pledgedesk import clock
 from pledgedesk.accounts import services as people
 from pledgedesk.accounts.authorization import principal_for, ticket_for
 from pledgedesk.accounts.models import ContactEmail
+from pledgedesk.csat.selectors import survey_state
 from pledgedesk.errors import DeskError, NotFound
 from pledgedesk.policy import render as policy_render
 from pledgedesk.portal import forms, selectors
@@ -254,6 +255,7 @@ def _ticket_context(request, found: Ticket, **extra) -> dict:
         escalation=policy.spec.escalation,
         reply_form=extra.pop("reply_form", None) or forms.ReplyForm(),
         escalation_form=extra.pop("escalation_form", None) or forms.EscalationForm(),
+        survey=survey_state(principal=request.principal, ticket=found),  # issue 16
         **extra)
 
 

@@ -2,12 +2,19 @@
 ticket it duplicates.
 
 The merged ticket's messages (with their files) move to the target and the search index of
-both is rebuilt; its history stays where it happened (events are append-only and the SLA
-engine reads each ticket's own), and each ticket records the merge: ``merged_into`` on the
-merged one (public: the customer's mail names the target), ``merged_from`` on the target. The
-merged ticket is closed with ``merged_into`` set, its requester is copied on the target so they
-can follow it there, and the requester is told by mail (``channels.outbound``). Never across
-organisations.
+both is rebuilt. Its history moves to the target as the target's doors show it:
+``ticket_history_merged`` reads the target's events together with those of every ticket
+merged into it (directly or through a ticket merged later), each marked with the number of the
+ticket it happened on (``merged_from``). The rows themselves stay on the ticket they happened
+to, by design: events are append-only, and the SLA engine evaluates each ticket from its own
+events, so the target's timers never count the duplicate's receipt, first response or pauses
+as its own, and the duplicate's timers stay as they were when it closed. Copying the rows
+would make two histories to keep apart at every read of the engine's; reading both keeps one.
+
+Each ticket records the merge: ``merged_into`` on the merged one (public: the customer's mail
+names the target), ``merged_from`` on the target. The merged ticket is closed with
+``merged_into`` set, its requester is copied on the target so they can follow it there, and the
+requester is told by mail (``channels.outbound``). Never across organisations.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from pledgedesk.accounts.authorization import Principal
 from pledgedesk.errors import Conflict, InvalidInput
 from pledgedesk.tickets import search
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import Attachment, Message, Ticket
+from pledgedesk.tickets.selectors import ticket_history
 from pledgedesk.tickets.services import (
     Actor,
     _event,
@@ -85,3 +95,41 @@ def _copy_requester(source: Ticket, target: Ticket, actor: Actor, now: datetime)
     _event(target, actor, EventKind.CC_CHANGED, now, old={"cc": before}, new={"cc": after})
     _follow_administrator(target, policy_for(target.policy_version), actor,
                           cc_before=before, cc_after=after, now=now)
+
+
+# --- reading: the target's history with the merged tickets' ---------------------------------
+
+MAX_DEPTH = 20  # merges of merges followed; a chain longer than this is not a desk's
+
+
+def merged_into_this(ticket: Ticket) -> dict[int, int]:
+    """The tickets merged into ``ticket``, directly or through a ticket merged into it later:
+    id to number. One query per level (the partial index ``ticket_merged_into``); one in all
+    for a ticket nothing was merged into."""
+    found: dict[int, int] = {}
+    frontier = [ticket.pk]
+    for _ in range(MAX_DEPTH):
+        rows = list(Ticket.objects.filter(merged_into_id__in=frontier)
+                    .values_list("pk", "number"))
+        frontier = [pk for pk, _number in rows if pk not in found and pk != ticket.pk]
+        if not frontier:
+            break
+        found.update((pk, number) for pk, number in rows if pk in frontier)
+    return found
+
+
+def ticket_history_merged(*, principal: Principal, ticket: Ticket) -> QuerySet:
+    """``ticket``'s history (``ticket_history``: what ``principal`` may read of it) and that of
+    every ticket merged into it, read by the same rule: one queryset, ordered as
+    ``ticket_history`` orders (so it pages the same way). Each event is annotated with
+    ``merged_from``: the number of the merged ticket it happened on, None for the ticket's
+    own. The caller has already checked that ``principal`` sees ``ticket``; a merged ticket is
+    always of the same organisation and its messages are already the target's."""
+    merged = merged_into_this(ticket)
+    events = ticket_history(principal=principal, ticket=ticket)
+    for pk in merged:
+        events = events | ticket_history(principal=principal, ticket=Ticket(pk=pk))
+    numbers = [When(ticket_id=pk, then=Value(number)) for pk, number in merged.items()]
+    return events.annotate(merged_from=Case(*numbers, default=Value(None),
+                                            output_field=IntegerField()) if numbers
+                           else Value(None, output_field=IntegerField()))

@@ -287,3 +287,11 @@ class TicketSearch(models.Model):
     people = models.TextField(blank=True, default="")
     public_body = models.TextField(blank=True, default="")
     internal_body = models.TextField(blank=True, default="")
+    # The ticket's organisation, kept in step with it (migration 0010_search_speed): lets a
+    # contact's search walk their organisation's newest rows by index instead of the table.
+    organisation = models.ForeignKey(Organisation, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     db_index=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "ticket"], name="ticket_search_org")]

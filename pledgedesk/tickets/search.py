@@ -14,14 +14,19 @@ function) and searches contacts' tickets without the internal notes column at al
 
 from __future__ import annotations
 
+import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
+from pledgedesk.accounts.models import Contact, Organisation
 from pledgedesk.errors import InvalidInput
 from pledgedesk.tickets.models import Message, Ticket, TicketSearch
 
@@ -51,6 +56,7 @@ def search_index_created(ticket: Ticket, message: Message | None) -> None:
     """The row of a ticket just created, with its description (``message``): one INSERT."""
     TicketSearch.objects.create(
         ticket=ticket, subject=_clean(ticket.subject), people=_people(ticket),
+        organisation_id=ticket.organisation_id,
         public_body=_clean(message.body) if message is not None else "")
 
 
@@ -67,7 +73,53 @@ def search_index_message(message: Message) -> None:
 
 def search_index_people(ticket: Ticket) -> None:
     """The requester (or organisation) changed: one UPDATE."""
-    TicketSearch.objects.filter(ticket_id=ticket.pk).update(people=_people(ticket))
+    TicketSearch.objects.filter(ticket_id=ticket.pk).update(
+        people=_people(ticket), organisation_id=ticket.organisation_id)
+
+
+def search_index_renamed(*, contact: Contact | None = None,
+                         organisation: Organisation | None = None) -> int:
+    """A contact or an organisation renamed: the people of the rows of their tickets (the
+    contact's as requester, the organisation's all), one UPDATE however many, in the
+    transaction of the rename. The people column is only searched, never shown, so the SQL
+    below may space it differently from ``_people``. Returns the rows updated."""
+    if organisation is not None:
+        rows = TicketSearch.objects.filter(organisation_id=organisation.pk)
+    elif contact is not None:
+        rows = TicketSearch.objects.filter(
+            ticket_id__in=Ticket.objects.filter(requester_id=contact.pk).values("pk"))
+    else:
+        return 0
+    blank = Value("")
+    people = Ticket.objects.filter(pk=OuterRef("ticket_id")).annotate(people=Concat(
+        Coalesce("requester__name", blank), Value(" "), "caller_number", Value(" "),
+        Coalesce("organisation__name", blank), output_field=TextField())).values("people")
+    return rows.update(people=Subquery(people[:1]))
+
+
+# Renames through any door (admin, a service, the shell) reach the index through these
+# handlers, connected by ``TicketsConfig.ready()`` for Contact and Organisation: post_init
+# remembers the name as loaded (no query), post_save reindexes when it changed, inside the
+# saving transaction (admin's change form is one). ``QuerySet.update(name=...)`` sends no
+# signal: nothing in Pledgedesk renames that way.
+_LOADED_NAME = "_search_loaded_name"
+
+
+def remember_name(sender, instance, **kwargs) -> None:
+    setattr(instance, _LOADED_NAME, instance.__dict__.get("name"))
+
+
+def reindex_if_renamed(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+    loaded = getattr(instance, _LOADED_NAME, None)
+    setattr(instance, _LOADED_NAME, instance.__dict__.get("name"))
+    if created or (update_fields is not None and "name" not in update_fields):
+        return
+    if loaded is not None and loaded == instance.__dict__.get("name"):
+        return
+    if isinstance(instance, Organisation):
+        search_index_renamed(organisation=instance)
+    else:
+        search_index_renamed(contact=instance)
 
 
 def search_index_subject(ticket: Ticket) -> None:
@@ -84,6 +136,7 @@ def search_index_rebuild(ticket: Ticket) -> None:
         bodies[visibility].append(_clean(body))
     TicketSearch.objects.update_or_create(ticket=ticket, defaults={
         "subject": _clean(ticket.subject), "people": _people(ticket),
+        "organisation_id": ticket.organisation_id,
         "public_body": "\n".join(bodies[Message.Visibility.PUBLIC]),
         "internal_body": "\n".join(bodies[Message.Visibility.INTERNAL])})
 
@@ -119,9 +172,12 @@ def search_tickets(*, principal: Principal, text: str, page: int = 1) -> SearchP
         return SearchPage(query=text, page=page, hits=[], more=False)
     scope = visible.values("pk").query.sql_with_params() if visible.query.has_filters() \
         else None
-    search = _postgresql if connection.vendor == "postgresql" else _sqlite
-    rows = search(text, agent=agent, scope=scope, limit=PAGE_SIZE + 1,
-                  offset=(page - 1) * PAGE_SIZE)
+    limits = {"limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}
+    if connection.vendor == "postgresql":
+        rows = _postgresql(text, agent=agent, scope=scope,
+                           organisation=_organisation_hint(principal), **limits)
+    else:
+        rows = _sqlite(text, agent=agent, scope=scope, **limits)
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     tickets = visible.filter(pk__in=[r[0] for r in rows]).select_related(
         "organisation", "requester", "assignee", "group", "policy_version").defer("description")
@@ -130,6 +186,18 @@ def search_tickets(*, principal: Principal, text: str, page: int = 1) -> SearchP
                 public_html=_snippet(public), internal_html=_snippet(internal) if agent else None)
             for pk, rank, subject, public, internal in rows if pk in by_id]
     return SearchPage(query=text, page=page, hits=hits, more=more)
+
+
+def _organisation_hint(principal: Principal) -> int | None:
+    """The organisation whose tickets ``visible_tickets`` narrows a contact to, when it does
+    (an Administrator or primary contact): the search row's own column says it too, indexed
+    with the id (``ticket_search_org``), so PostgreSQL finds that organisation's newest
+    matches by index instead of walking the whole table's. It only narrows: the tickets shown
+    are read through ``visible_tickets`` (the second statement), so a row whose column were
+    wrong could be missed, never shown (tests/tickets/test_search_shapes.py)."""
+    if principal.is_agent or not principal.sees_whole_organisation:
+        return None
+    return principal.contact.organisation_id
 
 
 def _checked(text: str, page: int) -> str:
@@ -167,33 +235,130 @@ _HEADLINE = (f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=10, "
              "MaxFragments=2, FragmentDelimiter=\" … \"")
 
 
-def _postgresql(text: str, *, agent: bool, scope, limit: int, offset: int) -> list[tuple]:
+# How PostgreSQL finds the newest CANDIDATES matches, by the planner's own estimate of how many
+# documents match (from the GIN column's statistics; ``_estimate``):
+# - many (WALK_SHARE of the searched rows or more: a common word): walk the primary key (or,
+#   for an organisation, ``ticket_search_org``) backwards, checking each document: a few rows
+#   read per match, stopping at CANDIDATES.
+# - fewer: the GIN index's matches, then the newest: as a materialised CTE, so the planner
+#   cannot turn it into a walk, which it costs too cheaply (at 1M tickets "import mac" walked
+#   105,000 rows for 1,000 of its 9,644 matches: 1.6 s). Either all of them, or (when
+#   ``_window_pays``) those inside a window of the newest ids expected to hold WINDOW_MARGIN
+#   times CANDIDATES matches: a bitmap AND of the GIN matches and the id range, so only the
+#   window's matching rows are read. A window holding fewer than CANDIDATES is searched again
+#   without it.
+# Every shape yields the same candidates: the newest CANDIDATES matches.
+WALK_SHARE = 0.2
+WINDOW_MARGIN = 1.5
+# What reading one matching row costs against one id of the window's range scan (measured at
+# 1M tickets: 9.4 us a bitmap heap row, 0.29 us an id of the primary key's bitmap).
+ROW_COST = 32
+_QUERY = "websearch_to_tsquery('english', %s)"
+
+
+def _postgresql(text: str, *, agent: bool, scope, organisation: int | None, limit: int,
+                offset: int) -> list[tuple]:
     doc = "agent_doc" if agent else "public_doc"
     where, params = "", []
-    if scope is not None:
+    if organisation is not None:
+        # The organisation's rows, by the row's own column (index ticket_search_org) instead
+        # of the ``visible_tickets`` subquery, whose estimate the planner would multiply with
+        # this one's: the tickets shown are still read through ``visible_tickets``
+        # (``search_tickets``' second statement), so this narrows, it never authorises.
+        where, params = " AND s.organisation_id = %s", [organisation]
+    elif scope is not None:
         where, params = f" AND s.ticket_id IN ({scope[0]})", list(scope[1])
-    # The tsquery is written out where it is used, never through a CTE or a join: as a
-    # constant the planner estimates how many documents match from the GIN statistics and
-    # walks the primary key backwards for a common word; behind a CTE it guessed 5,000 and
-    # built a bitmap of a million rows (15 s at 1M tickets).
-    query = "websearch_to_tsquery('english', %s)"
-    internal = f"ts_headline('english', s.internal_body, {query}, %s)" if agent else "NULL"
+    with _planned_for_the_words(), connection.cursor() as cursor:
+        matches, rows = _estimate(cursor, doc, text, where, params)
+        walk = matches >= WALK_SHARE * rows
+        window = _window(cursor, matches) if not walk and matches > CANDIDATES else None
+        found = _ranked(cursor, text, agent, doc, where, params, limit, offset,
+                        shape="walk" if walk else "bitmap", since=window)
+        if window is not None and (not found or found[0][-1] < CANDIDATES):
+            found = _ranked(cursor, text, agent, doc, where, params, limit, offset,
+                            shape="bitmap", since=None)
+    return [row[:-1] for row in found]
+
+
+@contextmanager
+def _planned_for_the_words():
+    """The search's statements are never prepared. With server-side binding psycopg prepares
+    a statement run PREPARE_THRESHOLD times on a connection (``pledgedesk.config``), and
+    PostgreSQL then soon plans it once for any words: a generic plan cannot tell a common word
+    from a rare one (at 1M tickets a contact's "printer" went from 11 ms to 200 ms once
+    prepared). Unprepared, each statement is planned at bind time with its own words."""
+    connection.ensure_connection()
+    raw = connection.connection
+    saved = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = saved
+
+
+def _estimate(cursor, doc: str, text: str, where: str, params: list) -> tuple[float, float]:
+    """The planner's estimates: documents matching ``text`` in the searched rows, and rows
+    searched (the whole table, or the organisation's). One EXPLAIN, planning only: nothing is
+    read."""
+    cursor.execute(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets_ticketsearch s "  # noqa: S608
+        f"WHERE s.{doc} @@ {_QUERY}{where} UNION ALL "
+        f"SELECT 1 FROM tickets_ticketsearch s WHERE TRUE{where}", [text, *params, *params])
+    plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    matching, searched = plan[0]["Plan"]["Plans"][:2]
+    return float(matching["Plan Rows"]), float(searched["Plan Rows"])
+
+
+def _window(cursor, matches: float) -> int | None:
+    """The lowest id of the newest ids expected to hold WINDOW_MARGIN * CANDIDATES of
+    ``matches`` spread over the table's ids, when reading that range costs less than reading
+    every match; None otherwise (or when the window would be the whole table)."""
+    cursor.execute("SELECT min(ticket_id), max(ticket_id) FROM tickets_ticketsearch")
+    low, high = cursor.fetchone()
+    if low is None:
+        return None
+    span = int((high - low + 1) * WINDOW_MARGIN * CANDIDATES / matches)
+    pays = span + WINDOW_MARGIN * CANDIDATES * ROW_COST < matches * ROW_COST
+    return high - span if pays and high - span > low else None
+
+
+def _ranked(cursor, text: str, agent: bool, doc: str, where: str, params: list, limit: int,
+            offset: int, *, shape: str, since: int | None) -> list[tuple]:
+    """The page's rows (id, rank, headlines, then how many candidates there were), ranked
+    among the newest CANDIDATES matches found by ``shape``."""
+    if since is not None:
+        where, params = f"{where} AND s.ticket_id >= %s", [*params, since]
+    # The tsquery is written out where it is used: as a constant the planner estimates how
+    # many documents match from the GIN statistics (as a join it guessed 5,000 and built a
+    # bitmap of a million rows: 15 s at 1M tickets).
+    matching = (f"SELECT s.ticket_id, s.{doc} AS doc FROM tickets_ticketsearch s "  # noqa: S608
+                f"WHERE s.{doc} @@ {_QUERY}{where}")
+    if shape == "walk":
+        head, newest = "", f"({matching} ORDER BY s.ticket_id DESC LIMIT %s)"
+    else:
+        head, newest = (f"WITH m AS MATERIALIZED ({matching}) ",
+                        "(SELECT * FROM m ORDER BY m.ticket_id DESC LIMIT %s)")
+    internal = f"ts_headline('english', s.internal_body, {_QUERY}, %s)" if agent else "NULL"
     # Names and markers are this module's constants; the input is bound.
     sql = (
-        "SELECT hit.ticket_id, hit.rank, "  # noqa: S608
-        f"ts_headline('english', s.subject, {query}, 'HighlightAll=true, "
+        f"{head}SELECT hit.ticket_id, hit.rank, "  # noqa: S608
+        f"ts_headline('english', s.subject, {_QUERY}, 'HighlightAll=true, "
         f"StartSel={_OPEN}, StopSel={_CLOSE}'), "
-        f"ts_headline('english', s.public_body, {query}, %s), {internal} "
-        f"FROM (SELECT c.ticket_id, ts_rank(c.doc, {query}) AS rank "
-        f"      FROM (SELECT s.ticket_id, s.{doc} AS doc FROM tickets_ticketsearch s "
-        f"            WHERE s.{doc} @@ {query}{where} ORDER BY s.ticket_id DESC LIMIT %s) c "
+        f"ts_headline('english', s.public_body, {_QUERY}, %s), {internal}, hit.candidates "
+        f"FROM (SELECT c.ticket_id, ts_rank(c.doc, {_QUERY}) AS rank, "
+        "      count(*) OVER () AS candidates "
+        f"      FROM {newest} c "
         "      ORDER BY rank DESC, c.ticket_id DESC LIMIT %s OFFSET %s) hit "
         "JOIN tickets_ticketsearch s ON s.ticket_id = hit.ticket_id "
         "ORDER BY hit.rank DESC, hit.ticket_id DESC")
     headlines = [text, text, _HEADLINE] + ([text, _HEADLINE] if agent else [])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*headlines, text, text, *params, CANDIDATES, limit, offset])
-        return cursor.fetchall()
+    matched = [text, *params]
+    bound = ([*matched, *headlines, text, CANDIDATES] if head else
+             [*headlines, text, *matched, CANDIDATES])
+    cursor.execute(sql, [*bound, limit, offset])
+    return cursor.fetchall()
 
 
 # SQLite: FTS5 over the same columns; subject 0, people 1, public_body 2, internal_body 3.

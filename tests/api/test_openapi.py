@@ -77,6 +77,9 @@ ENDPOINTS = {
     ("/api/v1/tickets/{number}/macros/{macro_id}", "get"),
     ("/api/v1/tickets/{number}/macros/{macro_id}", "post"),
     ("/api/v1/tickets/{number}/merge", "post"),
+    # satisfaction survey (issue 16)
+    ("/api/v1/tickets/{number}/survey", "get"), ("/api/v1/tickets/{number}/survey", "post"),
+    ("/api/v1/csat/responses", "get"), ("/api/v1/csat/summary", "get"),
     # Professional Services (issue 17)
     ("/api/v1/tickets/{number}/time", "get"), ("/api/v1/tickets/{number}/time", "post"),
     ("/api/v1/tickets/{number}/ps-case", "post"),
@@ -87,11 +90,11 @@ ENDPOINTS = {
     ("/api/v1/engagements", "get"), ("/api/v1/engagements", "post"),
     ("/api/v1/engagements/{engagement_id}", "get"),
     ("/api/v1/engagements/{engagement_id}/moves", "post"),
+    ("/api/v1/engagements/{engagement_id}/documents/{document_id}", "get"),
+    ("/api/v1/feature-requests", "get"), ("/api/v1/feature-requests", "post"),
     ("/api/v1/tickets/{number}/defect", "post"),
     ("/api/v1/tickets/{number}/feature-request", "get"),
     ("/api/v1/tickets/{number}/feature-request", "post"),
-    ("/api/v1/engagements/{engagement_id}/documents/{document_id}", "get"),
-    ("/api/v1/feature-requests", "get"), ("/api/v1/feature-requests", "post"),
     ("/api/v1/tickets/{number}/feature-request/status", "post"),
 }
 

@@ -55,6 +55,11 @@ ENDPOINTS = [
      {"minutes": 30, "worked_on": "2026-01-05", "note": "Call"}, expect(201, 403)),
     ("time list", "get", "tickets/{n}/time", None, expect(200, 403)),
     ("ps case", "post", "tickets/{n}/ps-case", {"reason": "Paid work"}, expect(201, 403)),
+    # Satisfaction (issue 16): whoever sees the ticket reads its answer; only its requester
+    # answers, and not before Solved (the world's ticket is open: the requester's conflict).
+    ("survey", "get", "tickets/{n}/survey", None, expect(200, 200)),
+    ("survey answer", "post", "tickets/{n}/survey", {"rating": 4},
+     {**expect(403, 403), "requester": 409}),
 ]
 
 
