@@ -4,7 +4,8 @@ chart beside its table, and streamed CSV of the report and of each figure's tick
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from functools import wraps
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -15,13 +16,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from pledgedesk.accounts.models import Agent
-from pledgedesk.bounds import Key
+from pledgedesk.bounds import Id, Key
 from pledgedesk.console.views import _base, agent_required
 from pledgedesk.errors import InvalidInput
-from pledgedesk.reports import trends
-from pledgedesk.reports.export import compliance_csv, tickets_csv
+from pledgedesk.reports import trends_tables
+from pledgedesk.reports.backlog import backlog_tickets
+from pledgedesk.reports.export import compliance_csv, rows_csv, ticket_rows_csv, tickets_csv
 from pledgedesk.reports.period import period_of
 from pledgedesk.reports.selectors import OUTCOMES, compliance, tickets_behind
+from pledgedesk.reports.worktime import tickets_with_time
 from pledgedesk.web.query import PageQuery, parse_query
 
 SHOWN = 200
@@ -59,6 +62,23 @@ def _read(request, model):
     return (q, period), None
 
 
+def _report(model):
+    """A report door: leads and administrators only, GET; the view gets the query parsed
+    into ``model`` and its period, or the reader a 400 naming the field."""
+    def wrap(view):
+        @require_safe
+        @agent_required
+        @wraps(view)
+        def door(request):
+            _lead(request)
+            read, problem = _read(request, model)
+            if problem:
+                return HttpResponseBadRequest(problem)
+            return view(request, *read)
+        return door
+    return wrap
+
+
 def _params(q, period, **extra) -> str:
     base = {"start": period.first.isoformat(), "end": period.last.isoformat(), "by": q.by,
             "metric": q.metric}
@@ -87,14 +107,8 @@ def _decorate(report, q, period) -> list[dict]:
     return out
 
 
-@require_safe
-@agent_required
-def compliance_page(request):
-    _lead(request)
-    read, problem = _read(request, ReportQuery)
-    if problem:
-        return HttpResponseBadRequest(problem)
-    q, period = read
+@_report(ReportQuery)
+def compliance_page(request, q, period):
     report = compliance(start=period.start, end=period.end, by=q.by, metric=q.metric,
                         now=request.now)
     rows = _decorate(report, q, period)
@@ -104,31 +118,22 @@ def compliance_page(request):
         csv=f"{reverse('console:report_compliance_csv')}?{_params(q, period)}"))
 
 
-@require_safe
-@agent_required
-def compliance_export(request):
-    _lead(request)
-    read, problem = _read(request, ReportQuery)
-    if problem:
-        return HttpResponseBadRequest(problem)
-    q, period = read
+@_report(ReportQuery)
+def compliance_export(request, q, period):
     report = compliance(start=period.start, end=period.end, by=q.by, metric=q.metric,
                         now=request.now)
     return _csv(compliance_csv(report), f"compliance-{period.first}-{period.last}.csv")
 
 
-@require_safe
-@agent_required
-def tickets_page(request):
-    _lead(request)
-    read, problem = _read(request, FigureQuery)
-    if problem:
-        return HttpResponseBadRequest(problem)
-    q, period = read
+@_report(FigureQuery)
+def tickets_page(request, q, period):
     if not q.metric:
         return HttpResponseBadRequest("metric: required")
+    # Without ``key`` the figure is the metric's over every value (the trends page's weeks);
+    # a figure of the "(none)" row names key=none.
     timers = tickets_behind(start=period.start, end=period.end, metric=q.metric,
-                            outcome=q.outcome, now=request.now, by=q.by, key=q.key)
+                            outcome=q.outcome, now=request.now,
+                            by=q.by if q.key is not None else None, key=q.key)
     if request.GET.get("format") == "csv":
         return _csv(tickets_csv(timers), f"{q.metric}-{q.outcome}-{period.first}.csv")
     shown = list(timers[:SHOWN + 1])
@@ -146,23 +151,111 @@ def _csv(lines, filename: str) -> StreamingHttpResponse:
     return response
 
 
+class BacklogQuery(PageQuery):
+    day: date | None = None  # each required: checked by the view, which names the field
+    status: Key | None = None
+    priority: Key | None = None
+
+
+class TimeQuery(ReportQuery):
+    subject: Literal["agent", "group", "organisation", "bank"] | None = None
+    key: Id | None = None
+    kind: Literal["all", "billable", "courtesy", "bank"] = "all"
+
+
+class TableQuery(ReportQuery):
+    table: Literal[tuple(trends_tables.TABLES)] | None = None  # type: ignore[valid-type]
+
+
+def _trends(request, period) -> dict:
+    """Every table of the trends page, computed in the database for the period."""
+    span = {"start": period.start, "end": period.end}
+    return trends_tables.all_tables(period=period, now=request.now, **span)
+
+
+@_report(ReportQuery)
+def trends_page(request, _q, period):
+    """Weekly compliance, the backlog per day, created vs solved per day, breaches by hour of
+    week, workload, time logged and on-call acknowledgement for the period (default: the last
+    90 days): each chart beside its numbers, each figure linked to its tickets."""
+    tables = _trends(request, period)
+    params = urlencode({"start": period.first.isoformat(), "end": period.last.isoformat()})
+    _week_links(tables["weeks"], period)
+    return render(request, "console/report_trends.html", _base(
+        request, section="reports", period=period, params=params, **tables,
+        charts=trends_tables.charts(tables),
+        backlog_rows=_backlog_rows(tables["backlog"], tables["backlog_keys"]),
+        time_links=reverse("console:report_time_tickets") + "?" + params))
+
+
+def _week_links(weeks: list[dict], period) -> None:
+    """Each week's measured and met counts link to the compliance report's tickets for that
+    week's days inside the period (the same zone, so the same tickets)."""
+    base = reverse("console:report_tickets")
+    for w in weeks:
+        monday = w["week"].date()
+        first, last = max(monday, period.first), min(monday + timedelta(days=6), period.last)
+        for outcome in ("measured", "met"):
+            w[f"{outcome}_link"] = f"{base}?" + urlencode({
+                "start": first.isoformat(), "end": last.isoformat(), "metric": w["metric"],
+                "outcome": outcome})
+
+
+def _backlog_rows(history, keys) -> list[dict]:
+    """The backlog table: per day, per (status, priority), the count and its tickets' URL."""
+    base = reverse("console:report_backlog_tickets")
+    return [{"day": d.day, "total": d.total,
+             "cells": [(d.counts.get((s, p), 0), f"{base}?" + urlencode(
+                 {"day": d.day.isoformat(), "status": s, "priority": p})) for s, p in keys]}
+            for d in history]
+
+
+@_report(TableQuery)
+def trends_export(request, q, period):
+    """One table of the trends page as streamed CSV (``table=``)."""
+    if q.table is None:
+        return HttpResponseBadRequest("table: required, one of "
+                                      + ", ".join(trends_tables.TABLES))
+    header, rows = trends_tables.table_rows(q.table, _trends(request, period))
+    return _csv(rows_csv(header, rows), f"{q.table}-{period.first}-{period.last}.csv")
+
+
 @require_safe
 @agent_required
-def trends_page(request):
-    """Weekly compliance, created vs solved per day, backlog now, breaches by hour of week,
-    workload and on-call acknowledgement, for the period (default: the last 90 days)."""
+def backlog_tickets_page(request):
+    """The tickets open at the end of a day with one status and priority."""
     _lead(request)
-    read, problem = _read(request, ReportQuery)
-    if problem:
-        return HttpResponseBadRequest(problem)
-    _, period = read
-    span = {"start": period.start, "end": period.end}
-    weeks = trends.weekly_compliance(**span, now=request.now, zone=request.zone)
-    for w in weeks:
-        w["pct"] = round(100 * w["met"] / w["measured"], 1) if w["measured"] else None
-    return render(request, "console/report_trends.html", _base(
-        request, section="reports", period=period, weeks=weeks,
-        days=trends.created_vs_solved(**span, zone=request.zone),
-        backlog=trends.backlog_now(),
-        hours=trends.breaches_by_hour_of_week(**span, now=request.now, zone=request.zone),
-        load=trends.workload(**span), pages=trends.pages_acknowledged(**span)))
+    parsed = parse_query(request.GET, BacklogQuery)
+    if parsed.problems:
+        return HttpResponseBadRequest(parsed.describe())
+    q = parsed.values
+    missing = next((f for f in ("day", "status", "priority") if getattr(q, f) is None), None)
+    if missing:
+        return HttpResponseBadRequest(f"{missing}: required")
+    period = period_of(first=q.day, last=q.day, zone=request.zone, now=request.now)
+    at = min(period.end, request.now)
+    tickets = backlog_tickets(at=at, now=request.now, status=q.status, priority=q.priority)
+    title = f"Open at the end of {q.day}: {q.status}, {q.priority}"
+    return _ticket_list(request, tickets, title, f"backlog-{q.day}", minutes=False)
+
+
+@_report(TimeQuery)
+def time_tickets_page(request, q, period):
+    """The tickets with time logged in the period behind one figure of the time tables."""
+    tickets = tickets_with_time(first=period.first, last=period.last, subject=q.subject,
+                                key=q.key, kind=q.kind)
+    title = f"Time logged ({q.kind}) {period.first} to {period.last}"
+    if q.subject:
+        title += f", {q.subject} {q.key if q.key is not None else '(none)'}"
+    return _ticket_list(request, tickets, title, f"time-{period.first}-{period.last}",
+                        minutes=True)
+
+
+def _ticket_list(request, tickets, title: str, filename: str, *, minutes: bool):
+    if request.GET.get("format") == "csv":
+        return _csv(ticket_rows_csv(tickets), f"{filename}.csv")
+    shown = list(tickets[:SHOWN + 1])
+    return render(request, "console/report_ticket_list.html", _base(
+        request, section="reports", title=title, tickets=shown[:SHOWN], minutes=minutes,
+        more=len(shown) > SHOWN, shown=SHOWN, back=reverse("console:report_trends"),
+        csv=f"{request.path}?{request.GET.urlencode()}&format=csv"))

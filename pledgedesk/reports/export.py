@@ -62,3 +62,25 @@ def tickets_csv(timers: QuerySet[SlaTimer]) -> Iterator[str]:
                    k.received_at, t.metric, t.state, t.due_at, t.met_at, t.used_seconds,
                    t.paused_seconds, t.reason)
     return _lines(rows())
+
+
+def rows_csv(header: tuple, rows: Iterable[tuple]) -> Iterator[str]:
+    """A report table's rows under its header."""
+    def all_rows():
+        yield header
+        yield from rows
+    return _lines(all_rows())
+
+
+TICKET_LIST_HEADER = ("number", "subject", "organisation_id", "priority", "status",
+                      "received_at_utc", "minutes_in_period")
+
+
+def ticket_rows_csv(tickets: QuerySet) -> Iterator[str]:
+    """The tickets behind a backlog or time figure, read in chunks."""
+    def rows():
+        yield TICKET_LIST_HEADER
+        for k in tickets.iterator(chunk_size=2000):
+            yield (k.number, k.subject, k.organisation_id, k.priority, k.status, k.received_at,
+                   getattr(k, "logged", None))
+    return _lines(rows())

@@ -13,13 +13,26 @@ of the ticket's last change, so percentiles read met and stored-breached timers 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value, Window
+from django.db import connection, transaction
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Ceil, Coalesce, RowNumber
 
-from pledgedesk.tickets.models import SlaTimer
+from pledgedesk.tickets.models import SlaTimer, Ticket
 
 # What a report may be grouped by: the ticket column each dimension reads.
 DIMENSIONS = {
@@ -92,29 +105,75 @@ class Compliance:
     exclusions: list[tuple[str, str, int]] = field(default_factory=list)  # metric, reason, n
 
 
+@contextmanager
+def _report_settings():
+    """On PostgreSQL a report's two big aggregates run without JIT and with room to sort in
+    memory: at a quarter of a 1M-ticket desk JIT compilation alone took 346 ms of the query,
+    and the 4 MB default ``work_mem`` sent both sorts to disk ("external merge", EXPLAIN
+    ANALYZE in ``benchmarks/report_bench.py``). Both settings end with the transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
+
+
 def compliance(*, start: datetime, end: datetime, by: str, now: datetime,
                metric: str | None = None, organisation_id: int | None = None) -> Compliance:
-    """The compliance table for the period, one row per (metric, ``by`` value)."""
+    """The compliance table for the period, one row per (metric, ``by`` value); see
+    ``_compliance``."""
+    with _report_settings():
+        return _compliance(start=start, end=end, by=by, now=now, metric=metric,
+                           organisation_id=organisation_id)
+
+
+def _compliance(*, start: datetime, end: datetime, by: str, now: datetime,
+                metric: str | None, organisation_id: int | None) -> Compliance:
+    """The compliance table for the period, one row per (metric, ``by`` value).
+
+    One GROUP BY over the period's timers gives every count and, on PostgreSQL, the median
+    and 90th percentile (``percentile_disc`` in the same pass; elsewhere a window query).
+    The exclusions read the excluded timers only (a partial index), and which targets are
+    goals (RL-5) the period's tickets only (an index-only scan): one pass over the timers."""
     column = DIMENSIONS[by]
     base = timers_in(start=start, end=end, metric=metric, organisation_id=organisation_id)
-    counts = {name: Count("id", filter=_outcome(name, now)) for name in OUTCOMES}
-    grouped = (base.values("metric", key=F(column))
-               .annotate(**counts, paused=Coalesce(Sum("paused_seconds"), 0))
-               .order_by("metric", "key"))
-    rows = {(g["metric"], g["key"]): ComplianceRow(
-        metric=g["metric"], key=g["key"], paused_seconds=g["paused"],
-        **{name: g[name] for name in OUTCOMES}) for g in grouped}
-    for (m, key), (median, p90) in _percentiles(base, column).items():
-        if (m, key) in rows:
-            rows[(m, key)].median_seconds, rows[(m, key)].p90_seconds = median, p90
-    exclusions = (base.filter(state="excluded").values_list("metric", "reason")
-                  .annotate(n=Count("id")).order_by("metric", "-n", "reason"))
-    kinds = promises(start=start, end=end, organisation_id=organisation_id)
+    in_sql = connection.vendor == "postgresql"
+    rows = {}
+    for g in _grouped(base, column, now, percentiles=in_sql):
+        row = ComplianceRow(metric=g["metric"], key=g["key"], paused_seconds=g["paused"],
+                            median_seconds=g.get("median"), p90_seconds=g.get("p90"),
+                            **{name: g[name] for name in OUTCOMES})
+        rows[(row.metric, row.key)] = row
+    if not in_sql:
+        for (m, key), (median, p90) in _percentiles(base, column).items():
+            if (m, key) in rows:
+                rows[(m, key)].median_seconds, rows[(m, key)].p90_seconds = median, p90
+    kinds = _promises(start=start, end=end, organisation_id=organisation_id,
+                      metrics={m for m, _ in rows})
     names = _labels(by, {key for _, key in rows})
     for row in rows.values():
         row.promise = kinds.get(row.metric, "commitment")
         row.label = names.get(row.key, str(row.key)) if row.key is not None else "(none)"
-    return Compliance(by=by, rows=list(rows.values()), exclusions=list(exclusions))
+    ordered = sorted(rows.values(), key=lambda r: (r.metric, r.key is None, _sortable(r.key)))
+    exclusions = (base.filter(state="excluded").values_list("metric", "reason")
+                  .annotate(n=Count("id")).order_by("metric", "-n", "reason"))
+    return Compliance(by=by, rows=ordered, exclusions=list(exclusions))
+
+
+def _grouped(base: QuerySet[SlaTimer], column: str, now: datetime, *, percentiles: bool):
+    counts = {name: Count("id", filter=_outcome(name, now)) for name in OUTCOMES}
+    if percentiles:
+        measured = Q(state__in=("met", "breached"))
+        counts["median"] = _PercentileDisc("used_seconds", 0.5, filter=measured)
+        counts["p90"] = _PercentileDisc("used_seconds", 0.9, filter=measured)
+    return (base.values("metric", key=F(column))
+            .annotate(**counts, paused=Coalesce(Sum("paused_seconds"), 0)).order_by())
+
+
+def _sortable(key) -> tuple:
+    return (0, key, "") if isinstance(key, int) else (1, 0, str(key))
 
 
 def _labels(by: str, keys: set) -> dict:
@@ -127,15 +186,29 @@ def _labels(by: str, keys: set) -> dict:
                 .values_list("pk", "name"))
 
 
+class _PercentileDisc(Aggregate):
+    """PostgreSQL's nearest-rank percentile: the first value whose cumulative share reaches
+    ``fraction``, i.e. the ceil(n * fraction)-th smallest, as the window query below."""
+
+    function = "percentile_disc"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = IntegerField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
 def _percentiles(base: QuerySet[SlaTimer], column: str) -> dict:
     """Median and 90th percentile (nearest rank) of business seconds used by the met and
-    breached timers of each (metric, value): two rows per group come back, not the timers."""
+    breached timers of each (metric, value), where ``percentile_disc`` is missing (SQLite):
+    a window query returns two rows per group, not the timers."""
     part = [F("metric"), F(column)]
     ranked = (base.filter(state__in=("met", "breached"))
               .annotate(rn=Window(RowNumber(), partition_by=part,
                                   order_by=[F("used_seconds").asc(), F("id").asc()]),
                         n=Window(Count("id"), partition_by=part))
-              .annotate(mid=Ceil(F("n") * Value(0.5)), top=Ceil(F("n") * Value(0.9)))
+              .annotate(mid=Ceil(F("n") * Value(0.5, output_field=FloatField())),
+                        top=Ceil(F("n") * Value(0.9, output_field=FloatField())))
               .filter(Q(rn=F("mid")) | Q(rn=F("top")))
               .values_list("metric", column, "used_seconds", "rn", "mid", "top"))
     out: dict = {}
@@ -158,22 +231,26 @@ def tickets_behind(*, start: datetime, end: datetime, metric: str, outcome: str,
     return (rows.select_related("ticket").order_by("-ticket__received_at", "-id"))
 
 
-def promises(*, start: datetime, end: datetime, organisation_id: int | None = None) -> dict:
+def _promises(*, start: datetime, end: datetime, organisation_id: int | None,
+              metrics: set[str]) -> dict:
     """Per metric, whether its targets are goals (RL-5) or commitments, from the distinct
-    (policy version, plan, priority) the period's tickets were measured under: a handful of
-    rows, each read through its compiled policy."""
+    (policy version, plan, priority) of the period's tickets, each read through its compiled
+    policy (the combinations where the metric's target applies)."""
     from pledgedesk.versions.models import PolicyVersion
     from pledgedesk.versions.policies import policy_for
 
-    combos = (timers_in(start=start, end=end, organisation_id=organisation_id)
-              .values_list("metric", "ticket__policy_version_id", "ticket__plan",
-                           "ticket__priority").distinct())
-    versions: dict = {}
+    tickets = Ticket.objects.filter(received_at__gte=start, received_at__lt=end,
+                                    merged_into__isnull=True)
+    if organisation_id is not None:
+        tickets = tickets.filter(organisation_id=organisation_id)
+    combos = list(tickets.values_list("policy_version_id", "plan", "priority")
+                  .distinct().order_by())
+    versions = {v.pk: policy_for(v) for v in
+                PolicyVersion.objects.filter(pk__in={c[0] for c in combos})}
     kinds: dict[str, set[str]] = {}
-    for metric, version_id, plan, priority in combos:
-        if version_id not in versions:
-            versions[version_id] = policy_for(PolicyVersion.objects.get(pk=version_id))
-        target = versions[version_id].target(metric, plan, priority)
-        if target is not None and target.applies:
-            kinds.setdefault(metric, set()).add(target.promise)
+    for version_id, plan, priority in combos:
+        for metric in metrics:
+            target = versions[version_id].target(metric, plan, priority)
+            if target is not None and target.applies:
+                kinds.setdefault(metric, set()).add(target.promise)
     return {m: (k.pop() if len(k) == 1 else "goals and commitments") for m, k in kinds.items()}

@@ -119,6 +119,11 @@ class Ticket(models.Model):
                 name="ticket_queue_priority",
                 condition=Q(status_category__in=list(OPEN_CATEGORIES)),
             ),
+            # Reports (issue 19, migration 0011): the tickets received in a period with every
+            # column a report groups by, so a quarter is one index range scan.
+            models.Index(fields=["received_at"], name="ticket_report_received",
+                         include=["id", "policy_version", "plan", "priority", "organisation",
+                                  "group", "assignee", "merged_into"]),
         ]
 
     def __str__(self) -> str:
@@ -205,7 +210,12 @@ class TicketEvent(models.Model):
     new = models.JSONField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["ticket", "at", "id"])]
+        indexes = [
+            models.Index(fields=["ticket", "at", "id"]),
+            # Reports (issue 19, migration 0011): status and priority changes in a period.
+            models.Index(fields=["at"], name="ticket_event_state_at", condition=Q(kind__in=[
+                "created", "status_changed", "reopened", "priority_changed"])),
+        ]
 
 
 class SlaTimer(models.Model):
@@ -244,6 +254,9 @@ class SlaTimer(models.Model):
             # of the table.
             models.Index(fields=["late_at"], name="sla_timer_unmet_late",
                          condition=Q(met_at__isnull=True, state__in=["running", "breached"])),
+            # Reports (issue 19, migration 0011): a period's exclusions and their reasons.
+            models.Index(fields=["ticket"], name="sla_timer_excluded",
+                         condition=Q(state="excluded")),
         ]
 
 

@@ -45,10 +45,23 @@ def _lead(client, roles=("support_lead",)):
     client.force_login(staff(roles=roles).user)
 
 
-def test_an_engineer_may_not_read_reports(client, later):
+# Every report door (issue 19): leads and administrators only.
+DOORS = ("", "compliance.csv", "tickets/?metric=first_response", "trends/",
+         "trends.csv?table=backlog", "backlog/?day=2026-01-05&status=new&priority=red",
+         "time/")
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_an_engineer_may_not_read_reports(client, later, door):
     _lead(client, roles=("engineer",))
-    assert client.get(PAGE).status_code == 403
-    assert client.get(PAGE + "compliance.csv").status_code == 403
+    assert client.get(PAGE + door).status_code == 403
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_signed_out_visitors_are_sent_to_sign_in(client, later, door):
+    response = client.get(PAGE + door)
+    assert response.status_code == 302 and "/console/" in response["Location"]
+    assert "next=" in response["Location"]
 
 
 def test_the_report_shows_the_figures_a_chart_and_links_to_the_tickets(client, later):
@@ -97,6 +110,38 @@ def test_the_trends_page_shows_each_table(client, later):
     build()
     _lead(client)
     text = client.get(PAGE + "trends/", PERIOD).content.decode()
-    assert "<td>2026-01-05</td><td>first_response</td><td>4</td><td>2</td><td>50.0 %</td>" in text
-    assert "<td>2026-01-05</td><td>5</td><td>0</td>" in text  # created vs solved
+    week = re.search(r'<th scope="row">2026-01-05</th><td>first_response</td>(.*?)</tr>', text,
+                     re.S).group(1)
+    assert _cells(week)[:3] == ["4", "2", "50.0 %"]
+    met = client.get(_href(week, 1)).content.decode()  # the week's met first responses
+    assert sorted(re.findall(r'<tr data-ticket="\d+">.*?</td>\s*<td>(.*?)</td>', met,
+                             re.S)) == ["t1", "t6"]
+    assert '<th scope="row">2026-01-05</th><td>5</td><td>0</td>' in text  # created vs solved
     assert "<td>1</td><td>20:00</td><td>2</td>" in text  # breaches, Monday 20:00 in UTC
+
+
+def test_the_backlog_per_day_links_to_its_tickets_and_has_a_chart_and_a_csv(client, later):
+    _, _, t = build()
+    _lead(client)
+    text = client.get(PAGE + "trends/", PERIOD).content.decode()
+    days = dict(re.findall(r'<tr data-day="([\d-]+)"><th scope="row">[\d-]+</th>(.*?)</tr>',
+                           text, re.S))
+    assert _cells(days["2026-01-04"])[-1] == "1"  # t5, received the week before
+    assert _cells(days["2026-01-05"])[-1] == "6"  # and t1-t4, t6 (UTC days)
+    assert '<svg class="report-chart" role="img" aria-labelledby="chart-backlog-title"' in text
+    assert '<svg class="report-chart" role="img" aria-labelledby="chart-weeks-title"' in text
+    assert not re.search(r"<script(?![^>]*\bsrc=)", text)
+    link = re.search(r'href="(/console/reports/backlog/\?day=2026-01-04[^"]*)"',
+                     days["2026-01-04"]).group(1).replace("&amp;", "&")
+    listed = client.get(link).content.decode()
+    assert re.findall(r'<tr data-ticket="(\d+)">', listed) == [str(t[5].number)]
+    exported = client.get(PAGE + "trends.csv", {**PERIOD, "table": "backlog"})
+    assert isinstance(exported, StreamingHttpResponse)
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
+    assert sum(int(r["open_tickets"]) for r in rows if r["day"] == "2026-01-05") == 6
+    listed_csv = client.get(link + "&format=csv")
+    lines = list(csv.DictReader(io.StringIO(b"".join(listed_csv.streaming_content).decode())))
+    assert [r["subject"] for r in lines] == ["t5"]
+    assert client.get(PAGE + "trends.csv", {**PERIOD, "table": "nope"}).status_code == 400
+    assert client.get(PAGE + "backlog/", {"day": "x", "status": "new",
+                                          "priority": "red"}).status_code == 400
