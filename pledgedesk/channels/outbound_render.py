@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse
 
+from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.markdown_replies import markdown_html
 from pledgedesk.policy import render as policy_render
 from pledgedesk.policy.compile import Policy
@@ -162,3 +165,20 @@ def absolute(path: str) -> str:
     """A link for a mail: the desk's public address (``PLEDGEDESK_PUBLIC_URL``) and ``path``."""
     base = settings.PLEDGEDESK_PUBLIC_URL
     return base.rstrip("/") + path
+
+
+def send_automatic(rendered: Rendered, *, to: list[str], policy: Policy, support: str,
+                   key: str) -> None:
+    """Send an automatic notice that is no reply on a ticket (a policy version announced,
+    issue 18): from the policy's name, replies to ``support``, marked auto-generated, with a
+    Message-ID derived from the outbox ``key`` so a retried delivery is the same message."""
+    mail = EmailMultiAlternatives(
+        subject=rendered.subject, body=rendered.text, to=to,
+        from_email=formataddr((policy.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+        headers={"Message-ID": keyed_message_id(key, prefix="pd",
+                                                 domain=support.rpartition("@")[2]),
+                 "Reply-To": support, "Auto-Submitted": "auto-generated",
+                 "X-Auto-Response-Suppress": "All"},
+        connection=get_connection(fail_silently=False))
+    mail.attach_alternative(rendered.html, "text/html")
+    mail.send(fail_silently=False)

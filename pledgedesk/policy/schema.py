@@ -74,6 +74,9 @@ class PolicyMeta(Model):
     agents_may_make_exceptions: bool = False
     changes_announced_on: tuple[Text, ...] = ()
     reserves_right_to_change: bool = False      # PR-9
+    # PR-9 (issue 18): how many days the portal's banner announces a published version after
+    # it takes effect; a version is announced when ``changes_announced_on`` names somewhere.
+    announce_days: int = Field(default=14, ge=1, le=365)
     resources: tuple[Resource, ...] = ()
     terms: tuple[Text, ...] = ()                # RL: no refunds, storage charges; FG: nights
 

@@ -5,7 +5,7 @@ import pledgedesk.portal.kb as help_centre
 import pledgedesk.portal.reports as promises
 import pledgedesk.portal.search as portal_search
 import pledgedesk.portal.widget_settings as widget_admin
-from pledgedesk.portal import access_link, proservices, views, widget
+from pledgedesk.portal import access_link, announcements, proservices, views, widget
 
 app_name = "portal"
 urlpatterns = [
@@ -43,6 +43,11 @@ urlpatterns = [
     path("widget/<slug:public_id>/article/", widget.article, name="widget_article"),
     # Issue 14: the primary contact sets where their product may embed the widget
     path("widget-settings/", widget_admin.widget_settings, name="widget_settings"),
+    # PR-9 (issue 18): a policy announcement's banner, dismissed per person
+    path("widget/<slug:public_id>/announcements/dismiss/", announcements.widget_dismiss,
+         name="widget_dismiss"),
+    path("announcements/<int:announcement_id>/dismiss/", announcements.dismiss,
+         name="announcement_dismiss"),
     path("help/", help_centre.help_index, name="kb"),  # knowledge base (issue 18)
     path("help/suggest/", help_centre.suggest, name="kb_suggest"),
     path("help/<slug:slug>/", help_centre.article, name="kb_article"),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "pledgedesk.csat",
     "pledgedesk.proservices",
     "pledgedesk.kb",
+    "pledgedesk.publishing",
     "pledgedesk.automation",
     "pledgedesk.reports",
     "pledgedesk.web",

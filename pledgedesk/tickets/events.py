@@ -88,6 +88,11 @@ class EventKind(StrEnum):
                    "Merged into another ticket")
     MERGED_FROM = ("merged_from", True, False, frozenset({"from"}),
                    "Another ticket was merged into this one")
+    # Issue 18 (PR-9): a published policy version applied to this open ticket, its timers
+    # recomputed from this history under it (pledgedesk.publishing.apply).
+    POLICY_VERSION_APPLIED = ("policy_version_applied", True, False,
+                              frozenset({"from_version", "to_version"}),
+                              "Support policy version applied; timers recomputed")
 
     @property
     def internal(self) -> bool:

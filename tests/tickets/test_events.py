@@ -74,6 +74,10 @@ FACTS = {
     EventKind.CUSTOMER_UPDATED: {"text": "Still on it.", "chain": "still_working"},
     EventKind.MERGED_INTO: {"into": 12},
     EventKind.MERGED_FROM: {"from": 11, "messages": [3, 4]},
+    EventKind.POLICY_VERSION_APPLIED: {"from_version": "2", "to_version": "3",
+                                       "from_version_id": 1, "to_version_id": 2,
+                                       "timers": [{"metric": "first_response",
+                                                   "from": "running", "to": "running"}]},
 }
 FACTS[EventKind.AUTHORISED] = {**FACTS[EventKind.CREATED], "hold": ""}
 

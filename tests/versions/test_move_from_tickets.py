@@ -90,6 +90,6 @@ def test_the_new_leaf_still_refuses_a_duplicate_version_and_protects_a_used_one(
 
     with pytest.raises(IntegrityError), transaction.atomic():
         PolicyVersion.objects.create(key=version.key, version="again", digest=version.digest,
-                                     source="", loaded_at=T0)
+                                     source="", loaded_at=T0, effective_at=T0)
     with pytest.raises(ProtectedError):
         PolicyVersion.objects.get(pk=version.pk).delete()
