@@ -21,6 +21,7 @@ from pledgedesk.api import (
     notifications,
     oncall,
     outbox,
+    policy_versions,
     proservices,
     search,
     tickets,
@@ -64,3 +65,4 @@ api.add_router("", merge.router)
 api.add_router("", csat.router)  # issue 16: satisfaction survey
 api.add_router("", proservices.router)
 api.add_router("", inbound_mail.router)  # issue 14: mail waiting for a person
+api.add_router("", policy_versions.router)  # issue 18 (PR-9): a policy's versions

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pledgedesk.accounts.models import Contact
+from pledgedesk.accounts.models import Contact, Organisation
 from pledgedesk.policy.diff import Change, policy_diff
 from pledgedesk.publishing.models import Announcement
 from pledgedesk.versions.models import PolicyVersion
@@ -33,7 +33,13 @@ class Changelog:
 def policy_changelog(*, contact: Contact, now: datetime) -> Changelog:
     """The contact's own policy: the version in force at ``now``, the versions before it and
     the published ones still to come, each with what changed for the customer."""
-    key = contact.organisation.policy_key
+    return organisation_changelog(organisation=contact.organisation, now=now)
+
+
+def organisation_changelog(*, organisation: Organisation, now: datetime) -> Changelog:
+    """``policy_changelog`` for the policy ``organisation`` runs under; the caller has checked
+    that the person asking may see that organisation (its own contacts, or an agent)."""
+    key = organisation.policy_key
     current = policy_version_current(key, now=now)
     rows = list(PolicyVersion.objects.filter(key=key).order_by("effective_at", "id"))
     if current not in rows:  # the file read just now, in this transaction

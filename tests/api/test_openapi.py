@@ -55,6 +55,7 @@ ENDPOINTS = {
     ("/api/v1/oncall/me/feeds", "post"), ("/api/v1/oncall/me/feeds/{feed_id}", "delete"),
     # the outbox and notifications (issues 14, 15)
     ("/api/v1/outbox/failed", "get"), ("/api/v1/outbox/{delivery_id}/retry", "post"),
+    ("/api/v1/organisations/{org_id}/policy/versions", "get"),  # PR-9 (issue 18)
     ("/api/v1/inbound-mail", "get"), ("/api/v1/inbound-mail/{message_id}/reprocess", "post"),
     ("/api/v1/inbound-mail/{message_id}/release", "post"),
     ("/api/v1/inbound-mail/{message_id}/refuse", "post"),
