@@ -170,7 +170,7 @@ def absolute(path: str) -> str:
 def send_automatic(rendered: Rendered, *, to: list[str], policy: Policy, support: str,
                    key: str) -> None:
     """Send an automatic notice that is no reply on a ticket (a policy version announced,
-    issue 18): from the policy's name, replies to ``support``, marked auto-generated, with a
+    an hour bank's low balance, an engagement's move): from the policy's name, replies to ``support``, marked auto-generated, with a
     Message-ID derived from the outbox ``key`` so a retried delivery is the same message."""
     mail = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, to=to,

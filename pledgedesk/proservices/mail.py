@@ -10,15 +10,11 @@ delivery is recognisably the same message to the receiver (at least once).
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import formataddr, parseaddr
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
 from pledgedesk.accounts.models import Agent, Contact
 from pledgedesk.channels import outbound_render as mailtext
-from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.channels.outbound import support_address
 from pledgedesk.outbox.registry import EventNotice, PermanentFailure, Planned, handler, planner
 from pledgedesk.proservices import rules
@@ -58,24 +54,14 @@ def deliver(delivery, *, now: datetime) -> None:
 
 
 def _send(delivery, *, to: list[str], context: dict, policy) -> None:
-    """The payload's template rendered with ``context`` and sent with a Message-ID derived
-    from the outbox key, so a retried delivery is recognisably the same message."""
+    """The payload's template rendered with ``context`` and sent as an automatic notice with a
+    Message-ID derived from the outbox key, so a retried delivery is the same message."""
     try:
         rendered = mailtext.render_mail(delivery.payload["template"], context, policy)
     except mailtext.TemplateProblem as exc:
         raise PermanentFailure(str(exc)) from None
-    support = support_address(policy)
-    mail = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.text, to=to,
-        from_email=formataddr((policy.spec.policy.name,
-                               parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
-        headers={"Message-ID": keyed_message_id(delivery.key, prefix="pd",
-                                                 domain=support.rpartition("@")[2]),
-                 "Reply-To": support, "Auto-Submitted": "auto-generated",
-                 "X-Auto-Response-Suppress": "All"},
-        connection=get_connection(fail_silently=False))
-    mail.attach_alternative(rendered.html, "text/html")
-    mail.send(fail_silently=False)
+    mailtext.send_automatic(rendered, to=to, policy=policy, support=support_address(policy),
+                            key=delivery.key)
 
 
 @handler(MOVE_MAIL_TOPIC, max_attempts=8, backoff_seconds=60, max_backoff_seconds=3600)
