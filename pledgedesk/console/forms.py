@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from django import forms
 
 from pledgedesk.web.uploads import DeskForm, MultipleFileField
+from pledgedesk.web.widgets import QuickSelect
 
 COMPOSE_KINDS = [("reply", "Public reply"), ("note", "Internal note"), ("call", "Log a call")]
 
@@ -48,10 +49,10 @@ class UpdateForm(DeskForm):
     """The ticket's properties, with the values the page showed (``was_*``): a change is
     refused only if someone else changed that same property since (``workspace``)."""
 
-    status = forms.ChoiceField(label="Status")
-    priority = forms.ChoiceField(label="Priority")
-    assignee = forms.ChoiceField(label="Assignee", required=False)
-    group = forms.ChoiceField(label="Group", required=False)
+    status = forms.ChoiceField(label="Status", widget=QuickSelect)
+    priority = forms.ChoiceField(label="Priority", widget=QuickSelect)
+    assignee = forms.ChoiceField(label="Assignee", required=False, widget=QuickSelect)
+    group = forms.ChoiceField(label="Group", required=False, widget=QuickSelect)
     version = forms.IntegerField(widget=forms.HiddenInput)
     was_status = forms.CharField(widget=forms.HiddenInput, required=False)
     was_priority = forms.CharField(widget=forms.HiddenInput, required=False)

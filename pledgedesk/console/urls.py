@@ -109,6 +109,9 @@ urlpatterns = [
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/next/", views.next_ticket, name="next"),
     path("tickets/<int:number>/timers/", views.timers_panel, name="timers"),
+    path("tickets/<int:number>/conversation/", views.conversation_earlier,
+         name="conversation_earlier"),  # issue 20: pages of a long ticket, newest first
+    path("tickets/<int:number>/history/", views.history_earlier, name="history_earlier"),
     path("tickets/<int:number>/compose/", views.compose, name="compose"),
     path("tickets/<int:number>/update/", views.update, name="update"),
     path("tickets/<int:number>/draft/", views.save_draft, name="draft"),
@@ -144,8 +147,8 @@ urlpatterns = [
     path("professional-services/report/", proservices.report, name="ps_report"),
     path("engagements/", proservices.board, name="ps_board"),
     path("engagements/<int:engagement_id>/", proservices.engagement, name="ps_engagement"),
+    path("engagements/<int:engagement_id>/documents/<int:document_id>/", proservices.document,
+         name="ps_document"),
     path("tickets/<int:number>/ps/defect/", proservices.defect, name="ps_defect"),
     path("tickets/<int:number>/ps/feature/", proservices.feature, name="ps_feature"),
 ]
-    path("engagements/<int:engagement_id>/documents/<int:document_id>/", proservices.document,
-         name="ps_document"),

@@ -3,13 +3,14 @@ service and render; instants are shown in the agent's zone (Preferences) with th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import wraps
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.db.models import Q, prefetch_related_objects
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -24,16 +25,17 @@ from pledgedesk.channels.outbound_selectors import ticket_mail
 from pledgedesk.console import forms, selectors
 from pledgedesk.console.history import describe
 from pledgedesk.console.models import AgentPreference
+from pledgedesk.console.rows import queue_rows_html
 from pledgedesk.errors import DeskError, InvalidInput, NotFound
 from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.tickets import services as ticket_services
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
+from pledgedesk.tickets.merge import ticket_history_merged
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     QueueFilter,
     queue_cursor,
-    ticket_history,
     ticket_messages,
     ticket_queue,
 )
@@ -47,7 +49,12 @@ from pledgedesk.versions.policies import policy_for
 from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
 from pledgedesk.web.htmx import redirect_to, render_page
-from pledgedesk.web.query import ConsoleQueueQuery, TicketNumberQuery, parse_query
+from pledgedesk.web.query import (
+    ConsoleQueueQuery,
+    EarlierQuery,
+    TicketNumberQuery,
+    parse_query,
+)
 from pledgedesk.web.uploads import accepts_files
 from pledgedesk.workspace import selectors as workspace_selectors
 from pledgedesk.workspace import services as workspace
@@ -161,9 +168,9 @@ def queue(request):
     except DeskError:
         raise Http404("no such page") from None
     prefetch_related_objects(page.tickets, "timers", "policy_version")
-    rows = present.rows(page.tickets, request.now)
+    rows_html = queue_rows_html(present.rows(page.tickets, request.now), request.zone)
     query = {k: v for k, v in chosen.items() if v and not (k == "view" and v == "all")}
-    context = _base(request, rows=rows, page=page, chosen=chosen, views=VIEWS,
+    context = _base(request, rows_html=rows_html, page=page, chosen=chosen, views=VIEWS,
                     query=urlencode(query), cursor=cursor or "",
                     refresh=QUEUE_REFRESH_SECONDS, breaching_minutes=BREACHING_SOON_MINUTES,
                     section="queue")
@@ -222,10 +229,8 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
     policy = policy_for(found.policy_version)
     agents, groups = selectors.assignable()
     names = {a.pk: a.name for a in agents}
-    conversation = list(ticket_messages(principal=request.principal, ticket=found)
-                        .prefetch_related("attachments"))
-    history = [(e, describe(e, policy, names))
-               for e in ticket_history(principal=request.principal, ticket=found)]
+    conversation, loose = _conversation(request, found)
+    history = _history(request, found, policy, names)
     org = found.organisation
     org_people = {}
     if org is not None:
@@ -239,15 +244,16 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
     compose = forms_given.get("compose") or forms.ComposeForm(
         initial={"version": found.version, "kind": draft.kind if draft else "reply",
                  "body": draft.body if draft else "",
-                 # the newest message shown (agents see every one): what a send reports
-                 "seen": max((m.pk for m in conversation), default=0)},
+                 # the newest message (agents see every one; the page shows the newest
+                 # first): what a send reports
+                 "seen": max((m.pk for m in conversation.items), default=0)},
         policy=policy, draft_url=_draft_url(found))
     update = forms_given.get("update") or forms.UpdateForm(
         initial=initial, policy=policy, agents=agents, groups=groups, form_id="compose")
     requester = found.requester
     return _base(
         request, ticket=found, policy=policy, conversation=conversation,
-        loose=list(found.attachments.filter(message__isnull=True).order_by("created_at")),
+        loose=loose,
         timers=_timers(found, policy, request.now), history=history,
         priority=policy.priority(found.priority), status=policy.status(found.status),
         compose=compose, update=update, closed=found.status_category == "closed", draft=draft,
@@ -267,6 +273,53 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         calls=calls_on_ticket(found),
         mail=ticket_mail(found),
         section="queue")
+
+
+def _conversation(request, found: Ticket, before: int | None = None):
+    """A page of the conversation, newest first (``selectors.newest_first``), each message
+    with its files; and the ticket's files outside any message (one query for both)."""
+    page = selectors.newest_first(ticket_messages(principal=request.principal, ticket=found),
+                                  time_field="created_at", before=before)
+    return page, selectors.ticket_files(found, page.items)
+
+
+def _history(request, found: Ticket, policy, names: dict, before: int | None = None):
+    """A page of the history, newest first, each event with its sentence."""
+    page = selectors.newest_first(ticket_history_merged(principal=request.principal,
+                                                        ticket=found),
+                                  time_field="at", before=before)
+    return replace(page, items=[(e, describe(e, policy, names)) for e in page.items])
+
+
+def _earlier(request, number: int, template: str, page_of):
+    """An "Earlier" fragment of the ticket page: the page before ``?before=<id>``."""
+    parsed = parse_query(request.GET, EarlierQuery)
+    if parsed.problems or parsed.values.before is None:
+        return HttpResponseBadRequest(parsed.describe() or "before: an id is required",
+                                      content_type="text/plain; charset=utf-8")
+    found = _ticket(request, number)
+    try:
+        page = page_of(found, parsed.values.before)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return render(request, template, _base(request, ticket=found, page=page))
+
+
+@require_safe
+@agent_required
+def conversation_earlier(request, number: int):
+    return _earlier(request, number, "console/_messages.html",
+                    lambda found, before: _conversation(request, found, before)[0])
+
+
+@require_safe
+@agent_required
+def history_earlier(request, number: int):
+    def page_of(found, before):
+        names = {a.pk: a.name for a in selectors.assignable()[0]}
+        return _history(request, found, policy_for(found.policy_version), names, before)
+
+    return _earlier(request, number, "console/_history.html", page_of)
 
 
 def _redirect_back(number: int):

@@ -173,20 +173,28 @@ def metric_label(policy: Policy | None, metric: str) -> str:
     return metric.replace("_", " ").capitalize()
 
 
+# Which timer a person watches first: breached, warning, running, paused, met.
+_WATCH_ORDER = {"breached": 0, "warning": 1, "running": 2, "paused": 3, "met": 4}
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
 def next_promise(timers, policy: Policy | None, now: datetime, *,
                  customer: bool = False) -> TimerView | None:
     """The timer a person watches: the soonest running one, else a breached one, else
-    paused, else the last met. ``timers`` is the ticket's prefetched rows."""
-    views = [timer_view(t, policy, now, customer=customer) for t in timers]
-    order = {"breached": 0, "warning": 1, "running": 2, "paused": 3, "met": 4}
-    views = [v for v in views if v.state in order]
-    if not views:
-        return None
-    far = datetime.max.replace(tzinfo=UTC)
-    # A clock met late is breached for good but asks nothing more: it ranks with the met
-    # ones, so the badge and the "Breaching within" filter (unmet clocks) agree.
-    return min(views, key=lambda v: (4 if v.met_at is not None else order[v.state],
-                                     v.due_at or far))
+    paused, else the last met. ``timers`` is the ticket's prefetched rows. The choice needs
+    only each row's state (issue 20: a list page built every timer's wording to show one)."""
+    chosen, chosen_rank = None, None
+    for timer in timers:
+        state = str(timer_state_at(stored_state=timer.state, due_at=timer.due_at,
+                                   late_at=timer.late_at, warn_at=timer.warn_at, now=now))
+        if state not in _WATCH_ORDER:
+            continue
+        # A clock met late is breached for good but asks nothing more: it ranks with the met
+        # ones, so the badge and the "Breaching within" filter (unmet clocks) agree.
+        rank = (4 if timer.met_at is not None else _WATCH_ORDER[state], timer.due_at or _FAR)
+        if chosen_rank is None or rank < chosen_rank:
+            chosen, chosen_rank = timer, rank
+    return None if chosen is None else timer_view(chosen, policy, now, customer=customer)
 
 
 @dataclass(frozen=True)
@@ -205,8 +213,11 @@ def rows(tickets, now: datetime, *, customer: bool = False) -> list[Row]:
     from pledgedesk.versions.policies import policy_for
 
     out = []
+    policies: dict[int, Policy] = {}  # one look-up per version, not per row (issue 20)
     for ticket in tickets:
-        policy = policy_for(ticket.policy_version)
+        policy = policies.get(ticket.policy_version_id)
+        if policy is None:
+            policy = policies[ticket.policy_version_id] = policy_for(ticket.policy_version)
         timers = list(ticket.timers.all())
         promise = None
         if customer:

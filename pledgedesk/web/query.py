@@ -43,6 +43,12 @@ class TicketNumberQuery(PageQuery):
     number: Id | None = None
 
 
+class EarlierQuery(PageQuery):
+    """A ticket page's "Earlier" fragment: the id of the oldest message or event shown."""
+
+    before: Id | None = None
+
+
 @dataclass(frozen=True)
 class Parsed(Generic[M]):
     values: M
