@@ -195,8 +195,8 @@ def ticket_update(
 def ticket_reply(
     *, ticket: Ticket, actor: Actor, body: str, change: Change | None = None,
     files: Sequence[File] = (), expected_version: int | None, now: datetime,
-) -> Message:
     exclusion: str | None = None, record: Record | None = None,
+) -> Message:
     """A public reply by an agent with its ``files``, optionally with a change in the same
     action: a reply sent with "pending" or "solved" still meets first response (Zammad#3551).
     Returns the message with its attachments and ``message.ticket`` as changed, to show.
@@ -215,11 +215,11 @@ def ticket_reply(
             _apply_change(ticket, policy, actor, change, now)
         if change is None or change.status is None:
             _move(ticket, policy, actor, "agent_reply", now)
-        _save(ticket, now)
         if exclusion is not None:
             _set_exclusion(ticket, policy, actor, exclusion, True, now)
         if record is not None:
             record(ticket, message)
+        _save(ticket, now)
     return message
 
 
@@ -324,7 +324,6 @@ def ticket_set_exclusion(
         return _save(ticket, now)
 
 
-def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now: datetime):
 def _set_exclusion(ticket: Ticket, policy: Policy, actor: Actor, reason: str, active: bool,
                    now: datetime) -> bool:
     """Set or clear ``reason`` on the locked ticket with its event; False if it already was."""
@@ -342,6 +341,7 @@ def _set_exclusion(ticket: Ticket, policy: Policy, actor: Actor, reason: str, ac
     return True
 
 
+def ticket_request_escalation(*, ticket: Ticket, actor: Actor, reason: str, now: datetime):
     """PR-6: the customer asks for escalation inside the ticket, where the policy offers it
     and while the ticket is being worked on; a senior technician reviews it. Recorded once;
     asking again while a request is open changes nothing."""
