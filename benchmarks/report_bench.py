@@ -6,6 +6,7 @@
     .venv/bin/python benchmarks/report_bench.py --database sqlite --tickets 100000
     .venv/bin/python benchmarks/report_bench.py --db-name pd_me_1m --load-only  # load, keep
     .venv/bin/python benchmarks/report_bench.py --db-name pd_me_1m --backlog    # reuse it
+    .venv/bin/python benchmarks/report_bench.py --db-name pd_me_1m --against HEAD  # A/B
 
 1. A database, migrated, the desk of ``desk_bench`` (organisations, contacts, agents, groups)
    and N tickets received over a year with their events and the timers the real SLA engine
@@ -22,6 +23,10 @@
    (``reports.export.tickets_csv``): rows per second, and peak Python memory (tracemalloc)
    while streaming, against the process's peak RSS before and after.
 4. With ``--backlog``: the backlog history over the quarter (informative, no target).
+
+With ``--against GIT_REF`` only the compliance report runs, this tree's ``reports/selectors``
+beside the one of GIT_REF in alternating rounds, with the backend's CPU and wall per side and
+a check that both give the same report.
 """
 
 from __future__ import annotations
@@ -115,6 +120,55 @@ def _cpu_times(now: datetime, repeat: int) -> None:
         log(f"CPU, one backend, by {by:<12}: server median {statistics.median(server):.2f} s, "
             f"client median {statistics.median(client):.3f} s, wall median "
             f"{statistics.median(wall):.2f} s (load {_loadavg()})")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET max_parallel_workers_per_gather")
+
+
+def _selectors_at(ref: str):
+    """``reports.selectors`` as of git revision ``ref`` (read with ``git show``), imported as
+    a module of its own beside the current one: the peer of ``--against``."""
+    import importlib.util
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{ref}:pledgedesk/reports/selectors.py"],
+                            cwd=root, check=True, capture_output=True, text=True).stdout
+    spec = importlib.util.spec_from_loader(f"report_selectors_at_{os.getpid()}", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    exec(compile(source, f"{ref}:pledgedesk/reports/selectors.py", "exec"), module.__dict__)
+    return module
+
+
+def _against(now: datetime, repeat: int, ref: str) -> None:
+    """The compliance report by each dimension, this tree's selectors and those of git ``ref``
+    in alternating rounds (A B A B ...), parallel workers off: per side the backend's CPU
+    (median, p95) and wall (median, p95), and whether both gave the same report."""
+    from django.db import connection
+
+    from pledgedesk.reports import selectors as ours
+
+    theirs = _selectors_at(ref)
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    log(f"A/B against {ref}, load average before: {_loadavg()}")
+    for by in ours.DIMENSIONS:
+        figures = {"this tree": ([], []), ref: ([], [])}
+        reports = {}
+        for _ in range(repeat):
+            for name, module in (("this tree", ours), (ref, theirs)):
+                s0, w0 = _server_cpu() or 0.0, time.perf_counter()
+                report = module.compliance(start=now - QUARTER, end=now, by=by, now=now)
+                figures[name][1].append(time.perf_counter() - w0)
+                figures[name][0].append((_server_cpu() or 0.0) - s0)
+                reports[name] = [tuple(vars(r).values()) for r in report.rows], \
+                    report.exclusions
+        same = "same report" if reports["this tree"] == reports[ref] else "REPORTS DIFFER"
+        log(f"by {by:<12} " + "; ".join(
+            f"{name}: server CPU median {statistics.median(cpu):.2f} s p95 {_p95(cpu):.2f} s, "
+            f"wall median {statistics.median(wall):.2f} s p95 {_p95(wall):.2f} s"
+            for name, (cpu, wall) in figures.items()) + f" ({same})")
+    log(f"A/B load average after: {_loadavg()}")
     with connection.cursor() as cursor:
         cursor.execute("RESET max_parallel_workers_per_gather")
 
@@ -222,6 +276,9 @@ def main() -> int:
                              "loaded only if it holds no tickets). Default: a throwaway one.")
     parser.add_argument("--load-only", action="store_true", help="load, then stop")
     parser.add_argument("--backlog", action="store_true", help="also time the backlog history")
+    parser.add_argument("--against", metavar="GIT_REF", default="",
+                        help="only compare the compliance report with reports/selectors.py "
+                             "as of GIT_REF (e.g. HEAD), in alternating rounds")
     parser.add_argument("--csv-rows", type=int, default=0,
                         help="stream only the first N rows of the CSV (default: all)")
     args = parser.parse_args()
@@ -243,6 +300,10 @@ def main() -> int:
 
         now = _load(args)
         if args.load_only:
+            return 0
+        if args.against:
+            _against(now, args.repeat, args.against)
+            connections.close_all()
             return 0
         _report_times(now, args.repeat)
         _cpu_times(now, max(3, args.repeat // 2))

@@ -66,24 +66,27 @@ def _changes(since: datetime, now: datetime, zone: ZoneInfo) -> QuerySet:
 
 def _deltas(since: datetime, now: datetime, zone: ZoneInfo) -> Counter:
     """Per (day, version, status, priority): tickets that entered that state that day minus
-    those that left it, one GROUP BY for each side of a change."""
+    those that left it. One GROUP BY per kind of change, by the columns of both its sides (the
+    state it entered, +1, and the one it left, -1): the state a change kept (the priority of a
+    status change, the status of a priority change) is looked up once for both sides (a
+    correlated subquery per event, most of the report's time: 13 s of 17 s at 1M tickets over
+    a quarter when each side was its own query, issue 19)."""
     changes = _changes(since, now, zone)
     out: Counter = Counter()
-    sides = (
-        # (the events, sign, the status and priority it counts at)
-        (changes.filter(kind="created"), 1, "new_status", "new_priority"),
-        (changes.filter(kind__in=("status_changed", "reopened")), 1, "new_status",
-         "priority_then"),
-        (changes.filter(kind__in=("status_changed", "reopened")), -1, "old_status",
-         "priority_then"),
-        (changes.filter(kind="priority_changed"), 1, "status_then", "new_priority"),
-        (changes.filter(kind="priority_changed"), -1, "status_then", "old_priority"),
+    kinds = (
+        # (the events; per side, its sign and the status and priority it counts at)
+        (changes.filter(kind="created"), ((1, "new_status", "new_priority"),)),
+        (changes.filter(kind__in=("status_changed", "reopened")),
+         ((1, "new_status", "priority_then"), (-1, "old_status", "priority_then"))),
+        (changes.filter(kind="priority_changed"),
+         ((1, "status_then", "new_priority"), (-1, "status_then", "old_priority"))),
     )
-    for rows, sign, status, priority in sides:
-        for day, version, s, p, n in (rows.values("day", "version", status, priority)
-                                      .annotate(n=Count("id")).order_by()
-                                      .values_list("day", "version", status, priority, "n")):
-            out[(day, version, s, p)] += sign * n
+    for rows, sides in kinds:
+        columns = list(dict.fromkeys(c for _, status, priority in sides
+                                     for c in (status, priority)))
+        for row in rows.values("day", "version", *columns).annotate(n=Count("id")).order_by():
+            for sign, status, priority in sides:
+                out[(row["day"], row["version"], row[status], row[priority])] += sign * row["n"]
     return out
 
 

@@ -24,6 +24,8 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -63,16 +65,40 @@ def _outcome(outcome: str, now: datetime) -> Q:
     }[outcome]
 
 
+def tickets_in(*, start: datetime, end: datetime,
+               organisation_id: int | None = None) -> QuerySet[Ticket]:
+    """Tickets received in [start, end), merged tickets left out (their work continues on the
+    ticket they were merged into), optionally one organisation's: a range of the
+    ``ticket_report_received`` index."""
+    tickets = Ticket.objects.filter(received_at__gte=start, received_at__lt=end,
+                                    merged_into__isnull=True)
+    if organisation_id is not None:
+        tickets = tickets.filter(organisation_id=organisation_id)
+    return tickets
+
+
 def timers_in(*, start: datetime, end: datetime, metric: str | None = None,
               organisation_id: int | None = None) -> QuerySet[SlaTimer]:
-    """Timers of the tickets received in [start, end) (merged tickets left out: their work
-    continues on the ticket they were merged into), optionally one metric, one organisation."""
+    """Timers of the tickets of ``tickets_in``, optionally one metric.
+
+    The join alone decides which timers these are. The range of the tickets' ids (read first
+    from the same index) is implied by it and changes no result, but lets the database read
+    the period's timers by a range of the (ticket, metric) index instead of the whole table:
+    tickets are numbered as they arrive, so a quarter's timers are about a quarter of the
+    table, not all of it (issue 19: a quarter at 1M tickets, 2M timers)."""
     rows = SlaTimer.objects.filter(ticket__received_at__gte=start, ticket__received_at__lt=end,
                                    ticket__merged_into__isnull=True)
-    if metric:
-        rows = rows.filter(metric=metric)
     if organisation_id is not None:
         rows = rows.filter(ticket__organisation_id=organisation_id)
+    # ``id + 0``: a bare MIN(id) would be planned as a walk of the primary key from its end,
+    # filtering on received_at (181 ms for the last quarter of 1M); this reads the period's
+    # range of ``ticket_report_received``, which carries the id (30 ms).
+    ids = tickets_in(start=start, end=end, organisation_id=organisation_id).aggregate(
+        lo=Min(F("id") + 0), hi=Max(F("id") + 0))
+    if ids["lo"] is not None:
+        rows = rows.filter(ticket_id__gte=ids["lo"], ticket_id__lte=ids["hi"])
+    if metric:
+        rows = rows.filter(metric=metric)
     return rows.exclude(state="not_applicable")
 
 
@@ -142,7 +168,7 @@ def _compliance(*, start: datetime, end: datetime, by: str, now: datetime,
     in_sql = connection.vendor == "postgresql"
     rows = {}
     for g in _grouped(base, column, now, percentiles=in_sql):
-        row = ComplianceRow(metric=g["metric"], key=g["key"], paused_seconds=g["paused"],
+        row = ComplianceRow(metric=g["timer_metric"], key=g["key"], paused_seconds=g["paused"],
                             median_seconds=g.get("median"), p90_seconds=g.get("p90"),
                             **{name: g[name] for name in OUTCOMES})
         rows[(row.metric, row.key)] = row
@@ -168,7 +194,11 @@ def _grouped(base: QuerySet[SlaTimer], column: str, now: datetime, *, percentile
         measured = Q(state__in=("met", "breached"))
         counts["median"] = _PercentileDisc("used_seconds", 0.5, filter=measured)
         counts["p90"] = _PercentileDisc("used_seconds", 0.9, filter=measured)
-    return (base.values("metric", key=F(column))
+    # Grouped by the dimension first: PostgreSQL sorts the period's timers by the GROUP BY
+    # columns in their order (the percentiles rule out hashing), and an id compared first
+    # decides almost every comparison, where the metric first (four values) ties on nearly
+    # all of them: 0.6 s instead of 0.9 s of CPU by organisation at 1M tickets (issue 19).
+    return (base.values(key=F(column), timer_metric=F("metric"))
             .annotate(**counts, paused=Coalesce(Sum("paused_seconds"), 0)).order_by())
 
 
@@ -239,10 +269,7 @@ def _promises(*, start: datetime, end: datetime, organisation_id: int | None,
     from pledgedesk.versions.models import PolicyVersion
     from pledgedesk.versions.policies import policy_for
 
-    tickets = Ticket.objects.filter(received_at__gte=start, received_at__lt=end,
-                                    merged_into__isnull=True)
-    if organisation_id is not None:
-        tickets = tickets.filter(organisation_id=organisation_id)
+    tickets = tickets_in(start=start, end=end, organisation_id=organisation_id)
     combos = list(tickets.values_list("policy_version_id", "plan", "priority")
                   .distinct().order_by())
     versions = {v.pk: policy_for(v) for v in

@@ -61,3 +61,23 @@ def test_the_tickets_behind_a_figure_are_exactly_those_counted():
     excluded = tickets_behind(start=START, end=END, metric="first_response",
                               outcome="excluded", now=LATER)
     assert [row.ticket_id for row in excluded] == [t[4].pk]
+
+
+def test_the_timers_are_read_by_the_period_tickets_id_range_and_the_join_still_decides():
+    """Issue 19 (a quarter at 1M tickets in under 1 s): the timers are read by the range of
+    the period's ticket ids, which t5 (received the week before, numbered after t4) lies in:
+    the join on received_at still leaves it out; an empty period reads no range at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, _, t = build()
+    with CaptureQueriesContext(connection) as captured:
+        rows = _rows(compliance(start=START, end=END, by="organisation", now=LATER))
+    grouped = next(q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]
+                   and '"tickets_slatimer"."paused_seconds"' in q["sql"])
+    assert f'"tickets_slatimer"."ticket_id" >= {t[1].pk}' in grouped
+    assert f'"tickets_slatimer"."ticket_id" <= {t[6].pk}' in grouped
+    assert t[1].pk < t[5].pk < t[6].pk
+    assert rows[("first_response", a.pk)].breached == 2  # t2, t3; not t5
+    empty = compliance(start=END, end=LATER, by="priority", now=LATER)
+    assert (empty.rows, empty.exclusions) == ([], [])
