@@ -26,8 +26,11 @@ not a test: nothing here runs in pytest.
      message it cannot read (it opens files as UTF-8 text: koi8-r and undeclared 8-bit mail
      raise UnicodeDecodeError, which ends ``process_queue`` for the whole directory) is
      counted as a failure instead of stopping the round.
-3. The medians of the per-round rates, the ratio (target: at least 5x), and the outbound rate
-   from ``benchmarks/mail_out_bench.py`` (its own fresh database) when that file exists.
+3. The medians of the per-round rates, the median of the per-round ratios with their spread
+   (target: at least 5x), each side's CPU time per message (its own process: on this shared
+   machine the wall rate follows the load, the CPU time much less), the load average before
+   and after every round, and the outbound rate from ``benchmarks/mail_out_bench.py`` (its
+   own fresh database) when that file exists.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ for line in sys.stdin:
     queue.email_box_local_dir = mail_dir
     queue.save()
     failed, errors = 0, []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     # helpdesk.email.process_queue, email_box_type == "local", message by message:
     mail = [join(mail_dir, f) for f in os.listdir(mail_dir) if isfile(join(mail_dir, f))]
     for m in sorted(mail):
@@ -96,8 +99,8 @@ for line in sys.stdin:
         except Exception as exc:
             failed += 1
             errors.append(f"{os.path.basename(m)}: {type(exc).__name__}")
-    seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "failed": failed, "errors": errors,
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "failed": failed, "errors": errors,
                       "tickets": Ticket.objects.count(),
                       "followups": FollowUp.objects.count()}), flush=True)
 '''
@@ -130,7 +133,7 @@ def run(args, work: Path, cleanup: desk_bench.Cleanup) -> None:
     people = start_ours(args, work, cleanup)
     from tests.channels.mails import mix
 
-    ours_rates, peer_rates, notes = [], [], []
+    rounds, notes = [], []
     for r in range(args.rounds):
         messages = mix(args.messages, people, tag=f"round{r}")
         dirs = {side: work / f"round{r}-{side}" for side in ("ours", "peer")}
@@ -139,21 +142,28 @@ def run(args, work: Path, cleanup: desk_bench.Cleanup) -> None:
             for i, (_kind, raw) in enumerate(messages):
                 (path / f"{i:06d}.eml").write_bytes(raw)
         order = ("ours", "peer") if r % 2 == 0 else ("peer", "ours")
+        figures = {"load": desk_bench.load_average()}
         for side in order:
             if side == "ours":
-                seconds = ingest_ours(dirs["ours"])
-                ours_rates.append(args.messages / seconds)
+                figures["ours"] = ingest_ours(dirs["ours"])
             else:
-                figures = ingest_peer(peer, dirs["peer"])
-                peer_rates.append(args.messages / figures["seconds"])
-                if figures["failed"]:  # the same kinds fail every round
-                    kinds = sorted({error.split(": ")[1] for error in figures["errors"]})
-                    notes.append(f"django-helpdesk failed on {figures['failed']} of "
+                figures["peer"] = ingest_peer(peer, dirs["peer"])
+                if figures["peer"]["failed"]:  # the same kinds fail every round
+                    kinds = sorted({e.split(": ")[1] for e in figures["peer"]["errors"]})
+                    notes.append(f"django-helpdesk failed on {figures['peer']['failed']} of "
                                  f"{args.messages} messages a round (counted in its time): "
                                  f"{', '.join(kinds)}")
-        log(f"round {r + 1}/{args.rounds} ({'/'.join(order)} first): Pledgedesk "
-            f"{ours_rates[-1]:.0f}/s, django-helpdesk {peer_rates[-1]:.0f}/s")
-    report(args, ours_rates, peer_rates, notes)
+        figures["load"] += " -> " + desk_bench.load_average()
+        rounds.append(figures)
+        ours, theirs = figures["ours"], figures["peer"]
+        log(f"round {r + 1}/{args.rounds} ({'/'.join(order)} first, load {figures['load']}): "
+            f"Pledgedesk {args.messages / ours['seconds']:.0f}/s "
+            f"({ms_per(ours['cpu'], args.messages)} CPU/msg), django-helpdesk "
+            f"{args.messages / theirs['seconds']:.0f}/s "
+            f"({ms_per(theirs['cpu'], args.messages)} CPU/msg), ratio "
+            f"{theirs['seconds'] / ours['seconds']:.2f}x")
+    log(f"load average at the end {desk_bench.load_average()}")
+    report(args, rounds, notes)
     if args.outbound and (ROOT / "benchmarks" / "mail_out_bench.py").exists():
         log("outbound: benchmarks/mail_out_bench.py (its own fresh database)")
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "mail_out_bench.py"),
@@ -190,20 +200,24 @@ def _drop(name: str) -> None:
     desk_bench.pgdb("drop", name)
 
 
-def ingest_ours(directory: Path) -> float:
+def ms_per(cpu_seconds: float, count: int) -> str:
+    return f"{cpu_seconds / count * 1000:.2f} ms"
+
+
+def ingest_ours(directory: Path) -> dict:
     from pledgedesk.channels import commands
 
     paths = sorted(str(p) for p in directory.iterdir())
     out = io.StringIO()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         status = commands.ingest(paths)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     lines = out.getvalue().splitlines()
     if status != 0 or len(lines) != len(paths):
         raise SystemExit(f"Pledgedesk ingest: status {status}, {len(lines)} outcomes for "
                          f"{len(paths)} messages")
-    return seconds
+    return {"seconds": seconds, "cpu": cpu}
 
 
 def start_peer(args, work: Path, cleanup: desk_bench.Cleanup) -> subprocess.Popen:
@@ -245,20 +259,29 @@ def ingest_peer(process: subprocess.Popen, directory: Path) -> dict:
     return json.loads(line)
 
 
-def report(args, ours: list[float], peer: list[float], notes: list[str]) -> None:
-    mine, theirs = statistics.median(ours), statistics.median(peer)
-    ratio = mine / theirs
+def report(args, rounds: list[dict], notes: list[str]) -> None:
+    n = args.messages
+    ours = [n / r["ours"]["seconds"] for r in rounds]
+    peer = [n / r["peer"]["seconds"] for r in rounds]
+    ratios = sorted(r["peer"]["seconds"] / r["ours"]["seconds"] for r in rounds)
+    cpu_ours = statistics.median(r["ours"]["cpu"] for r in rounds)
+    cpu_peer = statistics.median(r["peer"]["cpu"] for r in rounds)
+    ratio = statistics.median(ratios)
     print()
-    print(f"Inbound mail, {args.rounds} rounds x {args.messages} messages of the mix, "
-          f"{args.database}, medians (rounds alternate which desk goes first)")
-    print("| desk | messages/s (median) | rounds |")
-    print("|---|---|---|")
-    print(f"| Pledgedesk (mail ingest: store raw, then intake) | {mine:.0f} | "
-          f"{', '.join(f'{r:.0f}' for r in ours)} |")
-    print(f"| django-helpdesk (local mailbox) | {theirs:.0f} | "
-          f"{', '.join(f'{r:.0f}' for r in peer)} |")
+    print(f"Inbound mail, {args.rounds} rounds x {n} messages of the mix, {args.database}, "
+          "medians (rounds alternate which desk goes first)")
+    print("| desk | messages/s (median) | CPU per message (median) | rounds (messages/s) |")
+    print("|---|---|---|---|")
+    print(f"| Pledgedesk (mail ingest: store raw, then intake) | {statistics.median(ours):.0f} | "
+          f"{ms_per(cpu_ours, n)} | {', '.join(f'{r:.0f}' for r in ours)} |")
+    print(f"| django-helpdesk (local mailbox) | {statistics.median(peer):.0f} | "
+          f"{ms_per(cpu_peer, n)} | {', '.join(f'{r:.0f}' for r in peer)} |")
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-    print(f"ratio {ratio:.1f}x (target {TARGET_RATIO:.0f}x: {verdict})")
+    print(f"ratio per round: median {ratio:.2f}x, spread {ratios[0]:.2f}-{ratios[-1]:.2f}x "
+          f"(target {TARGET_RATIO:.0f}x: {verdict}); CPU per message "
+          f"{cpu_peer / cpu_ours:.2f}x less than the peer's")
+    print("load average per round (before -> after): "
+          + "; ".join(r["load"] for r in rounds))
     for note in dict.fromkeys(notes):
         print(f"note: {note}")
 

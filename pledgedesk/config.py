@@ -101,6 +101,7 @@ MAIL_DIR = "mail"
 # scheme -> (default port, STARTTLS, implicit TLS)
 SMTP_SCHEMES = {"smtp": (25, False, False), "smtp+tls": (587, True, False),
                 "smtps": (465, False, True)}
+POSTGRES_ENGINE = "pledgedesk.project.postgresql"
 # psycopg prepares a statement the fifth time a connection runs it (its own default).
 PREPARE_THRESHOLD = 5
 SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
@@ -242,6 +243,9 @@ def _database(env: Mapping[str, str], data_dir: Path) -> dict:
         # that cannot keep prepared statements, add ?server_side_binding=false to the URL.
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
+        # Django's backend, with a health check that asks the server only when the socket
+        # says something happened (pledgedesk/project/postgresql: no SELECT 1 per request).
+        parsed["ENGINE"] = POSTGRES_ENGINE
         return parsed
     supported = ", ".join(sorted(SQLITE_SCHEMES | POSTGRES_SCHEMES))
     shown = scheme or "(none)"

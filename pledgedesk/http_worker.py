@@ -34,6 +34,7 @@ import threading
 from concurrent.futures import TimeoutError as FuturesTimeout
 
 from a2wsgi.wsgi import build_environ
+from gunicorn.asgi import protocol as gunicorn_protocol
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers.gasgi import ASGIWorker
 
@@ -52,6 +53,8 @@ SPOOL_IN_MEMORY = 1024 * 1024  # a body larger than this waits for its thread on
 STREAM_AFTER = 256 * 1024  # a response larger than this goes to the loop in parts
 HEARTBEAT = 0.5  # seconds between notices to the master and checks that it is still there
 RETRY_ACCEPT = 0.05  # at the connection limit, look again after this long
+# Where a request's scope carries its _DirectWrite (a key no ASGI server or application uses).
+DIRECT = "pledgedesk.direct_write"
 
 
 class EventLoopWorker(ASGIWorker):
@@ -211,7 +214,14 @@ class _Protocol(ASGIProtocol):
 
         async def first_request_settles(scope, receive, send):
             self._settle()
-            await app(scope, receive, send)
+            direct = self._direct_write(scope)
+            if direct is not None:
+                scope[DIRECT] = direct
+            try:
+                await app(scope, receive, send)
+            finally:
+                if direct is not None:
+                    direct.release()
 
         self.app = first_request_settles
 
@@ -238,6 +248,23 @@ class _Protocol(ASGIProtocol):
         if self._fresh:
             self._fresh = False
             self.worker.busy -= 1
+
+    def _direct_write(self, scope) -> _DirectWrite | None:
+        """What a pool thread needs to write this request's response itself: a plain HTTP/1.1
+        connection (no TLS, no uWSGI) with nothing waiting in its write buffer, and not a HEAD
+        (whose answer has no body). Decided here, in the loop, like the close decision."""
+        request, transport = self._current_request, self.transport
+        if (request is None or transport is None or self._uses_uwsgi
+                or scope.get("http_version") != "1.1" or scope.get("method") == "HEAD"
+                or transport.is_closing() or transport.get_write_buffer_size()
+                or transport.get_extra_info("ssl_object") is not None):
+            return None
+        sock = transport.get_extra_info("socket")
+        try:
+            fd = os.dup(sock.fileno())
+        except (AttributeError, OSError):
+            return None
+        return _DirectWrite(self, fd, close=self._will_close(request, False))
 
 
 class WholeRequest:
@@ -405,19 +432,30 @@ class ThreadPoolWSGI:
                 thread.start()
         out = _Outbox(loop, send)
         answered = loop.create_future()
-        self.jobs.put((environ, out, answered))
-        for message in await answered:
+        direct = scope.get(DIRECT)
+        self.jobs.put((environ, out, answered, direct))
+        answer = await answered
+        if isinstance(answer, _Written):
+            await answer.account(send)
+            return
+        for message in answer:
             await send(message)
 
     def _serve(self, loop) -> None:
         jobs = self.jobs
         while True:
-            environ, out, answered = jobs.get()
+            environ, out, answered, direct = jobs.get()
             try:
-                outcome = (_answer, _run_wsgi(self.app, environ, out))
+                messages = _run_wsgi(self.app, environ, out)
+                written = (direct.write(messages) if direct is not None and not out.streamed
+                           else None)
+                outcome = (_answer, messages if written is None else written)
             except BaseException as exc:  # the loop raises it where the request awaits
                 outcome = (_fail, exc)
-            del environ, out
+            finally:
+                if direct is not None:
+                    direct.close_fd()
+            del environ, out, direct
             try:
                 loop.call_soon_threadsafe(*outcome, answered)
             except RuntimeError:  # the loop is closed: the worker is stopping
@@ -425,7 +463,7 @@ class ThreadPoolWSGI:
             del outcome, answered
 
 
-def _answer(messages: list[dict], answered: asyncio.Future) -> None:
+def _answer(messages, answered: asyncio.Future) -> None:
     if not answered.done():  # not cancelled meanwhile (the client went away)
         answered.set_result(messages)
 
@@ -444,11 +482,13 @@ class _Outbox:
         self.messages: list[dict] = []
         self.size = 0
         self.started = False
+        self.streamed = False  # parts went to the loop already
 
     def put(self, message: dict) -> None:
         self.messages.append(message)
         self.size += len(message.get("body", b""))
         if self.size > STREAM_AFTER:
+            self.streamed = True
             messages, self.messages, self.size = self.messages, [], 0
             # Raises RuntimeError once the loop is closed: a stopping worker's thread then ends
             # instead of waiting forever for a loop that will not run again.
@@ -497,3 +537,121 @@ def _run_wsgi(app, environ: dict, out: _Outbox) -> list[dict]:
             iterable.close()
     out.put({"type": "http.response.body", "body": b"", "more_body": False})
     return out.messages
+
+
+class _DirectWrite:
+    """A small complete response written by the pool thread that made it, straight to the
+    connection's socket (a ``dup()`` of its descriptor, so the loop closing the connection
+    meanwhile cannot hand the number to another one), instead of waking the event loop to
+    write it (issue 20). On a loaded machine every wake-up of the loop is a wait for a core:
+    the client now has its answer without that wait, and the loop's next turn both settles
+    the request and reads the next one.
+
+    The bytes are the ones gunicorn's protocol would write (its status lines, ``Server``,
+    ``Date`` and ``Connection: close`` headers, its header checks). Only a response with a
+    ``Content-Length`` that matches its body, a status that carries a body, and nothing
+    streamed yet, is written so; anything else goes through the loop as before. What the
+    socket would not take at once (a full send buffer) the loop writes after it.
+    """
+
+    def __init__(self, protocol: _Protocol, fd: int, *, close: bool):
+        self.protocol = protocol
+        self.fd = fd
+        self.close = close
+        self._lock = threading.Lock()
+
+    def write(self, messages: list[dict]) -> _Written | None:
+        """In the pool thread: the response written (or begun), or None for the loop."""
+        data = _plain_response(messages, close=self.close)
+        if data is None:
+            return None
+        with self._lock:
+            if self.fd < 0:  # released: the request was given up
+                return None
+            try:
+                sent = os.write(self.fd, data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:  # the client is gone: the loop finds out on its own
+                sent = len(data)
+        return _Written(self.protocol, messages, data[sent:])
+
+    def close_fd(self) -> None:
+        with self._lock:
+            if self.fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(self.fd)
+                self.fd = -1
+
+    release = close_fd  # the loop's side: the request ended, however
+
+
+class _Written:
+    """A response a pool thread wrote: the loop does the rest of gunicorn's work for it."""
+
+    def __init__(self, protocol: _Protocol, messages: list[dict], rest: bytes):
+        self.protocol = protocol
+        self.messages = messages
+        self.rest = rest
+
+    async def account(self, send) -> None:
+        """Run the response through gunicorn's ``send`` (its keep-alive decision, access log,
+        request count) with the transport swapped for a sink, since the bytes are out; then
+        write what the socket did not take."""
+        protocol = self.protocol
+        transport = protocol.transport
+        protocol.transport = _SINK
+        try:
+            for message in self.messages:
+                await send(message)
+        finally:
+            protocol.transport = transport
+        if self.rest and transport is not None and not transport.is_closing():
+            transport.write(self.rest)
+
+
+class _Sink:
+    def write(self, data) -> None:
+        pass
+
+    def writelines(self, parts) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+
+_SINK = _Sink()
+
+
+def _plain_response(messages: list[dict], *, close: bool) -> bytes | None:
+    """The bytes of a complete HTTP/1.1 response, as gunicorn's protocol frames it, or None
+    when it needs the protocol's own handling (no or a wrong Content-Length, chunked, a status
+    without a body, headers it would refuse)."""
+    if not messages or messages[0]["type"] != "http.response.start":
+        return None
+    start, bodies = messages[0], messages[1:]
+    status, headers = start["status"], start["headers"]
+    if status < 200 or status in (204, 304) or any(
+            m["type"] != "http.response.body" for m in bodies):
+        return None
+    body = b"".join(m.get("body", b"") for m in bodies)
+    try:
+        has_length, length, chunked = gunicorn_protocol._scan_response_headers(headers)
+    except Exception:  # a header gunicorn refuses: its send turns it into a 500
+        return None
+    if chunked or not has_length or length != str(len(body)).encode():
+        return None
+    parts = [gunicorn_protocol._get_cached_status_line((1, 1), status)]
+    named = set()
+    for name, value in headers:
+        parts += (name, b": ", value, b"\r\n")
+        named.add(name.lower())
+    if b"server" not in named:
+        parts.append(gunicorn_protocol._CACHED_SERVER_HEADER)
+    if b"date" not in named:
+        parts.append(gunicorn_protocol._get_cached_date_header())
+    if close and b"connection" not in named:
+        parts.append(b"Connection: close\r\n")
+    parts += (b"\r\n", body)
+    return b"".join(parts)

@@ -22,7 +22,7 @@ from pledgedesk import clock
 from pledgedesk import config as pd_config
 from pledgedesk.channels.fetch import MailboxBusy, elapsing, mailbox_fetch
 from pledgedesk.channels.models import InboundMessage
-from pledgedesk.channels.routing import support_addresses
+from pledgedesk.channels.routing import one_run, support_addresses
 from pledgedesk.channels.selectors import inbound_waiting_for_a_person
 from pledgedesk.channels.services import Outcome, inbound_process, inbound_store
 
@@ -36,12 +36,14 @@ def ingest(sources: list[str], *, recipient: str | None = None) -> int:
     source is read (and ``recipient`` checked) before anything is stored."""
     recipient = _checked_recipient(recipient) if recipient is not None else ""
     messages = [(source, _read(source)) for source in sources]
-    for source, raw in messages:
-        at = clock.current()
-        row, created = inbound_store(raw=raw, mailbox="pipe" if source == "-" else
-                                     f"file:{source}", now=at, recipient=recipient)
-        outcome = inbound_process(message_id=row.pk, now=at)  # a no-op once processed
-        _print(source, outcome if created else _duplicate(row.pk))
+    with one_run():
+        for source, raw in messages:
+            at = clock.current()
+            row, created = inbound_store(raw=raw, mailbox="pipe" if source == "-" else
+                                         f"file:{source}", now=at, recipient=recipient)
+            # A no-op once processed; a copy stored by a door that died first is processed.
+            outcome = inbound_process(message_id=row.pk, now=at, row=row)
+            _print(source, outcome if created else _duplicate(row.pk))
     _report_waiting()
     return 0
 

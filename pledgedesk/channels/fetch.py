@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags, U
 
-from pledgedesk.channels.models import MailboxCursor
+from pledgedesk.channels.models import InboundMessage, MailboxCursor
+from pledgedesk.channels.routing import one_run
 from pledgedesk.channels.services import Outcome, inbound_process, inbound_recover, inbound_store
 from pledgedesk.config import ImapConfig
 
@@ -76,14 +77,15 @@ def mailbox_fetch(*, imap: ImapConfig, now: Callable[[], datetime], move_to: str
     try:
         # What an earlier run stored and did not finish goes first: a reply then still finds
         # the ticket its parent opens.
-        for outcome in inbound_recover(now=now()):
-            tell(outcome)
-        with _connect(imap) as box:
-            for chunk in _new_uids(box, cursor, batch):
-                new_rows = _take(box, chunk, imap.name, now, move_to, result)
-                _advance(imap.name, holder, max(chunk), now())
-                for pk in new_rows:
-                    tell(inbound_process(message_id=pk, now=now()))
+        with one_run():
+            for outcome in inbound_recover(now=now()):
+                tell(outcome)
+            with _connect(imap) as box:
+                for chunk in _new_uids(box, cursor, batch):
+                    new_rows = _take(box, chunk, imap.name, now, move_to, result)
+                    _advance(imap.name, holder, max(chunk), now())
+                    for row in new_rows:
+                        tell(inbound_process(message_id=row.pk, now=now(), row=row))
         return result
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -110,7 +112,7 @@ def _new_uids(box, cursor: MailboxCursor, batch: int) -> Iterator[list[int]]:
 
 
 def _take(box, uids: list[int], mailbox: str, now: Callable[[], datetime],
-          move_to: str | None, result: FetchResult) -> list[int]:
+          move_to: str | None, result: FetchResult) -> list[InboundMessage]:
     """Store ``uids``' exact bytes (BODY.PEEK: the server does not mark them read), then
     mark or move the stored ones. Returns the rows to process: new, or stored by an earlier
     run that died before processing them."""
@@ -123,7 +125,7 @@ def _take(box, uids: list[int], mailbox: str, now: Callable[[], datetime],
         else:
             result.duplicates += 1
         if created or row.state == row.State.RECEIVED:  # stored before, never processed
-            new_rows.append(row.pk)
+            new_rows.append(row)
     # Committed: only now may the server forget these messages are new.
     if stored_uids and move_to:
         box.move(stored_uids, move_to)

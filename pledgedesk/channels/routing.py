@@ -10,7 +10,9 @@ an unknown sender wrote to, and notes a contact who wrote to another policy's ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,8 +41,33 @@ class Route:
                 f"the requester's organisation (policy {organisation.policy_key})")
 
 
+# Within ``one_run``: the support addresses, read by the run's first message.
+_run_addresses: ContextVar[dict | None] = ContextVar("pledgedesk_run_addresses", default=None)
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """Around a run of messages taken in together (``mail ingest`` of many files, one fetch):
+    the support addresses are read once for the run instead of once a message (a query and
+    every policy in use), as they stood when its first message was routed."""
+    token = _run_addresses.set({})
+    try:
+        yield
+    finally:
+        _run_addresses.reset(token)
+
+
 def support_addresses(*, now: datetime) -> dict[str, tuple[str, ...]]:
     """Every support address the policies in use name, lower-cased, with their policy keys."""
+    kept = _run_addresses.get()
+    if kept is None:
+        return _addresses(now)
+    if "addresses" not in kept:
+        kept["addresses"] = _addresses(now)
+    return kept["addresses"]
+
+
+def _addresses(now: datetime) -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {}
     for key in selectors.policy_keys_in_use():
         _version, policy = policy_in_force(key, now=now)

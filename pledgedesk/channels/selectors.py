@@ -30,16 +30,17 @@ def ticket_by_number(number: int) -> Ticket | None:
     return Ticket.objects.select_related("organisation").filter(number=number).first()
 
 
-def contacts_by_emails(addresses: Iterable[str], *, organisation: Organisation) -> list[Contact]:
-    """The contacts of ``organisation`` among ``addresses`` (To and Cc: RK-2's Administrator
-    in copy), in a stable order."""
+def contacts_by_address(addresses: Iterable[str]) -> dict[str, Contact]:
+    """The contacts among ``addresses``, by address stripped and lower-cased, matched as
+    ``accounts.services.contact_by_email`` matches one, each with its organisation: a
+    message's sender and everyone in its To and Cc (RK-2's Administrator in copy) in one
+    look-up instead of one per role."""
     lowered = {a.strip().lower() for a in addresses if a}
     if not lowered:
-        return []
-    rows = (ContactEmail.objects.annotate(lower=Lower("address"))
-            .filter(lower__in=lowered, contact__organisation=organisation)
-            .select_related("contact").order_by("contact_id"))
-    return list({row.contact_id: row.contact for row in rows}.values())
+        return {}
+    rows = (ContactEmail.objects.annotate(lower=Lower("address")).filter(lower__in=lowered)
+            .select_related("contact__organisation"))
+    return {row.lower: row.contact for row in rows}
 
 
 def policy_keys_in_use() -> list[str]:

@@ -25,7 +25,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from pledgedesk.accounts.services import contact_by_email
 from pledgedesk.channels import bounces, routing, selectors, threads
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.channels.parsing import (
@@ -48,6 +47,7 @@ LEASE = timedelta(minutes=10)
 # How long a door that stored a message has to process it before others may.
 GRACE = timedelta(minutes=1)
 State = InboundMessage.State
+REASON_LENGTH = 2000  # of the reason kept on the row
 HOLD_REASONS = {
     Ticket.Hold.AWAITING_AUTHORISATION: "awaiting authorisation: the sender is not authorised "
                                         "personnel; the primary contact is asked to confirm",
@@ -98,16 +98,27 @@ def inbound_store(*, raw: bytes, mailbox: str, now: datetime,
         return InboundMessage.objects.get(message_id=message_id, sha256=digest), False
 
 
-def inbound_process(*, message_id: int, now: datetime) -> Outcome:
+def inbound_process(*, message_id: int, now: datetime,
+                    row: InboundMessage | None = None) -> Outcome:
     """Intake for stored row ``message_id``: once. A row already processed (or being processed
-    by someone else within their lease) is returned as it stands."""
-    row = InboundMessage.objects.filter(pk=message_id).first()
+    by someone else within their lease) is returned as it stands. ``row``: that row as the
+    caller read or stored it, which saves reading it again (the claim compares its state
+    and attempts with the database's, so a stale copy only loses the claim)."""
+    if row is None or row.pk != message_id:
+        row = InboundMessage.objects.filter(pk=message_id).first()
     token = _claim(row, now) if row is not None else None
     if token is not None:
+        written: list[_Decision] = []  # what a ticket's transaction wrote, once it committed
         try:
-            decision = _decide(row, token, now)
-            if decision is not None:  # else written with its ticket, in the same transaction
+            decision = _decide(row, token, now, written)
+            if decision is not None:
                 _finish(message_id, token, decision, now)
+            elif written:  # written with its ticket, in the same transaction
+                decision = written[-1]
+            if decision is not None:  # as written, and ours: no need to read it back
+                return Outcome(row=message_id, outcome=decision.state,
+                               ticket=decision.ticket.number if decision.ticket else None,
+                               reason=decision.reason[:REASON_LENGTH])
         except _ClaimLost:
             log.warning("inbound message %s was taken over by another processor", message_id)
     return _outcome(InboundMessage.objects.select_related("ticket").defer("raw")
@@ -153,7 +164,7 @@ def _finish(pk: int, token: int, decision: _Decision, now: datetime) -> None:
     """Write the outcome, if our claim still holds; raises _ClaimLost when it does not (inside
     a ticket's transaction, that rolls the ticket back)."""
     done = InboundMessage.objects.filter(pk=pk, state=State.PROCESSING, attempts=token).update(
-        state=decision.state, reason=decision.reason[:2000], ticket=decision.ticket,
+        state=decision.state, reason=decision.reason[:REASON_LENGTH], ticket=decision.ticket,
         ticket_message=decision.message, sender=decision.sender[:254],
         subject=decision.subject[:255], processed_at=now, lease_until=None)
     if not done:
@@ -163,10 +174,12 @@ def _finish(pk: int, token: int, decision: _Decision, now: datetime) -> None:
 # --- deciding ---------------------------------------------------------------------------------
 
 
-def _decide(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
-    """The outcome to write, or None when it was already written with the ticket."""
+def _decide(row: InboundMessage, token: int, now: datetime,
+            written: list[_Decision]) -> _Decision | None:
+    """The outcome to write, or None when it was already written with the ticket (and put in
+    ``written``)."""
     try:
-        return _intake(row, token, now)
+        return _intake(row, token, now, written)
     except _ClaimLost:
         raise
     except IntakeRefused as exc:  # RL-7: the service kept the refused request (TicketRefusal)
@@ -178,7 +191,8 @@ def _decide(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
         return _Decision(State.QUARANTINED, f"{type(exc).__name__}: {exc}", **_who(row))
 
 
-def _intake(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
+def _intake(row: InboundMessage, token: int, now: datetime,
+            written: list[_Decision]) -> _Decision | None:
     limit = int(getattr(settings, "PLEDGEDESK_MAX_INBOUND_BYTES", DEFAULT_MAX_INBOUND_BYTES))
     if len(row.raw) > limit:
         return _Decision(State.QUARANTINED, f"message is {len(row.raw)} bytes; the limit is "
@@ -195,7 +209,9 @@ def _intake(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
     if mail.automatic:
         return _Decision(State.IGNORED, mail.automatic, **who)
     route = routing.route(mail, recipient=row.recipient, now=now)
-    contact = contact_by_email(mail.sender)
+    # The sender and everyone in To and Cc, in one look-up (RK-2 reads who is copied).
+    people = selectors.contacts_by_address((mail.sender, *mail.to, *mail.cc))
+    contact = people.get(_address_key(mail.sender))
     if contact is None:
         return _Decision(State.HELD, f"unknown sender: {mail.sender}{route.note()}", **who)
     note = route.note_for(contact.organisation)
@@ -204,14 +220,17 @@ def _intake(row: InboundMessage, token: int, now: datetime) -> _Decision | None:
         ticket_customer_reply(
             ticket=ticket, actor=Actor(channel=CHANNEL, contact=contact),
             body=mail.display_text, files=_files(mail), now=now,
-            record=_recorder(row.pk, token, _Decision(State.APPENDED, note, **who), now))
+            record=_recorder(row.pk, token, _Decision(State.APPENDED, note, **who), now,
+                             written))
         return None
-    ticket_create(new=_new_ticket(mail, contact), files=_files(mail), now=now,
-                  record=_recorder(row.pk, token, _Decision(State.CREATED, note, **who), now))
+    ticket_create(new=_new_ticket(mail, contact, people), files=_files(mail), now=now,
+                  record=_recorder(row.pk, token, _Decision(State.CREATED, note, **who), now,
+                                   written))
     return None
 
 
-def _recorder(pk: int, token: int, decision: _Decision, now: datetime):
+def _recorder(pk: int, token: int, decision: _Decision, now: datetime,
+              written: list[_Decision]):
     def record(ticket: Ticket, message: Message | None) -> None:
         held = HOLD_REASONS.get(ticket.hold) if decision.state == State.CREATED else None
         outcome = replace(decision, ticket=ticket, message=message)
@@ -219,6 +238,7 @@ def _recorder(pk: int, token: int, decision: _Decision, now: datetime):
             outcome = replace(outcome, state=State.HELD,
                               reason="; ".join(r for r in (held, decision.reason) if r))
         _finish(pk, token, outcome, now)
+        written.append(outcome)
     return record
 
 
@@ -226,10 +246,17 @@ def _who(row: InboundMessage) -> dict[str, str]:
     return {"sender": row.sender, "subject": row.subject}
 
 
-def _new_ticket(mail: ParsedMail, contact) -> NewTicket:
+def _address_key(address: str) -> str:
+    return address.strip().lower()
+
+
+def _new_ticket(mail: ParsedMail, contact, people: dict) -> NewTicket:
+    """``people``: the contacts of the message's addresses (``contacts_by_address``); those of
+    the requester's organisation in To and Cc are copied, in a stable order."""
     org = contact.organisation
-    copied = [c for c in selectors.contacts_by_emails((*mail.to, *mail.cc), organisation=org)
-              if c.pk != contact.pk]
+    found = (people.get(_address_key(a)) for a in (*mail.to, *mail.cc) if a)
+    copied = sorted({c.pk: c for c in found if c is not None and c.organisation_id == org.pk
+                     and c.pk != contact.pk}.values(), key=lambda c: c.pk)
     # No priority: an email cannot set one (FG-3); the policy's intake rule decides.
     return NewTicket(organisation=org, requester=contact, channel=CHANNEL, cc=copied,
                      subject=(subject_core(mail.subject) or "(no subject)")[:MAX_SUBJECT],

@@ -27,6 +27,7 @@ from pledgedesk.errors import Conflict, ErrorCode, IntakeRefused, InvalidInput
 from pledgedesk.outbox import services as outbox
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.errors import PolicyInputError
+from pledgedesk.rowput import rows_insert
 from pledgedesk.tickets import abilities, attachments, intake, search
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.intake import NewTicket
@@ -95,7 +96,7 @@ def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime,
     timers = timers_first(ticket, events, now=now)
     with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
         ticket.number = number_next()
-        ticket.save(force_insert=True)
+        rows_insert([ticket])
         if new.cc:
             ticket.cc.set(new.cc)
         remember_related(ticket, "cc", sorted(set(new.cc), key=lambda c: c.pk))
@@ -104,7 +105,7 @@ def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime,
             events.append(_access_requested(ticket, events[0], now))
         _store_events(events, now)
         if message is not None:
-            message.save(force_insert=True)
+            rows_insert([message])
         search.search_index_created(ticket, message)
         _attach(ticket, _actor_of(events[0]), message, staged, now)
         timers_save_first(ticket, timers)
@@ -512,7 +513,7 @@ def _post(ticket: Ticket, actor: Actor, kind: EventKind, message: Message,
           staged: Sequence[attachments.StagedFile], now: datetime) -> Message:
     """Add ``message`` (unsaved) to ``ticket`` with its event and its files."""
     message.ticket, message.created_at = ticket, now
-    message.save(force_insert=True)
+    rows_insert([message])
     search.search_index_message(message)
     _event(ticket, actor, kind, now, new={"message": message.pk})
     _attach(ticket, actor, message, staged, now)
@@ -667,7 +668,7 @@ def _event(ticket: Ticket, actor: Actor, kind: EventKind, at: datetime, *, old=N
 def _store_events(events: list[TicketEvent], now: datetime) -> None:
     """Insert ``events`` and, in the same transaction, their outbox rows: whatever an event
     calls for (mail, pages, webhooks) is then delivered exactly when the change committed."""
-    TicketEvent.objects.bulk_create(events)
+    rows_insert(events)
     outbox.enqueue_events(events, now=now)
 
 
