@@ -170,8 +170,9 @@ def absolute(path: str) -> str:
 def send_automatic(rendered: Rendered, *, to: list[str], policy: Policy, support: str,
                    key: str) -> None:
     """Send an automatic notice that is no reply on a ticket (a policy version announced,
-    an hour bank's low balance, an engagement's move): from the policy's name, replies to ``support``, marked auto-generated, with a
-    Message-ID derived from the outbox ``key`` so a retried delivery is the same message."""
+    an hour bank's low balance, an engagement's move): from the policy's name, replies to
+    ``support``, marked auto-generated, with a Message-ID derived from the outbox ``key`` so a
+    retried delivery is the same message."""
     mail = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, to=to,
         from_email=formataddr((policy.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
