@@ -91,8 +91,10 @@ def test_a_search_costs_the_same_statements_whatever_the_page_size(world):
         response = world.api("agent").get("search", {"q": "sprocket"})
     assert response.status_code == 200 and len(response.json()["items"]) == 10
     # token+user+agent, the ranked ids (with their snippets on PostgreSQL; SQLite makes the
-    # page's snippets in a statement of their own), their tickets, their timers
-    budget = 4 if connection.vendor == "postgresql" else 5
+    # page's snippets in a statement of their own), their tickets, their timers; PostgreSQL
+    # first asks the planner (one EXPLAIN, nothing read) how many documents match, to choose
+    # the search's shape (tickets.search, issue 16)
+    budget = 5
     assert len(captured.captured_queries) <= budget, [
         q["sql"] for q in captured.captured_queries]
 
