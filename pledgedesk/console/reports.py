@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import wraps
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -14,15 +14,16 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
+from pydantic import Field
 
 from pledgedesk.accounts.models import Agent
 from pledgedesk.bounds import Id, Key
 from pledgedesk.console.views import _base, agent_required
 from pledgedesk.errors import InvalidInput
-from pledgedesk.reports import trends_tables
+from pledgedesk.reports import trends, trends_tables
 from pledgedesk.reports.backlog import backlog_tickets
 from pledgedesk.reports.export import compliance_csv, rows_csv, ticket_rows_csv, tickets_csv
-from pledgedesk.reports.period import period_of
+from pledgedesk.reports.period import Period, period_of
 from pledgedesk.reports.selectors import OUTCOMES, compliance, tickets_behind
 from pledgedesk.reports.worktime import tickets_with_time
 from pledgedesk.web.query import PageQuery, parse_query
@@ -163,6 +164,21 @@ class TimeQuery(ReportQuery):
     kind: Literal["all", "billable", "courtesy", "bank"] = "all"
 
 
+TREND_FIGURES = ("created", "solved", "breaches", "pages", "pages_acknowledged",
+                 *trends.WORKLOAD)
+
+
+class TrendQuery(ReportQuery):
+    """One figure of the trends page: a day's created or solved tickets, an hour of week's
+    breaches, a workload row (``key``: the agent's or group's id, absent for none), or an
+    on-call schedule's pages (``key``: the schedule's id)."""
+    figure: Literal[TREND_FIGURES] | None = None  # type: ignore[valid-type]
+    day: date | None = None
+    weekday: Annotated[int, Field(ge=1, le=7)] | None = None
+    hour: Annotated[int, Field(ge=0, le=23)] | None = None
+    key: Id | None = None
+
+
 class TableQuery(ReportQuery):
     table: Literal[tuple(trends_tables.TABLES)] | None = None  # type: ignore[valid-type]
 
@@ -181,6 +197,7 @@ def trends_page(request, _q, period):
     tables = _trends(request, period)
     params = urlencode({"start": period.first.isoformat(), "end": period.last.isoformat()})
     _week_links(tables["weeks"], period)
+    _figure_links(tables, period)
     return render(request, "console/report_trends.html", _base(
         request, section="reports", period=period, params=params, **tables,
         charts=trends_tables.charts(tables),
@@ -199,6 +216,27 @@ def _week_links(weeks: list[dict], period) -> None:
             w[f"{outcome}_link"] = f"{base}?" + urlencode({
                 "start": first.isoformat(), "end": last.isoformat(), "metric": w["metric"],
                 "outcome": outcome})
+
+
+def _figure_links(tables: dict, period) -> None:
+    """The tickets' URL beside each figure of the created/solved, hours, workload and on-call
+    tables: the same period, the figure's name and its row (issue 19)."""
+    base = f"{reverse('console:report_trend_tickets')}?" + urlencode(
+        {"start": period.first.isoformat(), "end": period.last.isoformat()})
+
+    def link(figure, **row):
+        return f"{base}&" + urlencode({"figure": figure, **{k: v for k, v in row.items()
+                                                            if v is not None}})
+    for d in tables["days"]:
+        for figure in ("created", "solved"):
+            d[f"{figure}_link"] = link(figure, day=d["day"].isoformat())
+    for h in tables["hours"]:
+        h["link"] = link("breaches", weekday=h["weekday"], hour=h["hour"])
+    for figure in trends.WORKLOAD:
+        for r in tables["load"][figure]:
+            r["link"] = link(figure, key=r["key"])
+    for p in tables["pages"]:
+        p["link"], p["ack_link"] = (link(f, key=p["key"]) for f in ("pages", "pages_acknowledged"))
 
 
 def _backlog_rows(history, keys) -> list[dict]:
@@ -249,6 +287,48 @@ def time_tickets_page(request, q, period):
         title += f", {q.subject} {q.key if q.key is not None else '(none)'}"
     return _ticket_list(request, tickets, title, f"time-{period.first}-{period.last}",
                         minutes=True)
+
+
+def _trend_tickets(q, period, request):
+    """The tickets behind one figure of ``TrendQuery`` and its title, or the missing field."""
+    needs = {"created": ("day",), "solved": ("day",), "breaches": ("weekday", "hour")}
+    missing = next((f for f in needs.get(q.figure, ()) if getattr(q, f) is None), None)
+    if missing:
+        return None, f"{missing}: required"
+    span = {"start": period.start, "end": period.end}
+    if q.figure in ("created", "solved"):
+        if not period.first <= q.day <= period.last:
+            return None, "day: outside the period"
+        one = Period(q.day, q.day, period.zone)
+        day = {"start": one.start, "end": one.end}
+        tickets = (trends.created_in(**day).order_by("-received_at", "-id")
+                   if q.figure == "created" else trends.solved_on(**day))
+        return (tickets, f"{q.figure.capitalize()} on {q.day}"), None
+    if q.figure == "breaches":
+        return (trends.breaches_at(now=request.now, zone=period.zone, weekday=q.weekday,
+                                   hour=q.hour, **span),
+                f"Clocks late on weekday {q.weekday} at {q.hour}:00"), None
+    if q.figure in trends.WORKLOAD:
+        return (trends.workload_tickets(figure=q.figure, key=q.key, **span),
+                f"{q.figure.replace('_', ' ').capitalize()}: {q.key or '(none)'}"), None
+    return (trends.pages_in(schedule=q.key, acknowledged=q.figure == "pages_acknowledged",
+                            **span), f"On-call {q.figure.replace('_', ' ')}: "
+            f"schedule {q.key or '(none)'}"), None
+
+
+@_report(TrendQuery)
+def trend_tickets_page(request, q, period):
+    """The tickets behind one figure of the trends page's created/solved, hours, workload and
+    on-call tables, from the same selectors as the figure (exactly the rows it counts)."""
+    if q.figure is None:
+        return HttpResponseBadRequest("figure: required, one of " + ", ".join(TREND_FIGURES))
+    found, problem = _trend_tickets(q, period, request)
+    if problem:
+        return HttpResponseBadRequest(problem)
+    tickets, title = found
+    title += f" ({period.first} to {period.last})"
+    return _ticket_list(request, tickets, title, f"{q.figure}-{period.first}-{period.last}",
+                        minutes=False)
 
 
 def _ticket_list(request, tickets, title: str, filename: str, *, minutes: bool):

@@ -67,6 +67,7 @@ urlpatterns = [
     path("reports/trends.csv", reports.trends_export, name="report_trends_csv"),
     path("reports/backlog/", reports.backlog_tickets_page, name="report_backlog_tickets"),
     path("reports/time/", reports.time_tickets_page, name="report_time_tickets"),
+    path("reports/figure/", reports.trend_tickets_page, name="report_trend_tickets"),
     path("go/", search.search_page, name="search"),  # a ticket number jumps; text searches
     path("views/menu/", queues.views_menu, name="views_menu"),  # saved views (issue 16)
     path("views/new/", queues.view_save, name="view_new"),

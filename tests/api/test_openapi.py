@@ -68,6 +68,8 @@ ENDPOINTS = {
     ("/api/v1/kb/articles/{slug}", "get"), ("/api/v1/kb/articles/{slug}/vote", "post"),
     ("/api/v1/kb/search", "get"), ("/api/v1/kb/report", "get"),
     ("/api/v1/reports/compliance", "get"), ("/api/v1/reports/promises-kept", "get"),
+    ("/api/v1/reports/backlog", "get"), ("/api/v1/reports/time", "get"),
+    ("/api/v1/reports/trends", "get"),
     ("/api/v1/views", "get"), ("/api/v1/views", "post"),
     ("/api/v1/views/{view_id}", "get"), ("/api/v1/views/{view_id}", "put"),
     ("/api/v1/views/{view_id}", "delete"), ("/api/v1/views/{view_id}/tickets", "get"),

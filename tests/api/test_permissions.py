@@ -355,3 +355,17 @@ def test_inbound_mail_by_role(mail_world, role, name, method, path, body, for_ag
     if role != "agent":
         assert b"stranger@example.com" not in response.content
         assert InboundMessage.objects.get(pk=mail_world.inbound).state == "held"
+
+
+# Issue 19: the trends and workload reports are for the support lead and administrators, as
+# the console's report pages: every other agent and every contact 403, no credentials 401.
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("report", ("backlog", "time", "trends"))
+def test_trend_reports_by_role(world, role, report):
+    from tests.api.conftest import Api, token_for
+    from tests.pages import staff
+
+    response = world.api(role).get(f"reports/{report}")
+    assert response.status_code == (401 if role in ("anonymous", "revoked") else 403)
+    lead = Api(token_for(staff(roles=("support_lead",)).user))
+    assert lead.get(f"reports/{report}").status_code == 200

@@ -66,3 +66,45 @@ def test_the_primary_contact_reads_their_own_promises_only(desk):
         ("first_response", 1, 1, True)]
     assert _get(person(a).user, "promises-kept").status_code == 404
     assert _get(staff().user, "promises-kept").status_code == 404
+
+
+# --- the trends page's tables over the API (issue 19) -----------------------------------------
+
+PERIOD = {"start": START.date().isoformat(), "end": "2026-01-10"}
+
+
+def test_an_administrator_reads_the_trends_as_the_console_shows_them(desk):
+    body = _get(staff(roles=("administrator",)).user, "trends", **PERIOD).json()
+    assert body["timezone"] == "UTC"
+    assert {(w["week"], w["metric"]): (w["measured"], w["met"], w["mean_used_seconds"])
+            for w in body["weeks"]} == {("2026-01-05", "first_response"): (4, 2, 2700),
+                                        ("2026-01-05", "resolution"): (1, 1, 2 * 9 * 3600)}
+    assert body["days"] == [{"day": "2026-01-05", "created": 5, "solved": 0}]
+    assert body["breaches_by_hour_of_week"] == [{"weekday": 1, "hour": 20, "breaches": 2}]
+    assert body["open_by_agent"] == [{"key": None, "name": None, "tickets": 6}]
+    assert body["solved_by_agent"] == [] and body["pages"] == []
+
+
+def test_a_lead_reads_the_backlog_per_day(desk):
+    body = _get(staff(roles=("support_lead",)).user, "backlog", **PERIOD).json()
+    days = {d["day"]: d for d in body["days"]}
+    assert days["2026-01-04"]["open"] == 1  # t5, received the week before
+    assert days["2026-01-05"]["open"] == 6
+    assert sum(c["open"] for c in days["2026-01-05"]["counts"]) == 6
+
+
+def test_a_lead_reads_time_courtesy_and_bank_drawdown(desk):
+    body = _get(staff(roles=("support_lead",)).user, "time", **PERIOD).json()
+    assert body == {"start": "2026-01-04", "end": "2026-01-10", "by_agent": [],
+                    "by_group": [], "courtesy": [], "banks": []}
+
+
+@pytest.mark.parametrize("report", ("backlog", "time", "trends"))
+def test_the_trend_reports_refuse_others_and_name_a_bad_field(desk, report):
+    a, _, _ = desk
+    assert _get(staff().user, report).status_code == 403
+    assert _get(person(a).user, report).status_code == 403
+    assert Client().get(API + report).status_code == 401
+    bad = _get(staff(roles=("support_lead",)).user, report, start="2026-02-01",
+               end="2026-01-01")
+    assert bad.status_code == 422 and bad.json()["field"] == "start"

@@ -56,8 +56,8 @@ def test_created_vs_solved_per_day_and_workload():
     assert days == [{"day": date(2026, 1, 5), "created": 5, "solved": 0},
                     {"day": date(2026, 1, 6), "created": 0, "solved": 2}]
     load = workload(start=START, end=END)
-    assert load["solved_by_agent"] == [{"agent": "Ann", "n": 2}]
-    assert load["open_by_agent"] == [{"agent": None, "n": 4}]  # t3, t4, t5, t6 unassigned
+    assert load["solved_by_agent"] == [{"key": ann.pk, "agent": "Ann", "n": 2}]
+    assert load["open_by_agent"] == [{"key": None, "agent": None, "n": 4}]  # t3-t6 unassigned
     assert {(r["status"], r["priority"], r["n"]) for r in backlog_now()} == {
         ("new", t[3].priority, 3), ("new", t[6].priority, 1)}  # t3-t5 (RK), t6 (PR)
 
@@ -69,5 +69,5 @@ def test_on_call_pages_and_their_acknowledgement_times():
                             acknowledged_at=None if minutes is None
                             else NOW + timedelta(minutes=minutes))
     assert pages_acknowledged(start=START, end=END) == [
-        {"schedule_name": None, "pages": 3, "acknowledged": 2,
+        {"key": None, "schedule_name": None, "pages": 3, "acknowledged": 2,
          "mean_ack": timedelta(minutes=6), "mean_ack_seconds": 360}]
