@@ -116,8 +116,13 @@ class Run:
                    PLEDGEDESK_WEBHOOK_ALLOWED_NETWORKS=LOOPBACK)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
-        worker = subprocess.Popen([sys.executable, "-m", "tests.automation.worker_clock"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The worker's log goes to a file: a pipe nobody reads fills up on a long run and
+        # blocks the worker in its next log line.
+        log = self.tmp_path / f"worker-{len(self.workers)}.log"
+        with log.open("wb") as sink:
+            worker = subprocess.Popen([sys.executable, "-m", "tests.automation.worker_clock"],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=sink)
+        worker.log = log
         self.workers.append(worker)
         return worker
 
@@ -132,7 +137,7 @@ class Run:
         deadline, quiet = time.monotonic() + timeout, 0
         while quiet < 3:
             for w in self.alive():
-                assert w.poll() is None, w.stderr.read().decode()[-3000:]
+                assert w.poll() is None, w.log.read_text(errors="replace")[-3000:]
             assert time.monotonic() < deadline, f"the workers did not settle at {self.now}"
             swept = SweepMark.objects.filter(swept_to__gte=self.now).exists()
             due = Delivery.objects.filter(state="pending", next_attempt_at__lte=self.now)
