@@ -4,7 +4,7 @@ Each message's outcome is printed as one JSON object per line, as it happens:
 ``{"source": ..., "outcome": ..., "ticket": NUMBER or null, "reason": "..."}``, the outcome one
 of created, appended, ignored, bounce, duplicate, quarantined, refused, held. The command
 succeeds (status 0) when every message was stored, whatever its outcome: a quarantined or
-held message is kept and listed in the admin, not a failure of the delivery.
+held message is kept and listed on the console's Mail in page, not a failure of the delivery.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _report_waiting() -> None:
     waiting = inbound_waiting_for_a_person()
     if waiting:
         print(f"{waiting} inbound message{'s' if waiting > 1 else ''} waiting for a person, "
-              "quarantined or held (admin: Channels > Inbound messages, filter by state)",
+              "quarantined or held (console: Mail in, /console/mail/in/)",
               file=sys.stderr)
 
 

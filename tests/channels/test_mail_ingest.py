@@ -55,7 +55,7 @@ def test_a_held_message_is_still_a_successful_delivery(tmp_path, capsys):
     assert cli.main(["mail", "ingest", str(path)]) == 0
     out, err = capsys.readouterr()
     assert err == ("1 inbound message waiting for a person, quarantined or held "
-                   "(admin: Channels > Inbound messages, filter by state)\n")
+                   "(console: Mail in, /console/mail/in/)\n")
     [line] = [json.loads(text) for text in out.splitlines()]
     assert line == {"source": str(path), "outcome": "held", "ticket": None,
                     "reason": "unknown sender: nobody@unknown.example"}
