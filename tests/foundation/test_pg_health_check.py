@@ -8,16 +8,11 @@ import time
 import pytest
 from django.db import connection, connections
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL backend's health check (SQLite's needs no query)")
+# The PostgreSQL backend's own health check (SQLite's connection needs no query).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
 def test_a_quiet_idle_connection_is_usable_without_asking_the_server(monkeypatch):
-    _postgres_only()
     from django.db.backends.postgresql.base import DatabaseWrapper as Django
 
     connection.ensure_connection()
@@ -30,7 +25,6 @@ def test_a_quiet_idle_connection_is_usable_without_asking_the_server(monkeypatch
 
 
 def test_a_connection_the_server_ended_is_replaced_before_the_next_query():
-    _postgres_only()
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")

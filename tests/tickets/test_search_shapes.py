@@ -16,15 +16,9 @@ from pledgedesk.tickets.search import search_tickets
 from pledgedesk.tickets.services import NewTicket, ticket_create
 from tests.factories import T0, agent, contact, organisation
 
-pytestmark = [pytest.mark.django_db]
+# The shapes are PostgreSQL's; SQLite's FTS5 path is tests/tickets/test_search.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 RK = "crm-severity-colours"
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the shapes are PostgreSQL's; SQLite's FTS5 path is tests/tickets/"
-                    "test_search.py")
 
 
 @pytest.fixture
