@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pledgedesk import clock
 from pledgedesk.accounts import services as accounts
-from pledgedesk.accounts.authorization import principal_for, ticket_for, visible_tickets
+from pledgedesk.accounts.authorization import principal_for, ticket_for
 from pledgedesk.channels.calls_selectors import calls_on_ticket
 from pledgedesk.channels.outbound_selectors import ticket_mail
 from pledgedesk.console import forms, selectors
@@ -52,7 +52,6 @@ from pledgedesk.web.htmx import redirect_to, render_page
 from pledgedesk.web.query import (
     ConsoleQueueQuery,
     EarlierQuery,
-    TicketNumberQuery,
     parse_query,
 )
 from pledgedesk.web.uploads import accepts_files
@@ -736,19 +735,6 @@ def download(request, number: int, attachment_id: int):
     except NotFound:
         raise Http404("attachment not found") from None
     return attachment_download(attachment)
-
-
-@require_safe
-@agent_required
-def search(request):
-    """Jump to a ticket by number (exact, indexed): no LIKE scans over a million rows."""
-    raw = request.GET.get("number", "").strip().lstrip("#")
-    number = parse_query({"number": raw}, TicketNumberQuery).values.number
-    if number is not None and visible_tickets(request.principal, Ticket.objects.filter(
-            Q(number=number))).exists():
-        return redirect("console:ticket", number=number)
-    messages.error(request, f"No ticket #{raw}.")
-    return redirect("console:queue")
 
 
 @require_http_methods(["GET", "POST"])

@@ -103,41 +103,6 @@ def timers_save_first(ticket: Ticket, rows: list[SlaTimer]) -> list[SlaTimer]:
     return rows
 
 
-def timers_refresh(tickets: list[Ticket], *, now: datetime) -> dict[int, dict[str, sla.Timer]]:
-    """The SLA sweep's recompute (issue 15) for ``tickets``, which the caller has locked: the
-    engine's timers as of ``now``, returned by ticket id with each clock's start (the cycle a
-    warning or a breach belongs to), and stored where they moved. A row whose state or
-    instants changed (a running row past its late instant becomes ``breached`` with the
-    engine's own ``late_at``) is rewritten; the others keep the verdict of the ticket's last
-    change, which ``sla.timer_state_at`` reads the same. One query reads their events, one
-    their timers, one statement writes what changed."""
-    ids = [t.pk for t in tickets]
-    events: dict[int, list[_Fact]] = {pk: [] for pk in ids}
-    for row in (TicketEvent.objects.filter(ticket_id__in=ids).order_by("ticket_id", "at", "id")
-                .values_list("ticket_id", "kind", "at", "new")):
-        events[row[0]].append(_Fact(*row[1:]))
-    verdicts = {t.pk: _timers(t, events[t.pk], now) for t in tickets}
-    stored = {(t, m): (pk, cols) for pk, t, m, *cols in SlaTimer.objects.filter(
-        ticket_id__in=ids).values_list("pk", "ticket_id", "metric", *_MOVES)}
-    changed = []
-    for ticket in tickets:
-        for timer in verdicts[ticket.pk].values():
-            pk, cols = stored.get((ticket.pk, timer.metric), (None, None))
-            if cols == [str(timer.state), timer.due, timer.late_at, timer.goal, timer.warn_at,
-                        timer.met_at]:
-                continue
-            row = _row(ticket, timer)
-            row.pk = pk
-            changed.append(row)
-    SlaTimer.objects.filter(pk__in=[r.pk for r in changed if r.pk]).delete()
-    SlaTimer.objects.bulk_create(changed)
-    return verdicts
-
-
-# What the sweep compares: a row is rewritten when one of these moved (in ``_row``'s order).
-_MOVES = ("state", "due_at", "late_at", "goal_at", "warn_at", "met_at")
-
-
 @dataclass(frozen=True)
 class _Fact:
     """A stored event as ``sla_events`` reads it, without building the model."""
