@@ -5,10 +5,8 @@ with marked snippets. ``?number=`` (the box's old name) still jumps."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
@@ -16,9 +14,8 @@ from pledgedesk.accounts.authorization import visible_tickets
 from pledgedesk.console.views import _base, agent_required
 from pledgedesk.errors import InvalidInput
 from pledgedesk.tickets.models import Ticket
-from pledgedesk.tickets.search import MAX_PAGES, search_tickets
-from pledgedesk.web import present
 from pledgedesk.web.query import TicketNumberQuery, parse_query
+from pledgedesk.web.search_results import requested_page, search_results
 
 _NUMBER = re.compile(r"#?\s*(\d{1,30})")
 
@@ -44,19 +41,11 @@ def search_page(request):
 
 
 def _results(request, text: str):
-    page_raw = request.GET.get("page", "1")
-    page = int(page_raw) if page_raw.isdigit() and len(page_raw) < 4 else 0
+    page = requested_page(request)
     context = _base(request, query=text, section="search", hits=[], page=page, more=False)
     try:
-        found = search_tickets(principal=request.principal, text=text, page=page)
+        context.update(search_results(request, text, page))
     except InvalidInput as error:
         context["problem"] = error.message
         return render(request, "console/search.html", context, status=400)
-    tickets = [h.ticket for h in found.hits]
-    prefetch_related_objects(tickets, "timers")
-    context.update(
-        hits=list(zip(found.hits, present.rows(tickets, request.now), strict=True)),
-        more=found.more and page < MAX_PAGES,
-        next_query=urlencode({"q": text, "page": page + 1}),
-        previous_query=urlencode({"q": text, "page": page - 1}) if page > 1 else "")
     return render(request, "console/search.html", context)
