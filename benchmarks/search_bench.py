@@ -3,6 +3,8 @@
 
     .venv/bin/python benchmarks/search_bench.py                                  # PostgreSQL, 1M
     .venv/bin/python benchmarks/search_bench.py --database sqlite --tickets 100000
+    .venv/bin/python benchmarks/search_bench.py --load-only --keep       # load once (~30 min)
+    .venv/bin/python benchmarks/search_bench.py --reuse NAME --keep      # then measure it
 
 What it does, in order:
 
@@ -436,6 +438,8 @@ def run(args, cleanup: Cleanup, work: Path) -> int:
         if not args.keep:
             cleanup.push(f"drop database {name}", lambda: pgdb("drop", name))
         database_url = f"{PG_SERVER}/{name}"
+        log(f"database {name}" + (" (kept: measure it again with --reuse "
+                                  f"{name} --keep)" if args.keep else ""))
     log(f"migrating the {args.database} database")
     django_start(data_dir, database_url)
     from django.db import connection, connections
@@ -455,6 +459,8 @@ def run(args, cleanup: Cleanup, work: Path) -> int:
         log(f"loaded in {loaded['load_s']:.0f} s; indexes and ANALYZE "
             f"{loaded['index_s']:.0f} s")
         words = loaded["words"]
+        if args.load_only:
+            return 0
     mix = queries(words)
     agent = Principal(agent=Agent.objects.get(name="Bench Agent"))
     contact = Principal(contact=Contact.objects.select_related("organisation").get(
@@ -554,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--selector-only", action="store_true",
                         help="measure the selector in this process and print the plans; "
                         "no server, no HTTP")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load the database and stop (with --keep, for --reuse runs)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir (logs) and the PostgreSQL database")
     parser.add_argument("--reuse", default=None, metavar="DATABASE",

@@ -164,7 +164,8 @@ class SearchPage:
 def search_tickets(*, principal: Principal, text: str, page: int = 1) -> SearchPage:
     """One page of the tickets ``principal`` may see that match ``text``, best first. Two
     statements: the ranked ids with their snippets, then those tickets (again through
-    ``visible_tickets``)."""
+    ``visible_tickets``; their ``policy_version`` is not loaded: a door that needs it
+    prefetches it)."""
     text = _checked(text, page)
     agent = sees_internal_notes(principal)
     visible = visible_tickets(principal, Ticket.objects.all())
@@ -172,15 +173,17 @@ def search_tickets(*, principal: Principal, text: str, page: int = 1) -> SearchP
         return SearchPage(query=text, page=page, hits=[], more=False)
     scope = visible.values("pk").query.sql_with_params() if visible.query.has_filters() \
         else None
-    limits = {"limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}
+    offset = (page - 1) * PAGE_SIZE
     if connection.vendor == "postgresql":
-        rows = _postgresql(text, agent=agent, scope=scope,
-                           organisation=_organisation_hint(principal), **limits)
+        rows, more = _postgresql(text, agent=agent, scope=scope,
+                                 organisation=_organisation_hint(principal), limit=PAGE_SIZE,
+                                 offset=offset)
     else:
-        rows = _sqlite(text, agent=agent, scope=scope, **limits)
-    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+        rows, more = _sqlite(text, agent=agent, scope=scope, limit=PAGE_SIZE, offset=offset)
+    # Not the policy version: its source is kilobytes, the same for every row; the doors that
+    # word rows by the policy prefetch it once per version (``web.search_results``).
     tickets = visible.filter(pk__in=[r[0] for r in rows]).select_related(
-        "organisation", "requester", "assignee", "group", "policy_version").defer("description")
+        "organisation", "requester", "assignee", "group").defer("description")
     by_id = {t.pk: t for t in tickets}
     hits = [Hit(ticket=by_id[pk], rank=float(rank), subject_html=_marked(subject),
                 public_html=_snippet(public), internal_html=_snippet(internal) if agent else None)
@@ -248,16 +251,33 @@ _HEADLINE = (f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=10, "
 #   window's matching rows are read. A window holding fewer than CANDIDATES is searched again
 #   without it.
 # Every shape yields the same candidates: the newest CANDIDATES matches.
-WALK_SHARE = 0.2
+#
+# A query with a "phrase" or an -excluded term finds its candidates by its words alone (the
+# phrase's words in any order, the excluded terms left out: ``_candidate_words``), then keeps
+# those that match it exactly. The GIN index answers a phrase only with every document holding
+# its words (each then rechecked: "invoice export" read 10,000 rows for 1,000 matches at 1M
+# tickets), and an exclusion by reading the excluded word's entries (a common one's are most
+# of the table: 120 ms for "import -report"); checked on the words' candidates instead, the
+# phrase and the exclusion cost a look at rows already read. The rule: such a query ranks what
+# remains of the newest CANDIDATES matches of its words; a query with "or" is searched whole.
+# 10%: at 1M tickets "import" (20% of them) took the window, which the planner read as a
+# range of the primary key (7,500 rows for 1,500 matches) where a walk reads 5,000 for its
+# 1,000; a window pays only for words the GIN index answers with few rows.
+WALK_SHARE = 0.1
 WINDOW_MARGIN = 1.5
 # What reading one matching row costs against one id of the window's range scan (measured at
 # 1M tickets: 9.4 us a bitmap heap row, 0.29 us an id of the primary key's bitmap).
 ROW_COST = 32
 _QUERY = "websearch_to_tsquery('english', %s)"
+# The candidates' query: the words (bound twice), or the whole query when they are only stop
+# words (bound third). Constant at planning, so the planner estimates it from the statistics.
+_WORDS = (f"(CASE WHEN numnode({_QUERY}) > 0 THEN {_QUERY} ELSE {_QUERY} END)")
 
 
 def _postgresql(text: str, *, agent: bool, scope, organisation: int | None, limit: int,
-                offset: int) -> list[tuple]:
+                offset: int) -> tuple[list[tuple], bool]:
+    """The page's rows (id, rank, headlines) and whether more follow (the ranking counts its
+    candidates, so no row past the page is fetched, nor headlined)."""
     doc = "agent_doc" if agent else "public_doc"
     where, params = "", []
     if organisation is not None:
@@ -268,16 +288,37 @@ def _postgresql(text: str, *, agent: bool, scope, organisation: int | None, limi
         where, params = " AND s.organisation_id = %s", [organisation]
     elif scope is not None:
         where, params = f" AND s.ticket_id IN ({scope[0]})", list(scope[1])
+    words = _candidate_words(text)
+    finding = (_QUERY, [text]) if words is None else (_WORDS, [words, words, text])
     with _planned_for_the_words(), connection.cursor() as cursor:
-        matches, rows = _estimate(cursor, doc, text, where, params)
+        matches, rows = _estimate(cursor, doc, finding, where, params)
         walk = matches >= WALK_SHARE * rows
         window = _window(cursor, matches) if not walk and matches > CANDIDATES else None
-        found = _ranked(cursor, text, agent, doc, where, params, limit, offset,
-                        shape="walk" if walk else "bitmap", since=window)
+        ranking = (cursor, text, finding, words is not None, agent, doc, where, params, limit,
+                   offset)
+        found = _ranked(*ranking, shape="walk" if walk else "bitmap", since=window)
         if window is not None and (not found or found[0][-1] < CANDIDATES):
-            found = _ranked(cursor, text, agent, doc, where, params, limit, offset,
-                            shape="bitmap", since=None)
-    return [row[:-1] for row in found]
+            found = _ranked(*ranking, shape="bitmap", since=None)
+    kept = found[0][-2] if found else 0  # the candidates that match exactly
+    return [row[:-2] for row in found], kept > offset + limit
+
+
+def _candidate_words(text: str) -> str | None:
+    """The words whose matches are the candidates of ``text`` (web-search syntax) when it has
+    a phrase or an excluded term: its phrases as words, its excluded terms left out, so any
+    document matching ``text`` matches them. None when they would be ``text`` itself, when
+    nothing but excluded terms is left, or when ``text`` has an "or" (the words of a
+    disjunction may not hold a match of it)."""
+    kept, exact = [], False
+    for minus, quoted, bare in _TERM.findall(text):
+        if bare.lower() == "or":
+            return None
+        if minus or (bare.startswith("-") and len(bare) > 1):
+            exact = True
+            continue
+        exact = exact or bool(quoted) or '"' in bare
+        kept.append((quoted or bare).replace('"', " "))
+    return " ".join(kept) if exact and "".join(kept).strip() else None
 
 
 @contextmanager
@@ -297,14 +338,16 @@ def _planned_for_the_words():
         raw.prepare_threshold = saved
 
 
-def _estimate(cursor, doc: str, text: str, where: str, params: list) -> tuple[float, float]:
-    """The planner's estimates: documents matching ``text`` in the searched rows, and rows
-    searched (the whole table, or the organisation's). One EXPLAIN, planning only: nothing is
-    read."""
+def _estimate(cursor, doc: str, finding: tuple[str, list], where: str,
+              params: list) -> tuple[float, float]:
+    """The planner's estimates: documents matching the candidates' query (``finding``: SQL
+    and its parameters) in the searched rows, and rows searched (the whole table, or the
+    organisation's). One EXPLAIN, planning only: nothing is read."""
+    query, bound = finding
     cursor.execute(
         "EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets_ticketsearch s "  # noqa: S608
-        f"WHERE s.{doc} @@ {_QUERY}{where} UNION ALL "
-        f"SELECT 1 FROM tickets_ticketsearch s WHERE TRUE{where}", [text, *params, *params])
+        f"WHERE s.{doc} @@ {query}{where} UNION ALL "
+        f"SELECT 1 FROM tickets_ticketsearch s WHERE TRUE{where}", [*bound, *params, *params])
     plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     matching, searched = plan[0]["Plan"]["Plans"][:2]
@@ -324,40 +367,51 @@ def _window(cursor, matches: float) -> int | None:
     return high - span if pays and high - span > low else None
 
 
-def _ranked(cursor, text: str, agent: bool, doc: str, where: str, params: list, limit: int,
-            offset: int, *, shape: str, since: int | None) -> list[tuple]:
-    """The page's rows (id, rank, headlines, then how many candidates there were), ranked
-    among the newest CANDIDATES matches found by ``shape``."""
+def _ranked(cursor, text: str, finding: tuple[str, list], exact: bool, agent: bool, doc: str,
+            where: str, params: list, limit: int, offset: int, *, shape: str,
+            since: int | None) -> list[tuple]:
+    """The page's rows (id, rank, headlines, then how many candidates match ``text``, then
+    how many candidates there were), ranked among the newest CANDIDATES matches of the
+    candidates' query (``finding``) found by ``shape``; when ``exact``, only those that match
+    ``text`` itself."""
     if since is not None:
         where, params = f"{where} AND s.ticket_id >= %s", [*params, since]
+    query, bound = finding
     # The tsquery is written out where it is used: as a constant the planner estimates how
     # many documents match from the GIN statistics (as a join it guessed 5,000 and built a
     # bitmap of a million rows: 15 s at 1M tickets).
     matching = (f"SELECT s.ticket_id, s.{doc} AS doc FROM tickets_ticketsearch s "  # noqa: S608
-                f"WHERE s.{doc} @@ {_QUERY}{where}")
+                f"WHERE s.{doc} @@ {query}{where}")
     if shape == "walk":
         head, newest = "", f"({matching} ORDER BY s.ticket_id DESC LIMIT %s)"
+        head_params, newest_params = [], [*bound, *params, CANDIDATES]
     else:
         head, newest = (f"WITH m AS MATERIALIZED ({matching}) ",
                         "(SELECT * FROM m ORDER BY m.ticket_id DESC LIMIT %s)")
+        head_params, newest_params = [*bound, *params], [CANDIDATES]
+    if exact:  # the candidates that match the phrase and exclusions too, and how many were
+        candidates = ("(SELECT n.ticket_id, n.doc, count(*) OVER () AS found "  # noqa: S608
+                      f"FROM {newest} n) c WHERE c.doc @@ {_QUERY}")
+        candidates_params = [*newest_params, text]
+        found = "c.found"
+    else:
+        candidates, candidates_params, found = f"{newest} c", newest_params, "count(*) OVER ()"
     internal = f"ts_headline('english', s.internal_body, {_QUERY}, %s)" if agent else "NULL"
     # Names and markers are this module's constants; the input is bound.
     sql = (
         f"{head}SELECT hit.ticket_id, hit.rank, "  # noqa: S608
         f"ts_headline('english', s.subject, {_QUERY}, 'HighlightAll=true, "
         f"StartSel={_OPEN}, StopSel={_CLOSE}'), "
-        f"ts_headline('english', s.public_body, {_QUERY}, %s), {internal}, hit.candidates "
+        f"ts_headline('english', s.public_body, {_QUERY}, %s), {internal}, hit.candidates, "
+        "hit.found "
         f"FROM (SELECT c.ticket_id, ts_rank(c.doc, {_QUERY}) AS rank, "
-        "      count(*) OVER () AS candidates "
-        f"      FROM {newest} c "
+        f"      count(*) OVER () AS candidates, {found} AS found "
+        f"      FROM {candidates} "
         "      ORDER BY rank DESC, c.ticket_id DESC LIMIT %s OFFSET %s) hit "
         "JOIN tickets_ticketsearch s ON s.ticket_id = hit.ticket_id "
         "ORDER BY hit.rank DESC, hit.ticket_id DESC")
     headlines = [text, text, _HEADLINE] + ([text, _HEADLINE] if agent else [])
-    matched = [text, *params]
-    bound = ([*matched, *headlines, text, CANDIDATES] if head else
-             [*headlines, text, *matched, CANDIDATES])
-    cursor.execute(sql, [*bound, limit, offset])
+    cursor.execute(sql, [*head_params, *headlines, text, *candidates_params, limit, offset])
     return cursor.fetchall()
 
 
@@ -365,10 +419,11 @@ def _ranked(cursor, text: str, agent: bool, doc: str, where: str, params: list, 
 _PUBLIC_COLUMNS = "{subject people public_body}"
 
 
-def _sqlite(text: str, *, agent: bool, scope, limit: int, offset: int) -> list[tuple]:
+def _sqlite(text: str, *, agent: bool, scope, limit: int,
+            offset: int) -> tuple[list[tuple], bool]:
     match = fts5_query(text)
     if match is None:
-        return []
+        return [], False
     if not agent:
         match = f"{_PUBLIC_COLUMNS} : ({match})"
     fts = "tickets_ticketsearch_fts"  # FTS5's functions take the table's name, not an alias
@@ -391,10 +446,12 @@ def _sqlite(text: str, *, agent: bool, scope, limit: int, offset: int) -> list[t
         f"WHERE {fts} MATCH %s{where} ORDER BY rowid DESC LIMIT %s)) "
         "ORDER BY rank DESC, rowid DESC LIMIT %s OFFSET %s")
     with connection.cursor() as cursor:
-        cursor.execute(ranking, [match, *params, match, *params, CANDIDATES, limit, offset])
+        cursor.execute(ranking, [match, *params, match, *params, CANDIDATES, limit + 1,
+                                 offset])
         ranked = cursor.fetchall()
+        more, ranked = len(ranked) > limit, ranked[:limit]
         if not ranked:
-            return []
+            return [], more
         ids = ", ".join("%s" for _ in ranked)
         cursor.execute(
             f"SELECT rowid, highlight({fts}, 0, {marks}), "  # noqa: S608
@@ -402,7 +459,7 @@ def _sqlite(text: str, *, agent: bool, scope, limit: int, offset: int) -> list[t
             f"FROM {fts} WHERE {fts} MATCH %s AND rowid IN ({ids})",
             [match, *[r[0] for r in ranked]])
         snippets = {row[0]: row[1:] for row in cursor.fetchall()}
-    return [(pk, rank, *snippets[pk]) for pk, rank in ranked if pk in snippets]
+    return [(pk, rank, *snippets[pk]) for pk, rank in ranked if pk in snippets], more
 
 
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')

@@ -24,7 +24,7 @@ def search_results(request, text: str, page: int, *, customer: bool = False) -> 
     Raises ``InvalidInput`` for a query or page the search refuses."""
     found = search_tickets(principal=request.principal, text=text, page=page)
     tickets = [h.ticket for h in found.hits]
-    prefetch_related_objects(tickets, "timers")
+    prefetch_related_objects(tickets, "timers", "policy_version")  # one query each
     return {
         "hits": list(zip(found.hits, present.rows(tickets, request.now, customer=customer),
                          strict=True)),

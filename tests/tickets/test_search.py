@@ -243,3 +243,30 @@ def test_past_the_candidate_cap_the_newest_matches_are_ranked(desk, monkeypatch)
     found = numbers(as_agent(engineer), "gasket")
 
     assert oldest.number not in found and set(found) == {t.number for t in newer}
+
+
+def test_a_phrase_or_an_exclusion_finds_its_candidates_by_its_words():
+    # PostgreSQL finds such a query's candidates by these words, then checks it exactly
+    # (tickets.search: the GIN index answers neither a phrase nor an exclusion cheaply).
+    words = search._candidate_words
+    assert words('printer "paper jam" -toner') == "printer paper jam"
+    assert words('"paper jam"') == "paper jam"
+    assert words('jam -"paper tray" -toner') == "jam"
+    assert words("printer jam") is None  # nothing to check beyond the words
+    assert words("-toner") is None  # nothing left: the query is searched whole
+    assert words("jam or -toner") is None  # a disjunction's words may not hold its matches
+
+
+@pytest.mark.parametrize("text", ["widget -gadget", '"blue widget"'])
+def test_pages_say_when_there_is_more_for_a_phrase_or_an_exclusion(desk, monkeypatch, text):
+    org, admin, _, _, engineer = desk
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    made = [open_ticket(org, admin, f"Blue widget {i}") for i in range(3)]
+    open_ticket(org, admin, "Widget blue gadget")  # matches neither query exactly
+
+    first = search_tickets(principal=as_agent(engineer), text=text, page=1)
+    second = search_tickets(principal=as_agent(engineer), text=text, page=2)
+
+    assert first.more and not second.more
+    assert sorted(h.ticket.pk for h in first.hits + second.hits) == sorted(t.pk for t in made)
+

@@ -96,7 +96,8 @@ def test_a_contact_searches_by_the_organisation_column_and_sees_only_their_own(d
 @pytest.mark.usefixtures("desk")
 def test_the_estimate_comes_from_the_planner():
     with connection.cursor() as cursor:
-        matches, rows = search._estimate(cursor, "agent_doc", "printer", "", [])
+        matches, rows = search._estimate(cursor, "agent_doc", (search._QUERY, ["printer"]),
+                                         "", [])
     assert matches > 0 and rows > 0
 
 
@@ -112,3 +113,33 @@ def test_the_search_is_never_prepared_so_each_run_is_planned_for_its_words(desk)
                        "WHERE statement LIKE '%%websearch_to_tsquery%%'")
         assert cursor.fetchone()[0] == 0
     assert before is not None and raw.prepare_threshold == before  # the setting is back
+
+
+def test_a_phrase_or_an_exclusion_ranks_what_matches_of_its_words_newest_candidates(
+        desk, monkeypatch):
+    # The rule (tickets.search): the candidates of a phrase or an exclusion are the newest
+    # CANDIDATES matches of its words; those that match it exactly are ranked.
+    admin, *_, erin = desk
+
+    def made(subject):
+        return ticket_create(new=NewTicket(organisation=admin.organisation, requester=admin,
+                                           subject=subject, description="", channel="portal"),
+                             now=T0).number
+
+    oldest = made("Gasket only")
+    seal = made("Seal gasket")
+    made("Gasket seal ring")
+    assert [n for n, _ in _page(erin, '"seal gasket"')] == [seal]
+    assert [n for n, _ in _page(erin, "gasket -ring")] == [seal, oldest]
+
+    monkeypatch.setattr(search, "CANDIDATES", 1)  # the newest match of the words: "ring"
+    assert _page(erin, '"seal gasket"') == [] and _page(erin, "gasket -ring") == []
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    assert [n for n, _ in _page(erin, "gasket -ring")] == [seal]
+
+
+def test_an_exclusion_with_only_stop_words_besides_is_searched_whole(desk):
+    # "the" is a stop word: the words leave no candidates' query, so the whole is searched.
+    *_, tickets, erin = desk
+    without = {t.number for t in tickets if "tray" not in t.subject}
+    assert without and {n for n, _ in _page(erin, "the -tray")} == without
