@@ -19,10 +19,12 @@ from collections.abc import Sequence
 
 from django.db import connections
 from django.db.models import Model
+from django.db.models.constants import OnConflict
 
 _lock = threading.Lock()
 _fields: dict[type[Model], tuple | None] = {}  # model -> insertable fields, None: use the ORM
-_statements: dict[tuple[str, type[Model], int], str] = {}  # (alias, model, rows) -> SQL
+_statements: dict[tuple[str, type[Model], int, bool], str] = {}  # (alias, model, rows,
+#                                                                   ignoring) -> SQL
 
 
 def rows_insert(objs: Sequence[Model], *, using: str = "default") -> list[Model]:
@@ -53,6 +55,25 @@ def rows_insert(objs: Sequence[Model], *, using: str = "default") -> list[Model]
     return list(objs)
 
 
+def rows_insert_ignoring(objs: Sequence[Model], *, using: str = "default") -> None:
+    """``bulk_create(objs, ignore_conflicts=True)``: a row that would break a unique key is
+    skipped, so concurrent writers of the same key agree. Keys are not read back (as with
+    ``bulk_create`` ignoring conflicts)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = _insertable(model)
+    connection = connections[using]
+    if (fields is None or any(type(obj) is not model or obj.pk is not None for obj in objs)
+            or len(objs) > connection.ops.bulk_batch_size(fields, objs)):
+        model.objects.using(using).bulk_create(objs, ignore_conflicts=True)
+        return
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
+              for obj in objs for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(connection, model, fields, len(objs), ignoring=True), params)
+
+
 def _insertable(model: type[Model]) -> tuple | None:
     if model not in _fields:
         meta = model._meta
@@ -66,17 +87,21 @@ def _insertable(model: type[Model]) -> tuple | None:
     return _fields[model]
 
 
-def _statement(connection, model: type[Model], fields: tuple, count: int) -> str:
-    key = (connection.alias, model, count)
+def _statement(connection, model: type[Model], fields: tuple, count: int, *,
+               ignoring: bool = False) -> str:
+    key = (connection.alias, model, count, ignoring)
     sql = _statements.get(key)
     if sql is None:
-        qn = connection.ops.quote_name
+        ops = connection.ops
+        qn = ops.quote_name
         table = qn(model._meta.db_table)
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        conflict = OnConflict.IGNORE if ignoring else None
         # Identifiers come from the model, quoted; values travel as parameters.
-        sql = (f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-               f"VALUES {', '.join([row] * count)} "
-               f"RETURNING {table}.{qn(model._meta.pk.column)}")
+        sql = (f"{ops.insert_statement(on_conflict=conflict)} {table} "
+               f"({', '.join(qn(f.column) for f in fields)}) VALUES {', '.join([row] * count)} ")
+        sql += (ops.on_conflict_suffix_sql(fields, conflict, None, None) if ignoring
+                else f"RETURNING {table}.{qn(model._meta.pk.column)}")
         with _lock:
             _statements[key] = sql
     return sql

@@ -26,12 +26,13 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse
 
+from pledgedesk import rowsql
 from pledgedesk.channels.mailid import keyed_message_id
 from pledgedesk.markdown_replies import markdown_html
 from pledgedesk.policy import render as policy_render
 from pledgedesk.policy.compile import Policy
 from pledgedesk.sanitise import clean_html
-from pledgedesk.tickets.models import Attachment, Message, Ticket
+from pledgedesk.tickets.models import Attachment, Message, SlaTimer, Ticket
 from pledgedesk.tickets.selectors import organisation_zone
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "templates" / "channels" / "mail"
@@ -122,14 +123,28 @@ def promises(ticket: Ticket, policy: Policy) -> list[Promise]:
     zone = organisation_zone(ticket.organisation, policy) if ticket.organisation else "UTC"
     defined = policy.spec.metrics.defined()
     found = []
-    for timer in ticket.timers.order_by("due_at", "metric"):
-        spec = defined.get(timer.metric)
-        if spec is None or timer.due_at is None or timer.met_at is not None:
+    for metric, due_at in _running_timers(ticket.pk):
+        spec = defined.get(metric)
+        if spec is None:
             continue
-        target = policy.target(timer.metric, ticket.plan, ticket.priority)
-        found.append(Promise(label=spec.label, due=instant(timer.due_at, zone),
+        target = policy.target(metric, ticket.plan, ticket.priority)
+        found.append(Promise(label=spec.label, due=instant(due_at, zone),
                              words=policy_render.promise(target, policy)))
     return found
+
+
+def _running_timers(ticket_id: int) -> list[tuple[str, datetime]]:
+    """(metric, due_at) of the ticket's timers that are due and not met, soonest first
+    (``ticket.timers.filter(due_at__isnull=False, met_at__isnull=True).order_by("due_at",
+    "metric")``), by a statement built once per process (issue 20: one is read for every
+    acknowledgement)."""
+    sql = rowsql.statement(("outbound.running_timers",), lambda q: (
+        f"SELECT {q.col(SlaTimer, 'metric')}, {q.col(SlaTimer, 'due_at')} "  # noqa: S608
+        f"FROM {q.table(SlaTimer)} WHERE ({q.col(SlaTimer, 'ticket')} = %s "
+        f"AND {q.col(SlaTimer, 'due_at')} IS NOT NULL AND {q.col(SlaTimer, 'met_at')} IS NULL) "
+        f"ORDER BY {q.col(SlaTimer, 'due_at')} ASC, {q.col(SlaTimer, 'metric')} ASC"))
+    instant = rowsql.converter(SlaTimer, "due_at")
+    return [(metric, instant(due_at)) for metric, due_at in rowsql.fetch(sql, [ticket_id])]
 
 
 def message_context(message: Message, attachments: list[Attachment]) -> dict:

@@ -18,15 +18,21 @@ from pledgedesk.notify.models import Kind, Notification, NotifySettings
 from pledgedesk.notify.rules import notices_for
 from pledgedesk.outbox.registry import EventNotice, Planned
 from pledgedesk.outbox.services import enqueue
+from pledgedesk.rowget import RowGet
 from pledgedesk.tickets.models import TicketEvent
 
 MAIL_NOW, MAIL_DIGEST = "now", "digest"
 DIGEST_CHOICES = (15, 30, 60, 120, 240, 480, 1440)
 
 
+# Read for every ticket event the worker fans out: a statement built once per process.
+_EVENT = RowGet(TicketEvent, related=("ticket",), equal=("id",))
+
+
 def plan_event(notice: EventNotice, *, now: datetime) -> list[Planned]:
-    event = TicketEvent.objects.select_related("ticket").filter(pk=notice.event_id).first()
-    if event is None:
+    try:
+        event = _EVENT.get(id=notice.event_id)
+    except TicketEvent.DoesNotExist:
         return []
     ticket = event.ticket
     return [Planned("notify", f"notify:{event.pk}:{n.agent_id}:{n.kind}",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Q
 
+from pledgedesk import rowsql
 from pledgedesk.errors import Conflict, NotFound
 from pledgedesk.outbox.models import Delivery
 from pledgedesk.outbox.registry import (
@@ -28,6 +29,7 @@ from pledgedesk.outbox.registry import (
     Planned,
     handler_for,
 )
+from pledgedesk.rowput import rows_insert_ignoring
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,10 @@ def enqueue(*, topic: str, key: str, payload: dict, now: datetime,
 
 def enqueue_many(planned: Iterable[Planned], *, now: datetime, ticket_id: int | None = None,
                  organisation_id: int | None = None) -> None:
-    rows = [Delivery(topic=p.topic, key=p.key, payload=p.payload, ticket_id=ticket_id,
-                     organisation_id=organisation_id, created_at=now,
-                     next_attempt_at=p.not_before or now)
-            for p in planned]
-    if rows:
-        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    rows_insert_ignoring([Delivery(topic=p.topic, key=p.key, payload=p.payload,
+                                   ticket_id=ticket_id, organisation_id=organisation_id,
+                                   created_at=now, next_attempt_at=p.not_before or now)
+                          for p in planned])
 
 
 def enqueue_events(events: Iterable, *, now: datetime) -> None:
@@ -65,8 +65,7 @@ def enqueue_events(events: Iterable, *, now: datetime) -> None:
                               "organisation_id": event.ticket.organisation_id,
                               "kind": str(event.kind)})
             for event in events]
-    if rows:
-        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    rows_insert_ignoring(rows)
 
 
 def deliver_due(*, now: datetime, worker: str, limit: int = 100) -> int:
@@ -126,9 +125,16 @@ def _retry_later(row: Delivery, handler: Handler, attempts: int, error: str,
 
 def _record(row: Delivery, *, state: str, attempts: int, error: str, now: datetime,
             **more) -> None:
-    updated = (Delivery.objects.filter(pk=row.pk, claim=row.claim)
-               .update(state=state, attempts=attempts, last_error=error, claimed_until=None,
-                       claim="", **more))
+    """The outcome, written only while ``row``'s claim holds: ``Delivery.objects.filter(pk=,
+    claim=).update(...)`` by a statement built once per set of columns."""
+    values = {"state": state, "attempts": attempts, "last_error": error, "claimed_until": None,
+              "claim": "", **more}
+    sql = rowsql.statement(("outbox.record", *values), lambda q: (
+        f"UPDATE {q.table(Delivery)} SET "  # noqa: S608
+        + ", ".join(f"{q.name(Delivery, name)} = %s" for name in values)
+        + f" WHERE {q.name(Delivery, 'id')} = %s AND {q.name(Delivery, 'claim')} = %s"))
+    params = [rowsql.saved(Delivery, name, value) for name, value in values.items()]
+    updated = rowsql.execute(sql, [*params, row.pk, row.claim])
     if not updated:
         log.warning("outbox: delivery %s (%s) was claimed by another worker meanwhile; its "
                     "outcome there stands", row.pk, row.key)
