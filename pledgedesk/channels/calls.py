@@ -203,10 +203,41 @@ def _intake(row: InboundCall) -> tuple[str, Ticket | None, str]:
         return State.HELD, None, (f"no contact served under {row.policy_key} has the number "
                                   f"{row.caller_number}: needs an account look-up")
     appended = _append(row, report, caller)
-    if appended is not None:
-        return State.APPENDED, appended, f"added to #{appended.number}, the caller's open " \
-                                         "ticket from this line"
-    return State.CREATED, _open(row, report, caller.organisation, requester=caller), ""
+    if appended is None:
+        try:
+            return State.CREATED, _open(row, report, caller.organisation, requester=caller), ""
+        except _Raced:  # another voicemail of this caller's opened the ticket meanwhile
+            appended = _append(row, report, caller)
+            if appended is None:
+                raise
+    return State.APPENDED, appended, f"added to #{appended.number}, the caller's open " \
+                                     "ticket from this line"
+
+
+class _Raced(Exception):
+    """A concurrent voicemail of the same caller on the same line opened the ticket this one
+    is to join: the ticket this one was opening is rolled back, and it is appended there."""
+
+
+def _first_of_caller(row: InboundCall, caller: Contact, channel: str):
+    """``ticket_create``'s ``record`` for a caller's voicemail that may be appended to: inside
+    the creating transaction, under a lock on the caller's contact row (SQLite: its one write
+    lock), the caller's open ticket from this line is looked for again, so two voicemails that
+    both found none before cannot both open one (the second raises ``_Raced`` and is appended
+    instead); the call is marked with its ticket in the same transaction, so the next
+    voicemail finds it as soon as the ticket exists."""
+    window = append_window()
+
+    def record(ticket: Ticket, _message) -> None:
+        Contact.objects.select_for_update().filter(pk=caller.pk).values_list("pk").first()
+        other = call_ticket_open(caller=caller, line=row.line, channel=channel,
+                                 since=row.received_at - window)
+        if other is not None and other.pk != ticket.pk:
+            raise _Raced(other.number)
+        InboundCall.objects.filter(pk=row.pk).update(state=State.CREATED, ticket=ticket,
+                                                     line=row.line, policy_key=row.policy_key,
+                                                     caller_number=row.caller_number)
+    return record
 
 
 def _append(row: InboundCall, report: CallReport, caller: Contact) -> Ticket | None:
@@ -246,11 +277,14 @@ def _open(row: InboundCall, report: CallReport, org: Organisation, *,
     channel = _channel(policy, row.line, org, at)
     label = policy.spec.channels.offered()[row.line].label
     audio = _audio_file(report)
+    record = (_first_of_caller(row, requester, channel)
+              if requester is not None and append_window() > timedelta(0) else None)
     ticket = ticket_create(new=NewTicket(
         organisation=org, requester=requester, channel=channel,
         caller_number=row.caller_number[:20],
         subject=f"Voicemail on the {label} from {_shown(row.caller_number)}"[:MAX_SUBJECT],
-        description=_description(row, report, label)), files=[audio] if audio else [], now=at)
+        description=_description(row, report, label)), files=[audio] if audio else [], now=at,
+        record=record)
     row.audio = ticket.attachments.order_by("pk").first() if audio else None
     return ticket
 
