@@ -1,6 +1,9 @@
 """``pledgedesk mail ingest`` and ``pledgedesk mail fetch``: doors that store, then process.
 
-Each message's outcome is printed as one JSON object per line, as it happens:
+Messages are taken in batches of ``services.BATCH``: a batch is stored (committed) before any
+of it is read, then processed in one transaction with a savepoint a message
+(``inbound_process_many``). Each message's outcome is printed as one JSON object per line once
+its batch committed:
 ``{"source": ..., "outcome": ..., "ticket": NUMBER or null, "reason": "..."}``, the outcome one
 of created, appended, ignored, bounce, duplicate, quarantined, refused, held. The command
 succeeds (status 0) when every message was stored, whatever its outcome: a quarantined or
@@ -24,7 +27,12 @@ from pledgedesk.channels.fetch import MailboxBusy, elapsing, mailbox_fetch
 from pledgedesk.channels.models import InboundMessage
 from pledgedesk.channels.routing import one_run, support_addresses
 from pledgedesk.channels.selectors import inbound_waiting_for_a_person
-from pledgedesk.channels.services import Outcome, inbound_process, inbound_store
+from pledgedesk.channels.services import (
+    BATCH,
+    Outcome,
+    inbound_process_many,
+    inbound_store_many,
+)
 
 
 class MailCommandError(Exception):
@@ -37,15 +45,23 @@ def ingest(sources: list[str], *, recipient: str | None = None) -> int:
     recipient = _checked_recipient(recipient) if recipient is not None else ""
     messages = [(source, _read(source)) for source in sources]
     with one_run():
-        for source, raw in messages:
-            at = clock.current()
-            row, created = inbound_store(raw=raw, mailbox="pipe" if source == "-" else
-                                         f"file:{source}", now=at, recipient=recipient)
+        for start in range(0, len(messages), BATCH):
+            batch = messages[start:start + BATCH]
+            # Stored and committed, the whole batch, before any of it is parsed.
+            stored = inbound_store_many(
+                messages=[(raw, _mailbox(source)) for source, raw in batch],
+                now=clock.current, recipient=recipient)
             # A no-op once processed; a copy stored by a door that died first is processed.
-            outcome = inbound_process(message_id=row.pk, now=at, row=row)
-            _print(source, outcome if created else _duplicate(row.pk))
+            outcomes = inbound_process_many(rows=[row for row, _ in stored], now=clock.current)
+            for (source, _raw), (row, created), outcome in zip(batch, stored, outcomes,
+                                                              strict=True):
+                _print(source, outcome if created else _duplicate(row.pk))
     _report_waiting()
     return 0
+
+
+def _mailbox(source: str) -> str:
+    return "pipe" if source == "-" else f"file:{source}"
 
 
 def fetch(*, move_to: str | None) -> int:

@@ -6,9 +6,10 @@ restored) starts again from the first message: Message-ID plus content hash keep
 message one row (the id never comes from a UID). The first contact with a mailbox takes the
 messages not flagged \\Seen, so a mailbox already in use is not imported wholesale.
 
-Each batch is stored first (one commit per message), then flagged \\Seen or moved, then the
-cursor moves past it, then its rows are processed: a crash anywhere fetches at most a batch
-again, where deduplication makes it one row, and never marks a message it did not store.
+Each batch is stored first (one commit for the batch), then flagged \\Seen or moved, then the
+cursor moves past it, then its rows are processed (one transaction, a savepoint a message): a
+crash anywhere fetches at most a batch again, where deduplication makes it one row, and never
+marks a message it did not store.
 A lease on the cursor row keeps two fetchers off one mailbox (FreeScout#5591); a crashed
 fetcher's lease runs out by itself, and so does its claim on a message it was processing
 (``services.inbound_recover``).
@@ -29,7 +30,12 @@ from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMe
 
 from pledgedesk.channels.models import InboundMessage, MailboxCursor
 from pledgedesk.channels.routing import one_run
-from pledgedesk.channels.services import Outcome, inbound_process, inbound_recover, inbound_store
+from pledgedesk.channels.services import (
+    Outcome,
+    inbound_process_many,
+    inbound_recover,
+    inbound_store_many,
+)
 from pledgedesk.config import ImapConfig
 
 log = logging.getLogger(__name__)
@@ -84,8 +90,8 @@ def mailbox_fetch(*, imap: ImapConfig, now: Callable[[], datetime], move_to: str
                 for chunk in _new_uids(box, cursor, batch):
                     new_rows = _take(box, chunk, imap.name, now, move_to, result)
                     _advance(imap.name, holder, max(chunk), now())
-                    for row in new_rows:
-                        tell(inbound_process(message_id=row.pk, now=now(), row=row))
+                    for outcome in inbound_process_many(rows=new_rows, now=now):
+                        tell(outcome)
         return result
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -117,8 +123,9 @@ def _take(box, uids: list[int], mailbox: str, now: Callable[[], datetime],
     mark or move the stored ones. Returns the rows to process: new, or stored by an earlier
     run that died before processing them."""
     new_rows, stored_uids = [], []
-    for uid, raw in _bodies(box, uids):
-        row, created = inbound_store(raw=raw, mailbox=mailbox, now=now())
+    fetched = list(_bodies(box, uids))
+    stored = inbound_store_many(messages=[(raw, mailbox) for _uid, raw in fetched], now=now)
+    for (uid, _raw), (row, created) in zip(fetched, stored, strict=True):
         stored_uids.append(str(uid))
         if created:
             result.stored += 1

@@ -12,17 +12,26 @@ any number of times on a stored row and acts once:
   between the two cannot exist; one killed mid-intake leaves the row PROCESSING with nothing
   committed, and after the lease any fetch or worker tick takes it over (``inbound_recover``);
 - whatever fails is quarantined with its reason, never dropped (PITFALLS "Email").
+
+The doors that take in many messages at once (``mail ingest``, an IMAP fetch) store a batch
+in one transaction (``inbound_store_many``), then process it in one more with a savepoint a
+message (``inbound_process_many``): on PostgreSQL every commit waits for the disk, and the
+message-by-message path committed three or four times a message. A failing message still
+rolls back to its own savepoint and is quarantined alone; a passing database error, or a
+batch that does not commit, sends its messages through ``inbound_process`` one by one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import Q
 
 from pledgedesk.channels import bounces, routing, selectors, threads
@@ -35,9 +44,15 @@ from pledgedesk.channels.parsing import (
     subject_core,
 )
 from pledgedesk.errors import DeskError, IntakeRefused
+from pledgedesk.rowput import rows_insert
 from pledgedesk.tickets.intake import MAX_SUBJECT, NewTicket
 from pledgedesk.tickets.models import Message, Ticket
-from pledgedesk.tickets.services import Actor, ticket_create, ticket_customer_reply
+from pledgedesk.tickets.services import (
+    Actor,
+    intake_batch,
+    ticket_create,
+    ticket_customer_reply,
+)
 
 log = logging.getLogger(__name__)
 CHANNEL = "email"
@@ -46,6 +61,8 @@ DEFAULT_MAX_INBOUND_BYTES = 25 * 1024 * 1024
 LEASE = timedelta(minutes=10)
 # How long a door that stored a message has to process it before others may.
 GRACE = timedelta(minutes=1)
+# Messages stored, then processed, in one transaction each (``inbound_process_many``).
+BATCH = 50
 State = InboundMessage.State
 REASON_LENGTH = 2000  # of the reason kept on the row
 HOLD_REASONS = {
@@ -75,8 +92,19 @@ class _Decision:
     subject: str = ""
 
 
+# Inside ``inbound_process_many``: a passing database error is retried, not quarantined.
+_batching: ContextVar[bool] = ContextVar("pledgedesk_inbound_batch", default=False)
+# Inside ``inbound_process_many``: the contacts found so far in the batch, by address.
+_batch_contacts: ContextVar[dict | None] = ContextVar("pledgedesk_batch_contacts", default=None)
+
+
 class _ClaimLost(Exception):
     """Another processor took the row over (our lease ran out): our work is rolled back."""
+
+
+class _Again(Exception):
+    """In a batch: this message met a passing database error (a deadlock, a lock timeout);
+    its savepoint is rolled back and it is processed again on its own after the batch."""
 
 
 def inbound_store(*, raw: bytes, mailbox: str, now: datetime,
@@ -84,18 +112,67 @@ def inbound_store(*, raw: bytes, mailbox: str, now: datetime,
     """Keep ``raw`` as it arrived; ``(row, False)`` when these bytes with this Message-ID are
     already stored (through another mailbox or fetcher). ``recipient``: the envelope
     recipient when the door knows it (``mail ingest --to``)."""
+    with transaction.atomic(durable=True):
+        return _store(raw=raw, mailbox=mailbox, now=now, recipient=recipient)
+
+
+def _store(*, raw: bytes, mailbox: str, now: datetime,
+           recipient: str) -> tuple[InboundMessage, bool]:
     try:
         message_id = message_id_of(raw)
     except Exception:  # a header the parser cannot read: still kept, under a content id
         message_id = f"{content_hash(raw)[:40]}@pledgedesk.invalid"
     digest = content_hash(raw)
     try:  # new mail is the common case: one INSERT, the unique constraint says "seen"
-        with transaction.atomic(durable=True):
-            return InboundMessage.objects.create(
+        with transaction.atomic():
+            row = InboundMessage(
                 message_id=message_id, sha256=digest, raw=raw, mailbox=mailbox[:255],
-                received_at=now, recipient=recipient.strip().lower()[:254]), True
+                received_at=now, recipient=recipient.strip().lower()[:254])
+            return rows_insert([row])[0], True
     except IntegrityError:
         return InboundMessage.objects.get(message_id=message_id, sha256=digest), False
+
+
+def inbound_store_many(*, messages: Sequence[tuple[bytes, str]], now: Callable[[], datetime],
+                       recipient: str = "") -> list[tuple[InboundMessage, bool]]:
+    """``inbound_store`` for each ``(raw, mailbox)`` of ``messages``, in one transaction (a
+    savepoint each, so a duplicate is found as ``inbound_store`` finds it): committed, all of
+    them, before any is parsed. ``now()`` stamps each row."""
+    with transaction.atomic(durable=True):
+        return [_store(raw=raw, mailbox=mailbox, now=now(), recipient=recipient)
+                for raw, mailbox in messages]
+
+
+def inbound_process_many(*, rows: Sequence[InboundMessage],
+                         now: Callable[[], datetime]) -> list[Outcome]:
+    """``inbound_process`` for each of ``rows`` (stored and committed), in one transaction
+    with a savepoint a message: a batch commits once, not two or three times a message.
+    Every message keeps its own outcome: one that fails is quarantined alone (its savepoint
+    rolled back, the others kept), exactly as on its own. One that meets a passing database
+    error (a deadlock with another processor, a lock timeout), or a batch whose commit fails,
+    is processed again on its own afterwards, from the row as stored."""
+    outcomes: dict[int, Outcome] = {}
+    again: list[int] = []
+    token, contacts = _batching.set(True), _batch_contacts.set({})
+    try:
+        with intake_batch():
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        outcomes[row.pk] = inbound_process(message_id=row.pk, now=now(),
+                                                           row=row)
+                except (_Again, DatabaseError):
+                    again.append(row.pk)
+    except DatabaseError:  # the batch did not commit: nothing of it happened
+        log.warning("a batch of %s inbound messages did not commit; each is processed alone",
+                    len(rows), exc_info=True)
+        outcomes, again = {}, [row.pk for row in rows]
+    finally:
+        _batching.reset(token)
+        _batch_contacts.reset(contacts)
+    for pk in again:
+        outcomes[pk] = inbound_process(message_id=pk, now=now())
+    return [outcomes[row.pk] for row in rows]
 
 
 def inbound_process(*, message_id: int, now: datetime,
@@ -182,6 +259,11 @@ def _decide(row: InboundMessage, token: int, now: datetime,
         return _intake(row, token, now, written)
     except _ClaimLost:
         raise
+    except OperationalError as exc:
+        if _batching.get():
+            raise _Again(row.pk) from exc
+        log.exception("inbound message %s failed", row.pk)
+        return _Decision(State.QUARANTINED, f"{type(exc).__name__}: {exc}", **_who(row))
     except IntakeRefused as exc:  # RL-7: the service kept the refused request (TicketRefusal)
         return _Decision(State.REFUSED, f"{exc.code}: {exc.message}", **_who(row))
     except DeskError as exc:
@@ -210,7 +292,7 @@ def _intake(row: InboundMessage, token: int, now: datetime,
         return _Decision(State.IGNORED, mail.automatic, **who)
     route = routing.route(mail, recipient=row.recipient, now=now)
     # The sender and everyone in To and Cc, in one look-up (RK-2 reads who is copied).
-    people = selectors.contacts_by_address((mail.sender, *mail.to, *mail.cc))
+    people = _contacts((mail.sender, *mail.to, *mail.cc))
     contact = people.get(_address_key(mail.sender))
     if contact is None:
         return _Decision(State.HELD, f"unknown sender: {mail.sender}{route.note()}", **who)
@@ -240,6 +322,22 @@ def _recorder(pk: int, token: int, decision: _Decision, now: datetime,
         _finish(pk, token, outcome, now)
         written.append(outcome)
     return record
+
+
+def _contacts(addresses) -> dict:
+    """``selectors.contacts_by_address``; within a batch, an address an earlier message of
+    the batch looked up (found or not: the support address in To is never a contact) is not
+    looked up again. A batch is one transaction of a second or so: a contact added or banned
+    meanwhile is as if it was a moment after the batch was read, and the next batch sees it."""
+    known = _batch_contacts.get()
+    if known is None:
+        return selectors.contacts_by_address(addresses)
+    keys = {_address_key(a) for a in addresses if a}
+    missing = keys - known.keys()
+    if missing:
+        found = selectors.contacts_by_address(missing)
+        known.update({key: found.get(key) for key in missing})
+    return {key: known[key] for key in keys if known[key] is not None}
 
 
 def _who(row: InboundMessage) -> dict[str, str]:

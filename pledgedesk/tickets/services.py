@@ -9,7 +9,9 @@ and recomputes the SLA timers, so timers and history never disagree with the tic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +49,31 @@ from pledgedesk.versions.policies import policy_for, policy_in_force
 
 # A door's own write, made inside a creating service's transaction: ``(ticket, message)``.
 Record = Callable[[Ticket, Message | None], None]
+
+# Inside ``intake_batch``: the intake services' transactions are savepoints of the batch's.
+_in_batch: ContextVar[bool] = ContextVar("pledgedesk_intake_batch", default=False)
+
+
+@contextlib.contextmanager
+def intake_batch() -> Iterator[None]:
+    """One durable transaction around a batch of intake (mail intake's fetched or piped
+    messages): inside it ``ticket_create`` and ``ticket_customer_reply`` each run in a
+    savepoint of it instead of a transaction of their own, so a batch commits once instead of
+    once a message. Each service's work is still all or nothing: a failure rolls back its
+    savepoint only, and the caller decides what becomes of that message. Outbox deliveries
+    (``on_commit``) leave when the batch commits; nothing of a rolled-back savepoint does."""
+    token = _in_batch.set(True)
+    try:
+        with transaction.atomic(durable=True):
+            yield
+    finally:
+        _in_batch.reset(token)
+
+
+def _intake_transaction():
+    """An intake service's transaction: durable (no caller can wrap it), except inside
+    ``intake_batch``, where it is a savepoint of the batch."""
+    return transaction.atomic(durable=not _in_batch.get())
 
 
 @dataclass(frozen=True)
@@ -94,7 +121,7 @@ def ticket_create(*, new: NewTicket, files: Sequence[File] = (), now: datetime,
     # SQLite's write lock) is held for a few inserts: concurrent creators wait less.
     ticket, events, message = _opening(decided, version, now)
     timers = timers_first(ticket, events, now=now)
-    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+    with attachments.files_staged(files) as staged, _intake_transaction():
         ticket.number = number_next()
         rows_insert([ticket])
         if new.cc:
@@ -266,7 +293,7 @@ def ticket_customer_reply(
     held ticket (FG-10, FG-4) takes no customer reply until it is released. ``record`` as
     for ``ticket_create``."""
     _check_text(body, "body")
-    with attachments.files_staged(files) as staged, transaction.atomic(durable=True):
+    with attachments.files_staged(files) as staged, _intake_transaction():
         ticket, now = _lock(ticket, None, now)  # Closed is final: _lock refuses it
         abilities.refuse(abilities.customer_reply_refusal(actor, ticket))
         policy = policy_for(ticket.policy_version)

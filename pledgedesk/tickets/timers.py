@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pledgedesk import sla
 from pledgedesk.policy.errors import PolicyInputError
+from pledgedesk.rowput import rows_insert
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import SlaTimer, Ticket, TicketEvent, remember_related
 from pledgedesk.versions.policies import policy_for
@@ -83,7 +84,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime) -> list[SlaTimer]:
               .order_by("at", "id").values_list("kind", "at", "new")]
     rows = _verdict(ticket, events, now)
     SlaTimer.objects.filter(ticket=ticket).delete()
-    SlaTimer.objects.bulk_create(rows)
+    rows_insert(rows)
     return rows
 
 
@@ -98,7 +99,7 @@ def timers_save_first(ticket: Ticket, rows: list[SlaTimer]) -> list[SlaTimer]:
     """Write ``timers_first``'s rows for the ticket just inserted: nothing to read back or
     replace. The rows are also left on ``ticket.timers.all()``, so showing the new ticket reads
     nothing again."""
-    SlaTimer.objects.bulk_create(rows)
+    rows_insert(rows)
     remember_related(ticket, "timers", rows)
     return rows
 

@@ -10,7 +10,7 @@ import pytest
 from imap_tools import AND, MailBoxUnencrypted, MailMessageFlags
 
 from pledgedesk import cli
-from pledgedesk.channels import fetch as fetch_module
+from pledgedesk.channels import services as inbound_services
 from pledgedesk.channels.fetch import MailboxBusy, mailbox_fetch
 from pledgedesk.channels.models import InboundMessage, MailboxCursor
 from pledgedesk.config import imap as imap_config
@@ -91,25 +91,26 @@ def test_a_message_that_could_not_be_stored_stays_unseen_and_is_fetched_next_tim
     sender = contact(org).emails.first().address
     _deliver(imap_server, folder, *[mail(sender=sender, message_id=f"<n{i}@x>",
                                          subject=f"Request {i}") for i in range(3)])
-    real_store, calls = fetch_module.inbound_store, itertools.count()
+    real_store, calls = inbound_services._store, itertools.count()
 
     def store_fails_on_the_second(**kwargs):
         if next(calls) == 1:
             raise ConnectionError("database went away")
         return real_store(**kwargs)
 
-    monkeypatch.setattr(fetch_module, "inbound_store", store_fails_on_the_second)
+    monkeypatch.setattr(inbound_services, "_store", store_fails_on_the_second)
     with pytest.raises(ConnectionError):
         mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
-    # The batch failed before it was marked: nothing is seen, the cursor did not move.
+    # The batch is stored in one transaction: it failed before it was marked, so nothing is
+    # seen, nothing is stored, the cursor did not move.
     assert _unseen(imap_server, folder) == 3
-    assert InboundMessage.objects.count() == 1
+    assert InboundMessage.objects.count() == 0
     assert MailboxCursor.objects.get().last_uid == 0
 
     monkeypatch.undo()
     result = mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
-    assert (result.stored, result.duplicates) == (2, 1)
-    assert Ticket.objects.count() == 3  # the first one, left unprocessed, was picked up too
+    assert (result.stored, result.duplicates) == (3, 0)
+    assert Ticket.objects.count() == 3
     assert _unseen(imap_server, folder) == 0
     assert MailboxCursor.objects.get().last_uid == 3
 
