@@ -5,7 +5,6 @@ sort, the same checkboxes). Each view parses, calls one service or selector, ren
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -17,6 +16,7 @@ from pledgedesk.queues import selectors, services
 from pledgedesk.queues.bulk import BulkChange, Row, bulk_apply
 from pledgedesk.queues.models import SavedView
 from pledgedesk.queues.spec import COLUMNS, DEFAULT_COLUMNS, FILTERS
+from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.web import present
 
 MENU_COUNTS = 20  # views counted in the menu (each a capped count); more are listed uncounted
@@ -94,10 +94,11 @@ def view_page(request, view_id: int):
                                    limit=PAGE_SIZE, now=request.now)
     except (NotFound, InvalidInput):
         raise Http404("no such view or page") from None
-    prefetch_related_objects(page.tickets, "timers", "policy_version")
+    timers = ticket_selectors.with_list_facts(page.tickets)
     count = selectors.view_count(principal=request.principal, view=view, now=request.now)
     return render(request, "console/view.html", _base(
-        request, view=view, page=page, rows=present.rows(page.tickets, request.now),
+        request, view=view, page=page, rows=present.rows(page.tickets, request.now,
+                                                         timers=timers),
         count=count, columns=[(k, COLUMNS[k]) for k in view.columns], cursor=cursor or "",
         all_columns=COLUMNS.items(), sorts=SavedView.Sort.choices, section="queue",
         **_bar_choices()))

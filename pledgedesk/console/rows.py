@@ -68,3 +68,31 @@ def _promise(promise: TimerView | None, zone: str) -> str:
     return (f'<span class="sla sla-{_e(promise.css)}" data-state="{_e(promise.state)}">'
             f'{_e(promise.summary)}</span><br><small class="muted">{_e(promise.label)}{due}'
             f'</small>')
+
+
+def _options(pairs, chosen: str, first: tuple[str, str] | None = None) -> str:
+    out = [f'<option value="">{_e(first[1])}</option>'] if first else []
+    for key, label in pairs:
+        value = _e(key)
+        picked = " selected" if chosen == str(key) else ""
+        out.append(f'<option value="{value}"{picked}>{_e(label)}</option>')
+    return "".join(out)
+
+
+def filter_menus_html(views, choices: dict, chosen: dict) -> SafeString:
+    """The queue's filter menus (Show, Status, Priority, Organisation) with the ``chosen``
+    values selected: ``choices`` is ``console.selectors.filter_choices()``, whose up to 300
+    organisations cost the template engine ~1,500 node renders a page."""
+    return mark_safe(  # noqa: S308 (every value is escaped in _options)
+        '  <div class="field"><label for="f-view">Show</label>\n'
+        f'    <select id="f-view" name="view">{_options(views, chosen["view"])}</select></div>\n'
+        '  <div class="field"><label for="f-status">Status</label>\n'
+        '    <select id="f-status" name="status">'
+        f'{_options(choices["statuses"], chosen["status"], ("", "Any open"))}</select></div>\n'
+        '  <div class="field"><label for="f-priority">Priority</label>\n'
+        '    <select id="f-priority" name="priority">'
+        f'{_options(choices["priorities"], chosen["priority"], ("", "Any"))}</select></div>\n'
+        '  <div class="field"><label for="f-org">Organisation</label>\n'
+        '    <select id="f-org" name="organisation">'
+        f'{_options(choices["organisations"], chosen["organisation"], ("", "Any"))}'
+        '</select></div>\n')

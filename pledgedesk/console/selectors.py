@@ -11,8 +11,8 @@ from pledgedesk.accounts.models import Agent, AgentGroup, Contact, Organisation
 from pledgedesk.errors import NotFound
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.models import Attachment, Ticket, TicketEvent, remember_related
+from pledgedesk.tickets.selectors import policy_version_digests, policy_version_of
 from pledgedesk.versions.policies import policy_for
-from pledgedesk.versions.selectors import policy_versions_all
 
 # The organisation filter lists this many by name; a larger desk filters from the ticket page's
 # organisation link (``?organisation=<id>``), which works for any organisation.
@@ -41,14 +41,15 @@ _LABELS: dict[tuple[str, str], tuple[tuple, tuple]] = {}
 
 def _version_labels() -> list[tuple[tuple, tuple]]:
     """Each recorded version's (status, priority) labels, in ``policy_versions_all``'s order
-    (later versions win where the labels are merged)."""
+    (later versions win where the labels are merged). Reads each version's key and digest
+    only: its text (10-15 kB) is read once per process, the first time it is seen."""
     out = []
-    for version in policy_versions_all():
-        labels = _LABELS.get((version.key, version.digest))
+    for key, digest in policy_version_digests():
+        labels = _LABELS.get((key, digest))
         if labels is None:
-            policy = policy_for(version)
-            labels = _LABELS[(version.key, version.digest)] = (
-                tuple((key, spec.label) for key, spec in policy.statuses.items()),
+            policy = policy_for(policy_version_of(key, digest))
+            labels = _LABELS[(key, digest)] = (
+                tuple((status, spec.label) for status, spec in policy.statuses.items()),
                 tuple((prio.key, prio.label) for prio in policy.priorities))
         out.append(labels)
     return out

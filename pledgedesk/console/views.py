@@ -9,7 +9,6 @@ from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from pledgedesk import clock
 from pledgedesk.accounts import services as accounts
 from pledgedesk.accounts.authorization import principal_for, ticket_for
+from pledgedesk.accounts.models import Agent
 from pledgedesk.channels.calls_selectors import calls_on_ticket
 from pledgedesk.channels.outbound_selectors import ticket_mail
 from pledgedesk.console import forms, selectors
-from pledgedesk.console.history import describe
+from pledgedesk.console.history import describe, history_item_html, message_item_html
 from pledgedesk.console.models import AgentPreference
-from pledgedesk.console.rows import queue_rows_html
+from pledgedesk.console.rows import filter_menus_html, queue_rows_html
 from pledgedesk.errors import DeskError, InvalidInput, NotFound
 from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.tickets import services as ticket_services
@@ -48,7 +48,7 @@ from pledgedesk.tickets.services import (
 from pledgedesk.versions.policies import policy_for
 from pledgedesk.web import present, signin
 from pledgedesk.web.downloads import attachment_download
-from pledgedesk.web.htmx import redirect_to, render_page
+from pledgedesk.web.htmx import is_partial, redirect_to, render_page
 from pledgedesk.web.query import (
     ConsoleQueueQuery,
     EarlierQuery,
@@ -60,6 +60,9 @@ from pledgedesk.workspace import services as workspace
 from pledgedesk.workspace.services import Properties, PropertyConflict
 
 PAGE_SIZE = 50
+_AGENT = Agent._meta.get_field("user").remote_field  # user.agent, the reverse one-to-one
+_AGENT_USER = Agent._meta.get_field("user")
+_PREFERENCE = AgentPreference._meta.get_field("agent").remote_field  # agent.preference
 BREACHING_SOON_MINUTES = 60
 QUEUE_REFRESH_SECONDS = 15
 
@@ -70,17 +73,32 @@ def agent_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        principal = principal_for(request.user)
+        principal = principal_for(_with_agent(request.user))
         if not principal.is_agent:
             back = quote(request.get_full_path())
             return redirect_to(request, f"{reverse('console:sign_in')}?next={back}")
         request.principal, request.agent = principal, principal.agent
-        pref = AgentPreference.objects.filter(agent=principal.agent).first()
+        pref = getattr(principal.agent, "preference", None)
         request.zone = pref.timezone if pref else "UTC"
         request.now = clock.current()
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _with_agent(user):
+    """``user`` with its agent (and the agent's preferences) read in one query, so that
+    ``principal_for`` decides from them without reading the user again (issue 20: every
+    console request read the user twice and the preferences apart). Someone who is not an
+    agent is left to ``principal_for`` to read as it always does."""
+    if user.is_authenticated and not _AGENT.is_cached(user):
+        agent = Agent.objects.select_related("preference").filter(user_id=user.pk).first()
+        if agent is not None:
+            _AGENT.set_cached_value(user, agent)
+            _AGENT_USER.set_cached_value(agent, user)
+            if not _PREFERENCE.is_cached(agent):
+                _PREFERENCE.set_cached_value(agent, None)
+    return user
 
 
 def _actor(request) -> Actor:
@@ -163,18 +181,20 @@ def queue(request):
         messages.error(request, f"Some filters were ignored: {parsed.describe()}.")
     try:
         page = ticket_queue(principal=request.principal, filters=filters, cursor=cursor,
-                            limit=PAGE_SIZE, now=request.now)
+                            limit=PAGE_SIZE, now=request.now,
+                            columns=ticket_selectors.QUEUE_COLUMNS)
     except DeskError:
         raise Http404("no such page") from None
-    prefetch_related_objects(page.tickets, "timers", "policy_version")
-    rows_html = queue_rows_html(present.rows(page.tickets, request.now), request.zone)
+    timers = ticket_selectors.with_list_facts(page.tickets)
+    rows_html = queue_rows_html(present.rows(page.tickets, request.now, timers=timers),
+                                request.zone)
     query = {k: v for k, v in chosen.items() if v and not (k == "view" and v == "all")}
-    context = _base(request, rows_html=rows_html, page=page, chosen=chosen, views=VIEWS,
+    context = _base(request, rows_html=rows_html, page=page, chosen=chosen,
                     query=urlencode(query), cursor=cursor or "",
                     refresh=QUEUE_REFRESH_SECONDS, breaching_minutes=BREACHING_SOON_MINUTES,
                     section="queue")
-    if not request.headers.get("HX-Request"):
-        context.update(selectors.filter_choices())
+    if not is_partial(request):
+        context["menus"] = filter_menus_html(VIEWS, selectors.filter_choices(), chosen)
     return render_page(request, "console/queue.html", context,
                        partial="console/_queue_rows.html", status=400 if parsed.problems else 200)
 
@@ -228,13 +248,18 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
     policy = policy_for(found.policy_version)
     agents, groups = selectors.assignable()
     names = {a.pk: a.name for a in agents}
-    conversation, loose = _conversation(request, found)
+    conversation, loose, newest = _conversation(request, found)
     history = _history(request, found, policy, names)
     org = found.organisation
+    # The CC and look-up choices list the organisation's people (up to CONTACT_CHOICES):
+    # its primary contact and Administrator are read from there when listed, else apart.
+    listed = selectors.organisation_contacts(org)
     org_people = {}
     if org is not None:
         wanted = [i for i in (org.primary_contact_id, org.administrator_id) if i]
-        org_people = {c.pk: c for c in org.contacts.filter(pk__in=wanted)}
+        org_people = {c.pk: c for c in listed if c.pk in wanted}
+        if any(i not in org_people for i in wanted):
+            org_people = {c.pk: c for c in org.contacts.filter(pk__in=wanted)}
     initial = {"status": found.status, "priority": found.priority,
                "assignee": str(found.assignee_id or ""),
                "group": found.group.key if found.group else "", "version": found.version}
@@ -245,7 +270,7 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
                  "body": draft.body if draft else "",
                  # the newest message (agents see every one; the page shows the newest
                  # first): what a send reports
-                 "seen": max((m.pk for m in conversation.items), default=0)},
+                 "seen": newest},
         policy=policy, draft_url=_draft_url(found))
     update = forms_given.get("update") or forms.UpdateForm(
         initial=initial, policy=policy, agents=agents, groups=groups, form_id="compose")
@@ -268,26 +293,31 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         administrator=org_people.get(org.administrator_id) if org else None,
         requester_emails=list(requester.emails.all()) if requester else [],
         requester_phones=list(requester.phones.all()) if requester else [],
-        **_account_panels(request, found, policy, forms_given),
+        **_account_panels(request, found, policy, forms_given, listed),
         calls=calls_on_ticket(found),
         mail=ticket_mail(found),
         section="queue")
 
 
 def _conversation(request, found: Ticket, before: int | None = None):
-    """A page of the conversation, newest first (``selectors.newest_first``), each message
-    with its files; and the ticket's files outside any message (one query for both)."""
+    """A page of the conversation, newest first (``selectors.newest_first``), each message as
+    its ``<li>`` with its files; the ticket's files outside any message (one query for both);
+    and the id of the newest message shown (0 for none)."""
     page = selectors.newest_first(ticket_messages(principal=request.principal, ticket=found),
                                   time_field="created_at", before=before)
-    return page, selectors.ticket_files(found, page.items)
+    loose = selectors.ticket_files(found, page.items)
+    newest = max((m.pk for m in page.items), default=0)
+    return replace(page, items=[message_item_html(m, found, request.zone)
+                                for m in page.items]), loose, newest
 
 
 def _history(request, found: Ticket, policy, names: dict, before: int | None = None):
-    """A page of the history, newest first, each event with its sentence."""
+    """A page of the history, newest first, each event as its ``<li>`` with its sentence."""
     page = selectors.newest_first(ticket_history_merged(principal=request.principal,
                                                         ticket=found),
                                   time_field="at", before=before)
-    return replace(page, items=[(e, describe(e, policy, names)) for e in page.items])
+    return replace(page, items=[history_item_html(e, describe(e, policy, names), request.zone)
+                                for e in page.items])
 
 
 def _earlier(request, number: int, template: str, page_of):
@@ -535,13 +565,13 @@ def exclusion(request, number: int):
 # --- account panels: identity, look-up, CCs, topic, escalation, bans (issue 12) -------------
 
 
-def _account_panels(request, found: Ticket, policy, given: dict) -> dict:
+def _account_panels(request, found: Ticket, policy, given: dict, listed: list) -> dict:
     """The ticket page's account panels: RL-6 identity, FG-4 look-up, RK-2 CCs, the topic
-    (RK-9, RL-9, PR-8), who an escalation reaches (PR-5, PR-6) and RL-7 bans."""
+    (RK-9, RL-9, PR-8), who an escalation reaches (PR-5, PR-6) and RL-7 bans. ``listed`` is
+    ``selectors.organisation_contacts`` of the ticket's organisation."""
     version = {"version": found.version}
     copied = list(found.cc.all())
-    contacts = selectors.with_contacts(selectors.organisation_contacts(found.organisation),
-                                       copied)
+    contacts = selectors.with_contacts(listed, copied)
     return {
         "identity_form": given.get("identity") or forms.IdentityForm(initial=version),
         "identity_asked": policy.spec.intake.verify_identity_for,

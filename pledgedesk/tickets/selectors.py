@@ -28,6 +28,7 @@ from pledgedesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from pledgedesk.versions.models import PolicyVersion
 
 MAX_PAGE = 100
 _KEY = re.compile(r"[a-z_]+")
@@ -80,12 +81,21 @@ class Page:
     next_cursor: str | None
 
 
+# The related rows a queue page reads with its tickets (one join each, never a query per row).
+QUEUE_RELATED = ("organisation", "requester", "assignee", "group")
+
+
 def ticket_queue(
     *, principal: Principal, filters: QueueFilter, cursor: str | None, limit: int,
-    now: datetime,
+    now: datetime, columns: tuple[str, ...] | None = None,
 ) -> Page:
     """One page of the queue: priority rank, then time received (RK-8, RT-4, FG-6). The
-    tickets come without their description (reading it would cost a query per ticket)."""
+    tickets come without their description (reading it would cost a query per ticket).
+
+    ``columns`` reads only those (``QuerySet.only`` names: ``"subject"``,
+    ``"organisation__name"``), joining exactly the relations they name: for a page that
+    shows a few columns of each row (the console's queue), so that 50 rows do not build and
+    decode every column of five tables. The queue order's columns are always read."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
     tickets = visible_tickets(principal, Ticket.objects.all())
@@ -97,14 +107,72 @@ def ticket_queue(
             | Q(priority_rank=rank, received_at__gt=received)
             | Q(priority_rank=rank, received_at=received, id__gt=pk)
         )
-    rows = list(
-        tickets.select_related("organisation", "requester", "assignee", "group")
-        .defer("description")  # up to 200,000 characters a row, and no list shows it
-        .order_by("priority_rank", "received_at", "id")[: limit + 1]
-    )
+    if columns is None:
+        tickets = (tickets.select_related(*QUEUE_RELATED)
+                   .defer("description"))  # up to 200,000 characters a row, no list shows it
+    else:
+        joined = dict.fromkeys(c.split("__")[0] for c in columns if "__" in c)
+        tickets = tickets.select_related(*joined).only(
+            "number", "priority_rank", "received_at", *columns)
+    rows = list(tickets.order_by("priority_rank", "received_at", "id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(tickets=rows, next_cursor=_encode(rows[-1]) if more else None)
+
+
+# (policy key, digest) -> that version's row with its text, read once per process: what
+# ``policy_for`` compiles (and caches) for every ticket of a list under that version. Keyed by
+# the content, not the row id, so two databases (tests) never mix their rows.
+_VERSIONS: dict[tuple[str, str], PolicyVersion] = {}
+
+
+def policy_version_of(key: str, digest: str) -> PolicyVersion:
+    """The recorded version of policy ``key`` whose text has ``digest``, with that text."""
+    found = _VERSIONS.get((key, digest))
+    if found is None:
+        found = _VERSIONS[(key, digest)] = PolicyVersion.objects.get(key=key, digest=digest)
+    return found
+
+
+def policy_version_digests() -> list[tuple[str, str]]:
+    """Every recorded version's (key, digest), oldest first (``policy_versions_all``'s order),
+    without the texts: with ``policy_version_of``, what a page reads to list every version's
+    labels."""
+    return list(PolicyVersion.objects.order_by("loaded_at", "id").values_list("key", "digest"))
+
+
+# What a queue row reads of its ticket (``ticket_queue(columns=...)``, ``console.rows``).
+QUEUE_COLUMNS = (
+    "version", "subject", "hold", "escalation_requested_at", "caller_number", "plan",
+    "priority", "status", "status_category", "policy_version__key",
+    "policy_version__digest", "requester__name", "organisation__name", "assignee__name",
+    "group__name")
+
+
+def with_list_facts(tickets: list[Ticket]) -> dict[int, list[SlaTimer]]:
+    """What ``present.rows`` needs of each ticket of a list: its timers (returned as ticket
+    id -> timers, each knowing its ticket) in one query, and its policy version with its text
+    from this process's cache (``policy_version_of``) instead of the 10-15 kB text of each
+    version on every page. Tickets read with ``QUEUE_COLUMNS`` carry their version's key and
+    digest; for others one more query reads them (no texts)."""
+    by_ticket: dict[int, list[SlaTimer]] = {t.pk: [] for t in tickets}
+    for timer in SlaTimer.objects.filter(ticket_id__in=list(by_ticket)).order_by(
+            "ticket_id", "metric"):
+        by_ticket[timer.ticket_id].append(timer)
+    ticket_field = SlaTimer._meta.get_field("ticket")
+    version_field = Ticket._meta.get_field("policy_version")
+    unread = {t.policy_version_id for t in tickets if not version_field.is_cached(t)}
+    digests = {pk: (key, digest) for pk, key, digest in PolicyVersion.objects.filter(
+        pk__in=unread).values_list("pk", "key", "digest")} if unread else {}
+    for ticket in tickets:
+        for timer in by_ticket[ticket.pk]:
+            ticket_field.set_cached_value(timer, ticket)
+        if ticket.policy_version_id in digests:
+            key, digest = digests[ticket.policy_version_id]
+        else:
+            key, digest = ticket.policy_version.key, ticket.policy_version.digest
+        version_field.set_cached_value(ticket, policy_version_of(key, digest))
+    return by_ticket
 
 
 def queue_tickets(*, principal: Principal, filters: QueueFilter, now: datetime) -> QuerySet:

@@ -207,9 +207,11 @@ class Row:
     promise: TimerView | None
 
 
-def rows(tickets, now: datetime, *, customer: bool = False) -> list[Row]:
-    """List rows for tickets whose ``timers`` and ``policy_version`` are prefetched. A
-    customer watches the first response while it is outstanding."""
+def rows(tickets, now: datetime, *, customer: bool = False,
+         timers: dict | None = None) -> list[Row]:
+    """List rows for tickets whose ``timers`` and ``policy_version`` are prefetched, or with
+    ``timers`` given as ticket id -> that ticket's timers. A customer watches the first
+    response while it is outstanding."""
     from pledgedesk.versions.policies import policy_for
 
     out = []
@@ -218,14 +220,14 @@ def rows(tickets, now: datetime, *, customer: bool = False) -> list[Row]:
         policy = policies.get(ticket.policy_version_id)
         if policy is None:
             policy = policies[ticket.policy_version_id] = policy_for(ticket.policy_version)
-        timers = list(ticket.timers.all())
+        held = list(ticket.timers.all()) if timers is None else timers.get(ticket.pk, [])
         promise = None
         if customer:
-            first = [timer_view(t, policy, now, customer=True) for t in timers
+            first = [timer_view(t, policy, now, customer=True) for t in held
                      if t.metric == "first_response"]
             if first and first[0].state in ("running", "warning", "breached", "paused"):
                 promise = first[0]
-        promise = promise or next_promise(timers, policy, now, customer=customer)
+        promise = promise or next_promise(held, policy, now, customer=customer)
         status = policy.statuses.get(ticket.status)
         prio = next((p.label for p in policy.priorities if p.key == ticket.priority),
                     ticket.priority)
