@@ -201,9 +201,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace, *, demo: bool) -> int:
     _check_can_listen(args.host, args.port)
     _setup_django()
+    from pledgedesk import server
+
+    # The policy files' holiday answers, from a child process into the store this process then
+    # reads: the check below never loads the holidays package here, in the process whose
+    # memory every web worker inherits (issue 20).
+    server.warm_policy_holidays()
     _check_policies()
     from pledgedesk import demo as pd_demo
-    from pledgedesk import server
 
     try:
         server.prepare_database()

@@ -44,6 +44,29 @@ def prepare_database() -> None:
     if result.returncode != 0:
         raise RuntimeError(f"preparing the database failed (exit {result.returncode}):\n"
                            f"{result.stderr.strip()[-4000:]}")
+    use_holiday_store()  # what the child warmed, for this process and the workers it forks
+
+
+def warm_policy_holidays() -> None:
+    """The policy files' holiday answers put in the store by a child process (the ``holidays``
+    package loads there, not here), then the store used in this process. Whatever goes wrong
+    in the child is left to the start-up policy check, which reports it."""
+    subprocess.run([sys.executable, "-m", "pledgedesk.server", "warm-policies"],
+                   env=_child_environment(), capture_output=True, check=False)
+    use_holiday_store()
+
+
+def use_holiday_store() -> None:
+    """From now on, this process (and every process it forks) keeps the ``holidays``
+    package's answers in the data directory's store and reads them from there
+    (``calendar.holiday.use_store``): a web worker whose regions are in the store never loads
+    the package (~17 MiB, issue 20). ``pledgedesk serve`` only; other processes ask the
+    package itself, as before."""
+    from importlib.metadata import version
+
+    from pledgedesk.calendar.holiday import use_store
+
+    use_store(settings.PLEDGEDESK_HOLIDAY_STORE, version=version("holidays"))
 
 
 def _prepare_here() -> None:
@@ -56,6 +79,48 @@ def _prepare_here() -> None:
             f"DATABASE_URL: cannot use the database {describe_database()}: {_first_line(exc)}"
         ) from None
     call_command("collectstatic", interactive=False, verbosity=0)
+    use_holiday_store()
+    _warm_holidays()
+
+
+def _warm_holidays() -> None:
+    """Ask the ``holidays`` package here, in the child, what the web processes will ask it, so
+    that its answers are in the holiday store (``calendar.holiday.use_store``) before they
+    start: every recorded policy version's calendars at each organisation's location, from
+    last year to next year (the policy files' own answers are in already:
+    ``warm_policy_holidays``). A web worker then never loads the package (~17 MiB, issue
+    20); whatever is not warmed here is still answered, by the package, and kept for the next
+    process.
+    Nothing here can stop the start: a broken policy is reported by the start-up check."""
+    from datetime import timedelta
+
+    from pledgedesk import clock
+    from pledgedesk.accounts.models import Organisation
+    from pledgedesk.policy.compile import Location
+    from pledgedesk.versions.models import PolicyVersion
+    from pledgedesk.versions.policies import policy_for
+
+    now = clock.current()
+    problems = 0  # calendars not warmed: each is answered by the package when it is used
+    locations: dict[str, set[Location]] = {}
+    for key, tz, country, subdiv in (Organisation.objects.values_list(
+            "policy_key", "timezone", "country", "subdivision").distinct()):
+        locations.setdefault(key, set()).add(
+            Location(timezone=tz or None, country=country or None, subdiv=subdiv or None))
+    for version in PolicyVersion.objects.all():
+        try:
+            policy = policy_for(version)
+        except Exception:  # an invalid recorded version fails where it is used, as before
+            problems += 1
+            continue
+        for location in (Location(), *locations.get(version.key, ())):
+            for name in policy.calendars:
+                try:
+                    calendar = policy.calendar(name, location)
+                    calendar.is_open(now)
+                    calendar.is_open(now + timedelta(days=366))
+                except Exception:  # this calendar needs a location this one lacks, say
+                    problems += 1
 
 
 _EXIT_DATABASE = 3  # the child's exit status for DatabaseUnavailable (its message on stdout)
@@ -131,6 +196,7 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
     })
 
     application = get_wsgi_application()
+    _preload_urls()
     # Workers are forked from this process: no database connection may be shared with them.
     connections.close_all()
     _before_fork()
@@ -153,6 +219,19 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
             "control_socket_disable": True,
         },
     ).run()
+
+
+def _preload_urls() -> None:
+    """Load the URL configuration (every view module, the API and its schemas) here, before
+    the workers fork, rather than in each worker on its first request: the pages are then
+    shared with this process, copy-on-write (``gc.freeze`` keeps them shared). A worker's RSS
+    counts shared pages too, so this lowers its PSS and USS (the memory it alone costs), not
+    its RSS (issue 20)."""
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018 - imports every URL module
+    resolver.reverse_dict  # noqa: B018 - and builds what every reverse() reads
 
 
 # glibc's malloc gives each thread that allocates its own arena (up to 8 per core), each
@@ -201,11 +280,17 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-if __name__ == "__main__":  # ``prepare_database``'s child: python -m pledgedesk.server prepare
+if __name__ == "__main__":  # the children: python -m pledgedesk.server prepare|warm-policies
     import django
 
+    if sys.argv[1:] == ["warm-policies"]:  # ``warm_policy_holidays``'s child: no database
+        from pledgedesk.policy.loader import load_policy_dir
+
+        use_holiday_store()
+        load_policy_dir(settings.PLEDGEDESK_POLICY_DIR)  # a problem: the parent's check says
+        sys.exit(0)
     if sys.argv[1:] != ["prepare"]:
-        sys.exit("usage: python -m pledgedesk.server prepare")
+        sys.exit("usage: python -m pledgedesk.server prepare|warm-policies")
     django.setup()
     try:
         _prepare_here()

@@ -7,5 +7,7 @@ class AutomationConfig(AppConfig):
     verbose_name = "Automation"
 
     def ready(self) -> None:
-        # registers the "escalation" planner, the escalation.step handler and the sweep task
-        from pledgedesk.automation import handlers, tasks  # noqa: F401
+        # registers the "escalation" planner and the escalation.step handler. The sweep task
+        # (tasks.py, Huey) is registered by the background worker's discovery of every app's
+        # tasks module (pledgedesk.worker), not here: a web process never loads Huey (issue 20).
+        from pledgedesk.automation import handlers  # noqa: F401

@@ -16,13 +16,25 @@ name or that name with the package's observed label (``"Boxing Day"`` also match
 ``"Boxing Day (observed)"``; ``"Boxing Day (observed)"`` matches only the observed day). Names
 are validated against every name the package gives for that region in 1990-2060, so a typo
 raises :class:`InvalidScheduleError` instead of silently keeping the office open.
+
+A store (:func:`use_store`, issue 20): the ``holidays`` package loads every country and calendar
+it knows on its first use (~17 MiB in each process). With a store directory, what it answered
+(a region's names, its observed label, a year's holidays) is kept in one JSON file per region
+and options, under the package's version; a process that finds its answers there never
+imports the package. Answers are the package's own, so results are the same with or without.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pledgedesk.calendar.errors import InvalidScheduleError, UnknownHolidayRegionError
@@ -110,12 +122,17 @@ def known_names(
     country: str, subdiv: str | None, categories: tuple[str, ...], observed: bool
 ) -> frozenset[str]:
     """Every holiday name (with and without the observed label) of a region in 1990-2060."""
+    key = (country, subdiv, categories, observed)
+    stored = _Store.get(key, "names")
+    if stored is not None:
+        return frozenset(stored)
     source = _country_holidays(country, subdiv, categories, observed, _NAME_CHECK_YEARS)
     names: set[str] = set()
     for value in source.values():
         names.update(value.split("; "))
     label = observed_label(source)
     names.update(label % name for name in list(names))
+    _Store.put(key, {"names": sorted(names)})
     return frozenset(names)
 
 
@@ -130,9 +147,13 @@ class HolidayFilter:
 
     def __init__(self, spec: HolidaySpec) -> None:
         self._spec = spec
-        label = observed_label(_country_holidays(
-            spec.country, spec.subdiv, spec.categories, spec.observed, []
-        ))
+        self._key = (spec.country, spec.subdiv, spec.categories, spec.observed)
+        label = _Store.get(self._key, "label")
+        if label is None:
+            label = observed_label(_country_holidays(
+                spec.country, spec.subdiv, spec.categories, spec.observed, []
+            ))
+            _Store.put(self._key, {"label": label})
         self._include: frozenset[str] | None = None
         if spec.include is not None:
             self._include = frozenset(spec.include) | {label % n for n in spec.include}
@@ -140,15 +161,109 @@ class HolidayFilter:
 
     def closed_dates(self, year: int) -> set[date]:
         """Dates of ``year`` closed by a chosen holiday (observed days included per spec)."""
+        return {day for day, names in self._holidays_of(year) if self._chosen(names)}
+
+    def _holidays_of(self, year: int) -> list[tuple[date, str]]:
+        """The package's holidays dated in ``year`` (from the store when it has them)."""
+        years = _Store.get(self._key, "years") or {}
+        stored = years.get(str(year))
+        if stored is not None:
+            return [(date.fromisoformat(day), names) for day, names in stored]
         spec = self._spec
         # The neighbouring years too: an observed day can fall in the previous year
         # (New Year's Day on a Saturday observed on 31 December).
-        years = [y for y in (year - 1, year, year + 1) if 1 <= y <= 9999]
-        source = _country_holidays(spec.country, spec.subdiv, spec.categories, spec.observed, years)
-        return {day for day, names in source.items() if day.year == year and self._chosen(names)}
+        around = [y for y in (year - 1, year, year + 1) if 1 <= y <= 9999]
+        source = _country_holidays(spec.country, spec.subdiv, spec.categories, spec.observed,
+                                   around)
+        found = sorted((day, names) for day, names in source.items() if day.year == year)
+        _Store.put(self._key, {"years": {str(year): [(d.isoformat(), n) for d, n in found]}})
+        return found
 
     def _chosen(self, names: str) -> bool:
         kept = [p for p in names.split("; ") if p not in self._exclude]
         if self._include is not None:
             kept = [p for p in kept if p in self._include]
         return bool(kept)
+
+
+def use_store(directory: str | os.PathLike[str] | None, *, version: str = "") -> None:
+    """Keep the ``holidays`` package's answers in ``directory`` (created when needed), for
+    ``version`` of the package: answers kept for another version are not used. ``None``: no
+    store (the default). Answers already cached in this process stay."""
+    _Store.use(Path(directory) / version if directory is not None else None)
+
+
+class _Store:
+    """One JSON file per (country, subdivision, categories, observed): ``names`` (every name
+    of 1990-2060, observed forms included), ``label`` and ``years`` (a year's holidays, as the
+    package dates them). Files are replaced whole (write, then rename), so a reader never sees
+    half a file; two processes adding different years at once may lose one, which is then
+    asked of the package again."""
+
+    _directory: Path | None = None
+    _loaded: dict[tuple, dict] = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def use(cls, directory: Path | None) -> None:
+        with cls._lock:
+            cls._directory = directory
+            cls._loaded = {}
+
+    @classmethod
+    def get(cls, key: tuple, field: str) -> Any:
+        if cls._directory is None:
+            return None
+        with cls._lock:
+            return cls._entry(key).get(field)
+
+    @classmethod
+    def put(cls, key: tuple, values: dict) -> None:
+        directory = cls._directory
+        if directory is None:
+            return
+        with cls._lock:
+            entry = dict(cls._read(key) or {})  # another process may have added to it
+            for field, value in values.items():
+                if field == "years":
+                    entry["years"] = {**entry.get("years", {}), **value}
+                else:
+                    entry[field] = value
+            cls._loaded[key] = entry
+            temporary = None
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(dir=directory, prefix=".holidays-",
+                                                     suffix=".json")
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(entry, out, ensure_ascii=False, separators=(",", ":"))
+                os.replace(temporary, cls._path(key))
+            except OSError:  # a read-only or full disk: the answer is still right, just not kept
+                if temporary is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(temporary)
+
+    @classmethod
+    def _entry(cls, key: tuple) -> dict:
+        entry = cls._loaded.get(key)
+        if entry is None:
+            entry = cls._loaded[key] = cls._read(key) or {}
+        return entry
+
+    @classmethod
+    def _read(cls, key: tuple) -> dict | None:
+        try:
+            with open(cls._path(key), encoding="utf-8") as f:
+                entry = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return entry if isinstance(entry, dict) else None
+
+    @classmethod
+    def _path(cls, key: tuple) -> Path:
+        country, subdiv, categories, observed = key
+        name = "_".join((str(country), str(subdiv or ""), "+".join(map(str, categories)),
+                         "obs" if observed else "actual"))
+        safe = "".join(c if c.isalnum() or c in "_+-" else f"%{ord(c):02x}" for c in name)
+        return Path(cls._directory or ".") / f"{safe}.json"
+

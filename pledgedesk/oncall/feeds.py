@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
-
 from pledgedesk import __version__
 from pledgedesk.accounts.models import Agent
 from pledgedesk.oncall import selectors
@@ -18,6 +16,9 @@ AHEAD = timedelta(weeks=12)
 
 
 def agent_calendar(agent: Agent, *, now: datetime) -> bytes:
+    # Imported here, when a feed is asked for: ~4 MiB that every web worker held (issue 20).
+    from icalendar import Calendar, Event
+
     cal = Calendar()
     cal.add("prodid", f"-//Pledgedesk {__version__}//On-call//EN")
     cal.add("version", "2.0")

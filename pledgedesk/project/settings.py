@@ -15,6 +15,10 @@ except _config.ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
 DATA_DIR = CONFIG.data_dir
+# What the `holidays` package answered, kept between `pledgedesk serve`'s processes
+# (server.use_holiday_store): a web worker that finds its regions there never loads the
+# package (~17 MiB, issue 20).
+PLEDGEDESK_HOLIDAY_STORE = DATA_DIR / "cache" / "holidays"
 PLEDGEDESK_POLICY_DIR = CONFIG.policy_dir
 # What this deployment serves (issue 21): the policy page offers a channel or feature only when
 # it is here. The desk has the portal, the API and the embeddable widget (issue 14); mail
@@ -45,7 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "huey.contrib.djhuey",
+    # Huey is not an installed app: only `pledgedesk worker` loads it (pledgedesk.worker reads
+    # HUEY below and discovers every app's tasks module), so a web process never imports Huey,
+    # its storage or redis-py for it (issue 20: ~7 MiB per web worker).
     "pledgedesk.versions",
     "pledgedesk.accounts",
     "pledgedesk.tickets",

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
-import urllib3
-from urllib3.exceptions import ConnectTimeoutError, HTTPError
+from typing import TYPE_CHECKING
 
 from pledgedesk import __version__
 from pledgedesk.errors import InvalidInput
@@ -25,6 +23,13 @@ TOTAL_TIMEOUT = 15.0
 RESPONSE_EXCERPT = 1024
 MAX_ADDRESSES = 3  # of a name's addresses, tried in the resolver's order
 USER_AGENT = f"Pledgedesk-Webhooks/{__version__}"
+
+if TYPE_CHECKING:
+    from urllib3.exceptions import HTTPError
+
+# urllib3 is imported by the functions that send, not here: the handlers that use this module
+# are registered in every process at start, and only the background worker posts (issue 20:
+# ~4 MiB a web worker never needs).
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class Outcome:
 
 
 def post(url: str, *, body: str, headers: dict[str, str]) -> Outcome:
+    from urllib3.exceptions import HTTPError
+
     started = time.monotonic()
     try:
         target = network.parse_url(url)
@@ -66,6 +73,8 @@ def _send_first(target: network.Target, addresses: list, body: bytes,
                 headers: dict[str, str]) -> tuple[int, str]:
     """Send to the first of the (checked) addresses that accepts a connection: a name with an
     IPv6 and an IPv4 address still works when only one of them listens."""
+    from urllib3.exceptions import ConnectTimeoutError
+
     tried = addresses[:MAX_ADDRESSES]
     for address in tried[:-1]:
         try:
@@ -77,6 +86,8 @@ def _send_first(target: network.Target, addresses: list, body: bytes,
 
 def _send(target: network.Target, address: str, body: bytes,
           headers: dict[str, str]) -> tuple[int, str]:
+    import urllib3
+
     timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT, total=TOTAL_TIMEOUT)
     options = {"timeout": timeout, "retries": False, "maxsize": 1}
     if target.scheme == "https":
