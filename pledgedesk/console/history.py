@@ -84,9 +84,9 @@ def message_item_html(message, ticket, zone: str) -> SafeString:
     internal = m.visibility == "internal"
     css = "internal" if internal else "from-agent" if m.author_agent_id else "from-customer"
     if internal:
-        kind = "Call logged" if m.channel == "phone" else "Internal note"
+        heading = "Call logged" if m.channel == "phone" else "Internal note"
     else:
-        kind = "Public reply" if m.author_agent_id else "Customer"
+        heading = "Public reply" if m.author_agent_id else "Customer"
     if m.author_agent_id:
         who = m.author_agent.name
     elif m.author_contact:
@@ -103,7 +103,7 @@ def message_item_html(message, ticket, zone: str) -> SafeString:
     at = m.created_at
     return mark_safe(  # noqa: S308 (escaped, and the body is message_body's nh3 output)
         f'<li class="message {css}">\n  <header>\n'
-        f'    <span><span class="kind">{kind}</span> ·\n'
+        f'    <span><span class="kind">{heading}</span> ·\n'
         f'    <strong>{escape(who)}</strong></span>\n'
         f'    <time datetime="{escape(at.isoformat() if at is not None else "")}">'
         f'{escape(instant(at, zone))}</time>\n  </header>\n'
