@@ -10,9 +10,11 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet, Sum
 
+from pledgedesk import rowsql
 from pledgedesk.accounts.authorization import Principal, visible_tickets
 from pledgedesk.accounts.models import Contact, Organisation
 from pledgedesk.errors import NotFound
+from pledgedesk.policy.compile import Policy
 from pledgedesk.proservices import rules
 from pledgedesk.proservices.models import (
     Defect,
@@ -26,6 +28,7 @@ from pledgedesk.proservices.models import (
     TimeEntry,
 )
 from pledgedesk.tickets.models import Ticket
+from pledgedesk.versions.models import PolicyVersion
 from pledgedesk.versions.policies import policy_for
 
 
@@ -37,13 +40,37 @@ def hours(minutes: int) -> str:
 
 
 def marked_case(ticket_id: int) -> bool:
-    """RK-10: the ticket's title carries the marker of the team that sells hour banks."""
-    ticket = Ticket.objects.select_related("policy_version").filter(pk=ticket_id).first()
-    if ticket is None:
+    """RK-10: the ticket's title carries the marker of the team that sells hour banks.
+
+    The outbox asks this of every created ticket (issue 20), so it reads only the title and the
+    policy version's identity, by a statement built once, and keeps each version's compiled
+    policy and hour-bank team per process (a version's text never changes: its digest names
+    it)."""
+    sql = rowsql.statement(("proservices.marked_case",), lambda q: (
+        f"SELECT {q.col(Ticket, 'subject')}, {q.col(PolicyVersion, 'id')}, "  # noqa: S608
+        f"{q.col(PolicyVersion, 'key')}, {q.col(PolicyVersion, 'digest')} "
+        f"FROM {q.table(Ticket)} INNER JOIN {q.table(PolicyVersion)} "
+        f"ON {q.col(PolicyVersion, 'id')} = {q.col(Ticket, 'policy_version')} "
+        f"WHERE {q.col(Ticket, 'id')} = %s LIMIT 1"))
+    rows = rowsql.fetch(sql, [rowsql.prepared(Ticket, "id", ticket_id)])
+    if not rows:
         return False
-    policy = policy_for(ticket.policy_version)
-    terms = rules.bank_terms(policy)
-    return terms is not None and policy.route_title(ticket.subject) == terms.team
+    subject, version_id, key, digest = rows[0]
+    known = _bank_teams.get((key, digest))
+    if known is None:
+        policy = policy_for(PolicyVersion.objects.get(pk=version_id))
+        terms = rules.bank_terms(policy)
+        known = (policy, terms.team if terms is not None else None)
+        if len(_bank_teams) >= _BANK_TEAMS_KEPT:
+            _bank_teams.clear()
+        _bank_teams[(key, digest)] = known
+    policy, team = known
+    return team is not None and policy.route_title(subject) == team
+
+
+# (policy key, version digest) -> (the version compiled, its hour-bank team or None).
+_bank_teams: dict[tuple[str, str], tuple[Policy, str | None]] = {}
+_BANK_TEAMS_KEPT = 64
 
 
 def organisation_for(principal: Principal, org_id: int) -> Organisation:
@@ -172,8 +199,13 @@ def takes_feature_requests(contact: Contact, *, now: datetime) -> bool:
 
 
 def asked_as_feature(ticket_id: int) -> bool:
-    """RL-8: the customer asked for this ticket as a feature request (no agent took it)."""
-    return FeatureRequest.objects.filter(ticket_id=ticket_id, opened_by__isnull=True).exists()
+    """RL-8: the customer asked for this ticket as a feature request (no agent took it).
+    Asked of every created ticket by the outbox: a statement built once (issue 20)."""
+    sql = rowsql.statement(("proservices.asked_as_feature",), lambda q: (
+        f"SELECT 1 FROM {q.table(FeatureRequest)} "  # noqa: S608
+        f"WHERE {q.col(FeatureRequest, 'ticket')} = %s "
+        f"AND {q.col(FeatureRequest, 'opened_by')} IS NULL LIMIT 1"))
+    return bool(rowsql.fetch(sql, [rowsql.prepared(FeatureRequest, "ticket", ticket_id)]))
 
 
 def feature_request_of(ticket: Ticket) -> FeatureRequest | None:

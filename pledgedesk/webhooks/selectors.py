@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 
+from pledgedesk import rowsql
 from pledgedesk.accounts.models import Organisation
 from pledgedesk.errors import NotFound
 from pledgedesk.tickets.events import EventKind
@@ -18,14 +20,33 @@ def subscriptions_for(*, organisation_id: int | None, kind: str) -> list[Subscri
     to: those for every organisation and those for this one, that chose ``kind``. An internal
     kind (or one no release classified) goes only to subscriptions that opted into internal
     events, whatever they chose (the chosen list is checked when saved; this holds even if a
-    kind changes class in a later release)."""
-    scope = Q(organisation__isnull=True)
-    if organisation_id is not None:
-        scope |= Q(organisation_id=organisation_id)
+    kind changes class in a later release).
+
+    The outbox asks this of every ticket event (issue 20): the rows are read by a statement
+    built once per process, and only the chosen ones become instances."""
     member = EventKind.of(kind)
     internal = member is None or member.internal
-    return [s for s in Subscription.objects.filter(scope, active=True).order_by("id")
-            if kind in s.events and (s.include_internal or not internal)]
+    fields = Subscription._meta.concrete_fields
+    sql = rowsql.statement(("webhooks.subscriptions_for",), lambda q: (
+        f"SELECT {', '.join(q.col(Subscription, f.name) for f in fields)} "  # noqa: S608
+        f"FROM {q.table(Subscription)} "
+        f"WHERE ({q.col(Subscription, 'active')} = %s "
+        f"AND ({q.col(Subscription, 'organisation')} IS NULL "
+        f"OR {q.col(Subscription, 'organisation')} = %s)) "
+        f"ORDER BY {q.col(Subscription, 'id')} ASC"))
+    rows = rowsql.fetch(sql, [rowsql.prepared(Subscription, "active", True),
+                              rowsql.prepared(Subscription, "organisation", organisation_id)])
+    if not rows:
+        return []
+    attnames = [f.attname for f in fields]
+    converters = [rowsql.converter(Subscription, f.name) for f in fields]
+    found = []
+    for row in rows:
+        sub = Subscription.from_db(connection.alias, attnames,
+                                   [convert(v) for convert, v in zip(converters, row, strict=True)])
+        if kind in sub.events and (sub.include_internal or not internal):
+            found.append(sub)
+    return found
 
 
 def event_with_ticket(event_id: int) -> TicketEvent | None:
