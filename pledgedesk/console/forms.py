@@ -5,9 +5,104 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from pledgedesk.web.uploads import DeskForm, MultipleFileField
 from pledgedesk.web.widgets import QuickSelect
+
+# --- rendering the ticket page's forms without a template per field (issue 20) ---------------
+
+_INPUTS = frozenset(f"django/forms/widgets/{n}.html"
+                    for n in ("input", "hidden", "text", "number", "email", "url", "password",
+                              "checkbox", "file"))
+_OPTIONS = frozenset(f"django/forms/widgets/{n}.html"
+                     for n in ("input_option", "radio_option", "checkbox_option"))
+
+
+def _attrs(attrs: dict) -> str:
+    """Django's ``attrs.html``: `` name="value"``, a bare name for True, nothing for False."""
+    return "".join(
+        "" if value is False
+        else f" {conditional_escape(name)}" if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+        for name, value in attrs.items())
+
+
+class QuickRenderer(DjangoTemplates):
+    """Django's form renderer, writing in Python the templates every field of the ticket
+    page goes through: the field group (``field.html``), its label, an empty error list, the
+    ``<input>`` family (radio buttons and a file input without a current file too) and
+    ``<textarea>``. The output is what Django's templates give (after
+    their ``strip()``; ``tests/console/test_quick_renderer`` holds the two equal); any other
+    template, and a non-empty error list, still goes through Django's."""
+
+    def render(self, template_name, context, request=None):
+        if template_name in _INPUTS or (
+                template_name == "django/forms/widgets/clearable_file_input.html"
+                and not context["widget"]["is_initial"]):
+            return self._input(context["widget"])
+        if template_name in _OPTIONS:  # a radio button or checkbox of a list, alone
+            w = context["widget"]
+            if not w["wrap_label"]:
+                return self._input(w)
+            label_for = (f' for="{conditional_escape(w["attrs"]["id"])}"'
+                         if w["attrs"].get("id") else "")
+            return mark_safe(  # noqa: S308 (every value escaped)
+                f'<label{label_for}>{self._input(w)}\n {conditional_escape(w["label"])}</label>')
+        if template_name == "django/forms/widgets/textarea.html":
+            w = context["widget"]
+            value = conditional_escape(w["value"]) if w["value"] else ""
+            return mark_safe(  # noqa: S308 (every value escaped)
+                f'<textarea name="{conditional_escape(w["name"])}"{_attrs(w["attrs"])}>\n'
+                f'{value}</textarea>')
+        if template_name == "django/forms/label.html":
+            label = conditional_escape(context["label"])
+            if not context["use_tag"]:
+                return mark_safe(label.strip())  # noqa: S308 (escaped above)
+            tag = conditional_escape(context["tag"])
+            return mark_safe(  # noqa: S308 (every value escaped)
+                f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>")
+        if template_name == "django/forms/errors/list/default.html" and not context["errors"]:
+            return ""
+        if template_name == "django/forms/field.html":
+            return self._field_group(context["field"])
+        return super().render(template_name, context, request=request)
+
+    @staticmethod
+    def _input(w: dict) -> str:
+        """``input.html``: the value shown unless it is None."""
+        value = w["value"]
+        shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+        return mark_safe(  # noqa: S308 (every value escaped)
+            f'<input type="{conditional_escape(w["type"])}" '
+            f'name="{conditional_escape(w["name"])}"{shown}{_attrs(w["attrs"])}>')
+
+    @staticmethod
+    def _field_group(field) -> str:
+        help_text = ""
+        if field.help_text:
+            help_id = f' id="{conditional_escape(field.auto_id)}_helptext"' if field.auto_id else ""
+            help_text = f'<div class="helptext"{help_id}>{field.help_text}</div>'
+        rest = f"\n{help_text}\n{field.errors}\n{field}"
+        if field.use_fieldset:
+            described = field.aria_describedby
+            described = (f' aria-describedby="{conditional_escape(described)}"'
+                         if described else "")
+            legend = field.legend_tag() if field.label else ""
+            html = f"<fieldset{described}>\n  {legend}\n{rest}</fieldset>"
+        else:
+            html = f"{field.label_tag() if field.label else ''}\n{rest}"
+        return mark_safe(html.strip())  # noqa: S308 (the parts are escaped or safe)
+
+
+QUICK = QuickRenderer()
+
+
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    """``forms.SelectMultiple``, rendered as ``QuickSelect`` renders (no template per option)."""
+
 
 COMPOSE_KINDS = [("reply", "Public reply"), ("note", "Internal note"), ("call", "Log a call")]
 
@@ -15,6 +110,8 @@ COMPOSE_KINDS = [("reply", "Public reply"), ("note", "Internal note"), ("call", 
 class ComposeForm(DeskForm):
     """The reply box. ``version`` and ``seen`` (the newest message shown) are what the page
     was loaded with: a send tells the agent what arrived since, and is never refused for it."""
+
+    default_renderer = QUICK
 
     kind = forms.ChoiceField(label="Kind", choices=COMPOSE_KINDS, initial="reply",
                              widget=forms.RadioSelect)
@@ -48,6 +145,8 @@ PROPERTY_FIELDS = ("status", "priority", "assignee", "group")
 class UpdateForm(DeskForm):
     """The ticket's properties, with the values the page showed (``was_*``): a change is
     refused only if someone else changed that same property since (``workspace``)."""
+
+    default_renderer = QUICK
 
     status = forms.ChoiceField(label="Status", widget=QuickSelect)
     priority = forms.ChoiceField(label="Priority", widget=QuickSelect)
@@ -89,6 +188,8 @@ class PreferenceForm(DeskForm):
 
 class _TicketAction(DeskForm):
     """A ticket-page action guarded by the version the page was loaded at."""
+
+    default_renderer = QUICK
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -138,7 +239,7 @@ class CcForm(_TicketAction):
 
     prefix_id = "cc"
     cc = forms.MultipleChoiceField(label="Copied contacts", required=False,
-                                   widget=forms.SelectMultiple(attrs={"size": 6}))
+                                   widget=QuickSelectMultiple(attrs={"size": 6}))
 
     def __init__(self, *args, contacts, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,7 +251,7 @@ class TopicForm(_TicketAction):
     ticket and routes it where the policy says."""
 
     prefix_id = "topic"
-    topic = forms.ChoiceField(label="Topic", required=False)
+    topic = forms.ChoiceField(label="Topic", required=False, widget=QuickSelect)
 
     def __init__(self, *args, policy, current: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,6 +270,8 @@ BAN_TARGETS = [("requester", "Requester"), ("organisation", "Organisation")]
 
 class BanForm(DeskForm):
     """RL-7: ban the ticket's requester or organisation, with a reason, or lift the ban."""
+
+    default_renderer = QUICK
 
     target = forms.ChoiceField(choices=BAN_TARGETS, widget=forms.HiddenInput)
     lift = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from pledgedesk.accounts.authorization import ticket_for
+from pledgedesk.console.forms import QUICK
 from pledgedesk.console.views import _actor, _ticket, agent_required
 from pledgedesk.errors import DeskError, NotFound
 from pledgedesk.tickets.merge import ticket_merge
@@ -17,6 +18,7 @@ from pledgedesk.web.uploads import DeskForm
 
 
 class MergeForm(DeskForm):
+    default_renderer = QUICK  # the ticket page's fields, rendered in Python
     target = forms.IntegerField(label="Merge into ticket number", min_value=1,
                                 max_value=2**63 - 1)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31)

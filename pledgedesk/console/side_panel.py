@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from pledgedesk.accounts.authorization import visible_tickets
+from pledgedesk.console.forms import QUICK
 from pledgedesk.console.merge import MergeForm
 from pledgedesk.console.views import _actor, _base, _ticket, agent_required
 from pledgedesk.csat.selectors import response_for
@@ -27,6 +28,7 @@ PREVIEW_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "applicat
 
 
 class TagsForm(DeskForm):
+    default_renderer = QUICK  # the ticket page's fields, rendered in Python
     tags = forms.CharField(label="Tags (comma-separated)", max_length=1000, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31)
 
