@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -24,6 +26,7 @@ from pledgedesk.accounts.authorization import Principal, principal_for
 from pledgedesk.accounts.models import Contact
 from pledgedesk.accounts.tokens import token_verify
 from pledgedesk.errors import PermissionDenied
+from pledgedesk.rowget import RowGet
 from pledgedesk.tickets.services import Actor
 
 CHANNEL = "api"
@@ -55,14 +58,27 @@ class TokenAuth(HttpBearer):
         found = token_verify(token.strip(), now=now)
         if found is None or not found.user.is_active:
             return None
-        principal = principal_for(found.user)  # no query for an agent: the token loaded it
+        user = found.user
+        agent = getattr(user, "agent", None)  # the token loaded it (or its absence)
+        if agent is None or not agent.active:
+            # Anyone else: the user again with every role ``principal_for`` reads, in one
+            # statement built once (RowGet), not the ORM's look-up compiled on every request.
+            user = _user_with_roles().get(id=found.user_id)
+        principal = principal_for(user)  # no query: the roles are loaded
         if not principal.is_anonymous:
             return Caller(principal=principal, now=now, contact=principal.contact)
-        banned = (Contact.objects.select_related("organisation")
-                  .filter(user_id=found.user_id, banned_at__isnull=False).first())
-        if banned is None:
+        # A banned contact: their principal sees nothing, but they are known (RL-7).
+        banned = getattr(user, "contact", None)
+        if banned is None or banned.banned_at is None:
             return None
         return Caller(principal=principal, now=now, contact=banned)
+
+
+@cache
+def _user_with_roles() -> RowGet:
+    """The user with what ``principal_for`` reads (``PRINCIPAL_RELATIONS``)."""
+    return RowGet(get_user_model(), related=("agent", "contact", "contact__organisation"),
+                  equal=("id",))
 
 
 def caller_of(request: HttpRequest) -> Caller:

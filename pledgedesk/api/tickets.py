@@ -187,6 +187,7 @@ def ticket_list(request, filters: Query[QueueQuery]):
             include_breached=filters.include_breached, escalated=filters.escalated,
         ),
         cursor=filters.cursor or None, limit=filters.limit, now=caller.now,
+        columns=render.QUEUE_COLUMNS_AGENT if caller.is_agent else render.QUEUE_COLUMNS,
     )
     return render.queue_page_out(page.tickets, page.next_cursor, agent=caller.is_agent,
                                  now=caller.now)
