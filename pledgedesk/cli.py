@@ -208,12 +208,13 @@ def _start(args: argparse.Namespace, *, demo: bool) -> int:
     # memory every web worker inherits (issue 20).
     server.warm_policy_holidays()
     _check_policies()
-    from pledgedesk import demo as pd_demo
 
     try:
         server.prepare_database()
         server.check_redis()
-        login_hint = pd_demo.demo_login() if demo else server.admin_hint()
+        # demo: the sample desk made in a child, so its holiday look-ups stay out of this
+        # process and its workers (issue 20)
+        login_hint = server.demo_login() if demo else server.admin_hint()
     except (server.DatabaseUnavailable, server.RedisUnavailable) as exc:
         raise CommandError(str(exc)) from None
     url = f"http://{_url_host(args.host)}:{args.port}/"

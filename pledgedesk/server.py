@@ -47,6 +47,22 @@ def prepare_database() -> None:
     use_holiday_store()  # what the child warmed, for this process and the workers it forks
 
 
+def demo_login() -> str:
+    """``pledgedesk demo``'s sample desk made (or completed) in a child process, which answers
+    how to sign in (``demo.demo_login``). Seeding opens tickets at the sample organisations'
+    locations: done here, its holiday look-ups would load the ``holidays`` package in the
+    process every web worker is forked from (issue 20); the child keeps their answers in the
+    store instead, which this process then reads."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pledgedesk.server", "demo-login"], env=_child_environment(),
+        capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"making the demo desk failed (exit {result.returncode}):\n"
+                           f"{result.stderr.strip()[-4000:]}")
+    use_holiday_store()  # what the child added
+    return result.stdout.strip()
+
+
 def warm_policy_holidays() -> None:
     """The policy files' holiday answers put in the store by a child process (the ``holidays``
     package loads there, not here), then the store used in this process. Whatever goes wrong
@@ -280,7 +296,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-if __name__ == "__main__":  # the children: python -m pledgedesk.server prepare|warm-policies
+if __name__ == "__main__":  # the children: python -m pledgedesk.server <what>
     import django
 
     if sys.argv[1:] == ["warm-policies"]:  # ``warm_policy_holidays``'s child: no database
@@ -289,8 +305,15 @@ if __name__ == "__main__":  # the children: python -m pledgedesk.server prepare|
         use_holiday_store()
         load_policy_dir(settings.PLEDGEDESK_POLICY_DIR)  # a problem: the parent's check says
         sys.exit(0)
+    if sys.argv[1:] == ["demo-login"]:  # ``demo_login``'s child
+        django.setup()
+        use_holiday_store()
+        from pledgedesk import demo
+
+        print(demo.demo_login(), flush=True)
+        sys.exit(0)
     if sys.argv[1:] != ["prepare"]:
-        sys.exit("usage: python -m pledgedesk.server prepare|warm-policies")
+        sys.exit("usage: python -m pledgedesk.server prepare|warm-policies|demo-login")
     django.setup()
     try:
         _prepare_here()

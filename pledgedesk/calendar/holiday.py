@@ -27,10 +27,12 @@ imports the package. Answers are the package's own, so results are the same with
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -197,8 +199,8 @@ class _Store:
     """One JSON file per (country, subdivision, categories, observed): ``names`` (every name
     of 1990-2060, observed forms included), ``label`` and ``years`` (a year's holidays, as the
     package dates them). Files are replaced whole (write, then rename), so a reader never sees
-    half a file; two processes adding different years at once may lose one, which is then
-    asked of the package again."""
+    half a file; writers take turns (``_file_lock``), so two processes adding different years
+    at once both keep theirs. A file that is not as written here is ignored."""
 
     _directory: Path | None = None
     _loaded: dict[tuple, dict] = {}
@@ -222,7 +224,7 @@ class _Store:
         directory = cls._directory
         if directory is None:
             return
-        with cls._lock:
+        with cls._lock, cls._file_lock(directory):
             entry = dict(cls._read(key) or {})  # another process may have added to it
             for field, value in values.items():
                 if field == "years":
@@ -257,7 +259,25 @@ class _Store:
                 entry = json.load(f)
         except (OSError, ValueError):
             return None
-        return entry if isinstance(entry, dict) else None
+        return entry if _well_formed(entry) else None
+
+    @classmethod
+    @contextlib.contextmanager
+    def _file_lock(cls, directory: Path) -> Iterator[None]:
+        """Writers of the store, in every process, one at a time (``flock`` on a lock file):
+        each reads the file, adds its answers and replaces it, so no writer's answers are
+        lost. Without a lock file (a read-only directory) nothing is written anyway."""
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            handle = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)  # releases the lock
 
     @classmethod
     def _path(cls, key: tuple) -> Path:
@@ -267,3 +287,33 @@ class _Store:
         safe = "".join(c if c.isalnum() or c in "_+-" else f"%{ord(c):02x}" for c in name)
         return Path(cls._directory or ".") / f"{safe}.json"
 
+
+def _well_formed(entry: Any) -> bool:
+    """A store file's content as :class:`_Store` writes it; anything else (a file written by
+    hand or by another program, damaged on disk) is ignored, and answered by the package."""
+    if not isinstance(entry, dict):
+        return False
+    names = entry.get("names", [])
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        return False
+    label = entry.get("label", "%s")
+    if not (isinstance(label, str) and label.count("%s") == 1 and label.count("%") == 1):
+        return False
+    years = entry.get("years", {})
+    if not isinstance(years, dict):
+        return False
+    for year, found in years.items():
+        if not (isinstance(year, str) and year.isascii() and year.isdigit()
+                and isinstance(found, list)):
+            return False
+        for item in found:
+            if not (isinstance(item, list) and len(item) == 2
+                    and all(isinstance(part, str) for part in item)):
+                return False
+            try:
+                day = date.fromisoformat(item[0])
+            except ValueError:
+                return False
+            if day.year != int(year):
+                return False
+    return True
