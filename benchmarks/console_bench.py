@@ -257,17 +257,9 @@ def _run(args, cleanup, work: Path, load_start: str) -> int:
 
     env = dict(os.environ, PLEDGEDESK_DATA_DIR=str(data_dir), DATABASE_URL=database_url)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    sides = {"after": (db.ROOT, args.port or db.free_port())}
-    if args.baseline_root:
-        sides["before"] = (Path(args.baseline_root), args.baseline_port or db.free_port())
-    masters = {}
-    for side, (root, port) in sides.items():
-        db.log(f"{side}: pledgedesk serve from {root} on 127.0.0.1:{port} "
-               f"({args.server_workers} workers)")
-        masters[side] = db.start_server(
-            [str(db._project_python(root)), "-m", "pledgedesk", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.server_workers), "--no-worker"],
-            env, root, port, work / f"{side}.log", cleanup, side, ready_path="/healthz")
+    sides, masters = db.serve_sides(env, args.server_workers, work, cleanup, port=args.port,
+                                    baseline_root=args.baseline_root,
+                                    baseline_port=args.baseline_port)
 
     short, long = built["short"].number, built["long"].number
     api = {"Authorization": f"Bearer {token}", "Accept": "application/json"}

@@ -277,6 +277,25 @@ def start_server(cmd: list[str], env: dict[str, str], cwd: Path, port: int, log_
     raise RuntimeError(f"{name} server did not answer on port {port} within 180 s")
 
 
+def serve_sides(env: dict[str, str], workers: int, work: Path, cleanup: Cleanup, *,
+                port: int = 0, baseline_root: str | None = None,
+                baseline_port: int = 0) -> tuple[dict, dict]:
+    """``pledgedesk serve --no-worker`` from this checkout ("after") and, with
+    ``baseline_root``, from that one ("before"), on ``env``'s database: ``(sides, masters)``,
+    each by side name, ``sides`` giving ``(root, port)``."""
+    sides = {"after": (ROOT, port or free_port())}
+    if baseline_root:
+        sides["before"] = (Path(baseline_root), baseline_port or free_port())
+    masters = {}
+    for side, (root, side_port) in sides.items():
+        log(f"{side}: pledgedesk serve from {root} on 127.0.0.1:{side_port} ({workers} workers)")
+        masters[side] = start_server(
+            [str(_project_python(root)), "-m", "pledgedesk", "serve", "--host", "127.0.0.1",
+             "--port", str(side_port), "--workers", str(workers), "--no-worker"],
+            env, root, side_port, work / f"{side}.log", cleanup, side, ready_path="/healthz")
+    return sides, masters
+
+
 def timed_requests(client: Http, path: str, headers: dict[str, str], count: int,
                    check=None) -> list[float]:
     """``count`` sequential GETs of ``path``; seconds each. A non-200 answer is an error."""

@@ -327,17 +327,9 @@ def _run(args, cleanup, work: Path) -> int:
         env.pop("DATABASE_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
-    sides = {"after": (db.ROOT, args.port or db.free_port())}
-    if args.baseline_root:
-        sides["before"] = (Path(args.baseline_root), args.baseline_port or db.free_port())
-    masters = {}
-    for side, (root, port) in sides.items():
-        db.log(f"{side}: pledgedesk serve from {root} on 127.0.0.1:{port} "
-               f"({args.workers} workers)")
-        masters[side] = db.start_server(
-            [str(db._project_python(root)), "-m", "pledgedesk", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--no-worker"],
-            env, root, port, work / f"{side}.log", cleanup, side, ready_path="/healthz")
+    sides, masters = db.serve_sides(env, args.workers, work, cleanup, port=args.port,
+                                    baseline_root=args.baseline_root,
+                                    baseline_port=args.baseline_port)
     fresh = {side: {pid: smaps(pid) for pid in worker_pids(m)} for side, m in masters.items()}
     for _root, port in sides.values():
         serve_pages(port, page_list, clients=2 * args.workers, repeats=args.repeats)
