@@ -49,6 +49,7 @@ from pledgedesk.tickets.intake import MAX_SUBJECT, NewTicket
 from pledgedesk.tickets.models import Message, Ticket
 from pledgedesk.tickets.services import (
     Actor,
+    in_intake_batch,
     intake_batch,
     ticket_create,
     ticket_customer_reply,
@@ -92,8 +93,6 @@ class _Decision:
     subject: str = ""
 
 
-# Inside ``inbound_process_many``: a passing database error is retried, not quarantined.
-_batching: ContextVar[bool] = ContextVar("pledgedesk_inbound_batch", default=False)
 # Inside ``inbound_process_many``: the contacts found so far in the batch, by address.
 _batch_contacts: ContextVar[dict | None] = ContextVar("pledgedesk_batch_contacts", default=None)
 
@@ -153,7 +152,7 @@ def inbound_process_many(*, rows: Sequence[InboundMessage],
     is processed again on its own afterwards, from the row as stored."""
     outcomes: dict[int, Outcome] = {}
     again: list[int] = []
-    token, contacts = _batching.set(True), _batch_contacts.set({})
+    contacts = _batch_contacts.set({})
     try:
         with intake_batch():
             for row in rows:
@@ -168,7 +167,6 @@ def inbound_process_many(*, rows: Sequence[InboundMessage],
                     len(rows), exc_info=True)
         outcomes, again = {}, [row.pk for row in rows]
     finally:
-        _batching.reset(token)
         _batch_contacts.reset(contacts)
     for pk in again:
         outcomes[pk] = inbound_process(message_id=pk, now=now())
@@ -260,7 +258,7 @@ def _decide(row: InboundMessage, token: int, now: datetime,
     except _ClaimLost:
         raise
     except OperationalError as exc:
-        if _batching.get():
+        if in_intake_batch():  # a passing database error is retried, not quarantined
             raise _Again(row.pk) from exc
         log.exception("inbound message %s failed", row.pk)
         return _Decision(State.QUARANTINED, f"{type(exc).__name__}: {exc}", **_who(row))

@@ -70,6 +70,11 @@ def intake_batch() -> Iterator[None]:
         _in_batch.reset(token)
 
 
+def in_intake_batch() -> bool:
+    """Whether this code runs inside ``intake_batch``."""
+    return _in_batch.get()
+
+
 def _intake_transaction():
     """An intake service's transaction: durable (no caller can wrap it), except inside
     ``intake_batch``, where it is a savepoint of the batch."""
