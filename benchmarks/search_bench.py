@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/search_bench.py                                  # PostgreSQL, 1M
     .venv/bin/python benchmarks/search_bench.py --database sqlite --tickets 100000
-    .venv/bin/python benchmarks/search_bench.py --load-only --keep       # load once (~30 min)
+    .venv/bin/python benchmarks/search_bench.py --load-only --keep       # load once (~7 min)
     .venv/bin/python benchmarks/search_bench.py --reuse NAME --keep      # then measure it
 
 What it does, in order:

@@ -217,6 +217,15 @@ def test_bad_queries_name_the_field(desk, text, field):
     assert raised.value.field == field
 
 
+def test_the_pages_end_where_the_candidates_do(desk):
+    # 500 newest matches ranked (issue 16's 1M-ticket target): 20 pages of 25, no 21st.
+    assert search.MAX_PAGES * search.PAGE_SIZE == search.CANDIDATES == 500
+    assert search_tickets(principal=as_agent(desk[4]), text="widget", page=20).hits == []
+    with pytest.raises(InvalidInput) as raised:
+        search_tickets(principal=as_agent(desk[4]), text="widget", page=21)
+    assert raised.value.field == "page"
+
+
 def test_web_search_syntax_is_quoted_for_fts5():
     assert fts5_query('printer "paper jam" -toner') == '("printer") AND ("paper jam") NOT "toner"'
     assert fts5_query("mail OR fax") == '("mail" OR "fax")'
