@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
+from ninja.operation import Operation
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -368,6 +369,37 @@ class InternalErrorOut(ErrorOut):
 # The error responses every operation declares (PATCH adds 428 for a missing version).
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
           413: ErrorOut, 422: ValidationErrorOut, 500: InternalErrorOut}
+
+
+def _share_response_models() -> None:
+    """One ninja response model per declared response type, shared by every operation.
+
+    Ninja wraps each response an operation declares in a pydantic model of its own, per
+    operation and status code (``Operation._create_response_model``), each with its own
+    validator and serializer: ``ERRORS``' eight codes on ~115 operations made ~1,000
+    identical models, ~12 MiB in every web worker (issue 20). A wrapper holds nothing but the
+    annotation and nothing changes it after it is made, so one per annotation serves all.
+    Installed here, where every router module's declarations come from, before any router
+    is built."""
+    make = getattr(Operation, "_create_response_model", None)
+    if make is None or getattr(make, "shared", False):
+        return  # another ninja: tests/foundation/test_memory_api_models.py says so
+    made: dict = {}
+
+    def shared(self, response_param):
+        try:
+            return made[response_param]
+        except KeyError:
+            model = made[response_param] = make(self, response_param)
+            return model
+        except TypeError:  # an unhashable annotation: a model of its own, as ninja does
+            return make(self, response_param)
+
+    shared.shared = True
+    Operation._create_response_model = shared
+
+
+_share_response_models()
 
 
 class EscalationOut(Out):
