@@ -8,7 +8,9 @@ around it cost about 0.8 ms of CPU each, four times the query itself (issue 5 be
 column, the joins ``select_related`` would make), and turns a row into the same instances:
 values passed through the backend's and the fields' converters, relations cached both ways, a
 missing reverse one-to-one cached as missing. Only equality and IS NULL conditions on the root
-model; anything richer belongs to the ORM.
+model; anything richer belongs to the ORM. ``lock=True`` locks the root row as
+``select_for_update(of=("self",))`` does, where the backend locks rows (not on SQLite, whose
+write lock covers the whole database).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,10 @@ class RowGet:
     ``DoesNotExist`` / ``MultipleObjectsReturned``."""
 
     def __init__(self, model: type[Model], *, related: tuple[str, ...] = (),
-                 equal: tuple[str, ...], null: tuple[str, ...] = (), using: str = "default"):
+                 equal: tuple[str, ...], null: tuple[str, ...] = (), lock: bool = False,
+                 using: str = "default"):
         self.model = model
+        self.lock = lock
         self.related = related
         self.equal = equal
         self.null = null
@@ -57,6 +62,9 @@ class RowGet:
                 if self._built is None:
                     self._built = self._build(connection)
         sql, fields, nodes, converters = self._built
+        if self.lock and connection.features.has_select_for_update and connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a "
+                                             "transaction.")
         params = [field.get_db_prep_value(values[name], connection)
                   for name, field in zip(self.equal, fields, strict=True)]
         with connection.cursor() as cursor:
@@ -137,6 +145,10 @@ class RowGet:
         sql = (f"SELECT {', '.join(columns)} "  # noqa: S608
                f"FROM {qn(self.model._meta.db_table)} {qn(root)} "
                f"{' '.join(joins)} WHERE {' AND '.join(where)}")
+        if self.lock and connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+            if connection.features.has_select_for_update_of:
+                sql += f" OF {qn(root)}"
         return sql, equal, tuple(nodes), tuple(converters)
 
     # --- a row into instances -----------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.db.models.constants import OnConflict
 
@@ -72,6 +72,36 @@ def rows_insert_ignoring(objs: Sequence[Model], *, using: str = "default") -> No
               for obj in objs for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(_statement(connection, model, fields, len(objs), ignoring=True), params)
+
+
+def row_update(obj: Model, *, using: str = "default") -> None:
+    """``obj.save()`` for a row already saved: every column but the key written back in one
+    UPDATE built once per model, values prepared as ``save`` prepares them (``pre_save``,
+    ``get_db_prep_save``). Like the inserts here it sends no signals. Raises
+    ``DatabaseError`` when the row is gone (``save`` would have inserted it again)."""
+    model = type(obj)
+    fields = _insertable(model)
+    if fields is None or obj.pk is None:
+        obj.save(using=using)
+        return
+    connection = connections[using]
+    obj._prepare_related_fields_for_save(operation_name="save")
+    params = [field.get_db_prep_save(field.pre_save(obj, False), connection)
+              for field in fields]
+    key = (connection.alias, model, -1, False)
+    sql = _statements.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        # Identifiers come from the model, quoted; values travel as parameters.
+        sql = (f"UPDATE {qn(model._meta.db_table)} SET "  # noqa: S608
+               + ", ".join(f"{qn(f.column)} = %s" for f in fields)
+               + f" WHERE {qn(model._meta.pk.column)} = %s")
+        with _lock:
+            _statements[key] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, model._meta.pk.get_db_prep_value(obj.pk, connection)])
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{model.__name__} {obj.pk} was not updated: the row is gone")
 
 
 def _insertable(model: type[Model]) -> tuple | None:

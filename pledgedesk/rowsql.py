@@ -37,6 +37,14 @@ class Names:
     def col(self, model: type[Model], field: str) -> str:
         return f"{self.table(model)}.{self.name(model, field)}"
 
+    def typed(self, model: type[Model], field: str) -> str:
+        """A placeholder for a value of ``model.field`` where the statement alone does not say
+        its type (a ``CASE`` branch): cast to the column's type on PostgreSQL, which otherwise
+        takes an untyped parameter as text; plain on SQLite, whose columns take any type."""
+        if connection.vendor != "postgresql":
+            return "%s"
+        return f"CAST(%s AS {model._meta.get_field(field).db_type(connection)})"
+
 
 def statement(key: tuple, build: Callable[[Names], str]) -> str:
     """The SQL ``build(Names())`` gives, built the first time ``key`` is asked for on this

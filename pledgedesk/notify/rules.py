@@ -15,6 +15,9 @@ from pledgedesk.tickets.models import Ticket, TicketEvent
 
 SLA_WARNING, SLA_BREACHED = "sla_warning", "sla_breached"  # recorded by automation's sweep
 PAGE_KINDS = frozenset({"page_sent", "page_notified", "paged"})  # recorded by oncall
+# The kinds ``notices_for`` tells anyone about; for any other it answers [] whatever the event.
+NOTIFIED_KINDS = frozenset({EventKind.CREATED, EventKind.ASSIGNED, EventKind.CUSTOMER_REPLY,
+                            SLA_WARNING, SLA_BREACHED, *PAGE_KINDS})
 
 
 @dataclass(frozen=True)

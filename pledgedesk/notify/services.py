@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from pledgedesk.accounts.models import Agent
 from pledgedesk.errors import InvalidInput, NotFound
 from pledgedesk.notify.models import Kind, Notification, NotifySettings
-from pledgedesk.notify.rules import notices_for
+from pledgedesk.notify.rules import NOTIFIED_KINDS, notices_for
 from pledgedesk.outbox.registry import EventNotice, Planned
 from pledgedesk.outbox.services import enqueue
 from pledgedesk.rowget import RowGet
@@ -30,6 +30,8 @@ _EVENT = RowGet(TicketEvent, related=("ticket",), equal=("id",))
 
 
 def plan_event(notice: EventNotice, *, now: datetime) -> list[Planned]:
+    if notice.kind not in NOTIFIED_KINDS:
+        return []  # most events tell no agent anything: no query for them
     try:
         event = _EVENT.get(id=notice.event_id)
     except TicketEvent.DoesNotExist:

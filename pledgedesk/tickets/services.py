@@ -29,7 +29,8 @@ from pledgedesk.errors import Conflict, ErrorCode, IntakeRefused, InvalidInput
 from pledgedesk.outbox import services as outbox
 from pledgedesk.policy.compile import Policy
 from pledgedesk.policy.errors import PolicyInputError
-from pledgedesk.rowput import rows_insert
+from pledgedesk.rowget import RowGet
+from pledgedesk.rowput import row_update, rows_insert
 from pledgedesk.tickets import abilities, attachments, intake, search
 from pledgedesk.tickets.events import EventKind
 from pledgedesk.tickets.intake import NewTicket
@@ -649,6 +650,12 @@ def _reopen(ticket: Ticket, policy: Policy, actor: Actor, now: datetime) -> None
     ticket.status, ticket.status_category = status, "open"
 
 
+# ``Ticket.objects.select_for_update(of=("self",)).select_related(...).get(pk=)``, by a
+# statement built once (the ORM compiled it again for every change: ~1 ms of a reply's CPU).
+_LOCKED = RowGet(Ticket, related=("policy_version", "organisation", "requester", "assignee",
+                                  "group", "created_by_agent"), equal=("id",), lock=True)
+
+
 def _lock(ticket: Ticket, expected_version: int | None,
           now: datetime) -> tuple[Ticket, datetime]:
     """Re-read the ticket under a row lock, with what showing it needs; a stale expected
@@ -659,10 +666,7 @@ def _lock(ticket: Ticket, expected_version: int | None,
     record events earlier than those before them (issue 13: up to 60 ms back on SQLite under
     load). Every change moves ``updated_at`` to its own instant under this lock, so taking the
     later of the two keeps each ticket's history in the same order by id and by instant."""
-    fresh = (Ticket.objects.select_for_update(of=("self",))
-             .select_related("policy_version", "organisation", "requester", "assignee",
-                             "group", "created_by_agent")
-             .get(pk=ticket.pk))
+    fresh = _LOCKED.get(id=ticket.pk)
     if expected_version is not None and fresh.version != expected_version:
         raise Conflict(
             f"ticket {fresh.number} changed since you loaded it (version {expected_version}, "
@@ -676,7 +680,7 @@ def _save(ticket: Ticket, now: datetime) -> Ticket:
     ticket so a door shows what this change returned without reading it again."""
     ticket.version += 1
     ticket.updated_at = now
-    ticket.save()
+    row_update(ticket)  # ticket.save(), by a statement built once: nothing listens to Ticket
     remember_related(ticket, "timers", timers_recompute(ticket, now=now))
     return ticket
 
