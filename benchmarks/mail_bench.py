@@ -18,8 +18,8 @@ not a test: nothing here runs in pytest.
    mail, bounces, unknown, unauthorised and banned senders) as files, the same bytes into one
    directory per desk, then times each desk taking in its directory:
    - Pledgedesk: ``channels.commands.ingest`` over the files, the ``pledgedesk mail ingest``
-     door: ``inbound_store`` then ``inbound_process``, the services the worker's IMAP fetch
-     calls for each message, JSON line per message included.
+     door: ``inbound_store_many`` then ``inbound_process_many`` a batch of 50 at a time, the
+     services the worker's IMAP fetch calls for each batch, JSON line per message included.
    - django-helpdesk: the ``local`` branch of ``helpdesk.email.process_queue`` (what
      ``manage.py get_email`` runs): each file read and handed to ``extract_email_metadata``,
      deleted when it made a ticket or follow-up. Run message by message here only so that a

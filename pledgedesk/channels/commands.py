@@ -50,9 +50,12 @@ def ingest(sources: list[str], *, recipient: str | None = None) -> int:
             # Stored and committed, the whole batch, before any of it is parsed.
             stored = inbound_store_many(
                 messages=[(raw, _mailbox(source)) for source, raw in batch],
-                now=clock.current, recipient=recipient)
-            # A no-op once processed; a copy stored by a door that died first is processed.
-            outcomes = inbound_process_many(rows=[row for row, _ in stored], now=clock.current)
+                now=clock.current, recipient=recipient, claim=True)
+            # Those stored now are ours already (claimed as stored); a duplicate is a no-op
+            # once processed, and a copy stored by a door that died first is processed.
+            outcomes = inbound_process_many(
+                rows=[row for row, _ in stored], now=clock.current,
+                claimed={row.pk for row, created in stored if created})
             for (source, _raw), (row, created), outcome in zip(batch, stored, outcomes,
                                                               strict=True):
                 _print(source, outcome if created else _duplicate(row.pk))

@@ -88,9 +88,10 @@ def mailbox_fetch(*, imap: ImapConfig, now: Callable[[], datetime], move_to: str
                 tell(outcome)
             with _connect(imap) as box:
                 for chunk in _new_uids(box, cursor, batch):
-                    new_rows = _take(box, chunk, imap.name, now, move_to, result)
+                    new_rows, claimed = _take(box, chunk, imap.name, now, move_to, result)
                     _advance(imap.name, holder, max(chunk), now())
-                    for outcome in inbound_process_many(rows=new_rows, now=now):
+                    for outcome in inbound_process_many(rows=new_rows, now=now,
+                                                        claimed=claimed):
                         tell(outcome)
         return result
     except Exception as exc:
@@ -118,27 +119,39 @@ def _new_uids(box, cursor: MailboxCursor, batch: int) -> Iterator[list[int]]:
 
 
 def _take(box, uids: list[int], mailbox: str, now: Callable[[], datetime],
-          move_to: str | None, result: FetchResult) -> list[InboundMessage]:
+          move_to: str | None, result: FetchResult,
+          ) -> tuple[list[InboundMessage], set[int]]:
     """Store ``uids``' exact bytes (BODY.PEEK: the server does not mark them read), then
-    mark or move the stored ones. Returns the rows to process: new, or stored by an earlier
-    run that died before processing them."""
-    new_rows, stored_uids = [], []
+    mark or move the stored ones. Returns the rows to process: new (stored claimed for this
+    fetch: their keys are the set returned), or stored by an earlier run that died before
+    processing them."""
+    new_rows, stored_uids, claimed = [], [], set()
     fetched = list(_bodies(box, uids))
-    stored = inbound_store_many(messages=[(raw, mailbox) for _uid, raw in fetched], now=now)
+    stored = inbound_store_many(messages=[(raw, mailbox) for _uid, raw in fetched], now=now,
+                                claim=True)
     for (uid, _raw), (row, created) in zip(fetched, stored, strict=True):
         stored_uids.append(str(uid))
         if created:
             result.stored += 1
+            claimed.add(row.pk)
         else:
             result.duplicates += 1
-        if created or row.state == row.State.RECEIVED:  # stored before, never processed
+        if created or _unfinished(row, now()):  # stored before, never processed
             new_rows.append(row)
     # Committed: only now may the server forget these messages are new.
     if stored_uids and move_to:
         box.move(stored_uids, move_to)
     elif stored_uids:
         box.flag(stored_uids, MailMessageFlags.SEEN, True)
-    return new_rows
+    return new_rows, claimed
+
+
+def _unfinished(row: InboundMessage, now: datetime) -> bool:
+    """Stored by an earlier run that died before processing it: never claimed, or claimed
+    as stored (``inbound_store_many(claim=True)``) and its lease ran out."""
+    return row.state == row.State.RECEIVED or (
+        row.state == row.State.PROCESSING and row.lease_until is not None
+        and row.lease_until <= now)
 
 
 def _bodies(box, uids: list[int]) -> Iterator[tuple[int, bytes]]:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from pledgedesk.accounts.models import Contact, ContactEmail, Organisation
-from pledgedesk.channels.models import InboundMessage
+from pledgedesk.channels.models import InboundMessage, OutboundMessage
 from pledgedesk.tickets.models import Ticket
 
 State = InboundMessage.State
@@ -24,6 +24,39 @@ def ticket_by_message_ids(message_ids: Iterable[str]) -> Ticket | None:
     found = (InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
              .select_related("ticket__organisation").order_by("-received_at", "-pk").first())
     return found.ticket if found else None
+
+
+def inbound_by_message_ids(message_ids: Iterable[str]) -> list[InboundMessage]:
+    """The stored messages with any of ``message_ids`` (each id with every content stored
+    under it): ``inbound_store_many``'s one look-up for a batch."""
+    return list(InboundMessage.objects.filter(message_id__in=list(message_ids)))
+
+
+def threads_by_message_ids(message_ids: Iterable[str],
+                           ) -> tuple[dict[str, tuple], dict[str, tuple], dict[int, Ticket]]:
+    """``ticket_by_message_ids`` and ``ticket_by_outbound_ids`` for a whole batch of messages
+    at once: for each of ``message_ids`` that a stored inbound message with a ticket, or an
+    outbound one, carries, ``(order, ticket key)`` (the latest message wins: received, or
+    created, then id), inbound and outbound apart; and those tickets, each with its
+    organisation. Three queries, whatever the batch's size."""
+    ids = list({i for i in message_ids if i})
+    if not ids:
+        return {}, {}, {}
+    inbound = _latest(InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+                      .values_list("message_id", "received_at", "pk", "ticket_id"))
+    outbound = _latest(OutboundMessage.objects.filter(message_id__in=ids)
+                       .values_list("message_id", "created_at", "pk", "ticket_id"))
+    keys = {key for _order, key in (*inbound.values(), *outbound.values())}
+    tickets = Ticket.objects.select_related("organisation").in_bulk(keys) if keys else {}
+    return inbound, outbound, tickets
+
+
+def _latest(rows) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for message_id, at, pk, ticket in rows:
+        if message_id not in found or found[message_id][0] < (at, pk):
+            found[message_id] = ((at, pk), ticket)
+    return found
 
 
 def ticket_by_number(number: int) -> Ticket | None:

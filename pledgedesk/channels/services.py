@@ -19,14 +19,17 @@ message (``inbound_process_many``): on PostgreSQL every commit waits for the dis
 message-by-message path committed three or four times a message. A failing message still
 rolls back to its own savepoint and is quarantined alone; a passing database error, or a
 batch that does not commit, sends its messages through ``inbound_process`` one by one.
+A batch is stored already claimed (no claim UPDATE a message), looked up once (its contacts,
+its threading headers) and its outcomes written by one UPDATE at its end, where every claim
+still holds, else the batch is rolled back and each message processed alone (docs/mail.md).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -93,8 +96,24 @@ class _Decision:
     subject: str = ""
 
 
-# Inside ``inbound_process_many``: the contacts found so far in the batch, by address.
-_batch_contacts: ContextVar[dict | None] = ContextVar("pledgedesk_batch_contacts", default=None)
+@dataclass
+class _Batch:
+    """What ``inbound_process_many`` reads once for its whole batch instead of once a message:
+    each row's parsed mail (by row key; parsing is pure), the contacts of every address the
+    batch names (by address, found or not), and its threading look-ups (``ThreadIndex``)."""
+
+    mails: dict[int, ParsedMail] = field(default_factory=dict)
+    contacts: dict[str, object] = field(default_factory=dict)
+    index: threads.ThreadIndex = field(default_factory=threads.ThreadIndex)
+    # The ticket a message's savepoint wrote, for the index once that savepoint holds.
+    pending: tuple[str, tuple, Ticket] | None = None
+    # The outcome a message's savepoint decided (its ``_finish``), moved to ``finished``
+    # once that savepoint holds: written for the whole batch by ``_finish_all``.
+    finishing: tuple[int, int, _Decision, datetime] | None = None
+    finished: list[tuple[int, int, _Decision, datetime]] = field(default_factory=list)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("pledgedesk_intake_batch", default=None)
 
 
 class _ClaimLost(Exception):
@@ -115,73 +134,163 @@ def inbound_store(*, raw: bytes, mailbox: str, now: datetime,
         return _store(raw=raw, mailbox=mailbox, now=now, recipient=recipient)
 
 
-def _store(*, raw: bytes, mailbox: str, now: datetime,
-           recipient: str) -> tuple[InboundMessage, bool]:
-    try:
-        message_id = message_id_of(raw)
-    except Exception:  # a header the parser cannot read: still kept, under a content id
-        message_id = f"{content_hash(raw)[:40]}@pledgedesk.invalid"
-    digest = content_hash(raw)
+def _store(*, raw: bytes, mailbox: str, now: datetime, recipient: str,
+           claim: bool = False) -> tuple[InboundMessage, bool]:
+    message_id, digest = _message_id_or_content(raw), content_hash(raw)
     try:  # new mail is the common case: one INSERT, the unique constraint says "seen"
         with transaction.atomic():
-            row = InboundMessage(
-                message_id=message_id, sha256=digest, raw=raw, mailbox=mailbox[:255],
-                received_at=now, recipient=recipient.strip().lower()[:254])
+            row = _new_row(raw=raw, message_id=message_id, digest=digest, mailbox=mailbox,
+                           now=now, recipient=recipient, claim=claim)
             return rows_insert([row])[0], True
     except IntegrityError:
         return InboundMessage.objects.get(message_id=message_id, sha256=digest), False
 
 
+def _message_id_or_content(raw: bytes) -> str:
+    try:
+        return message_id_of(raw)
+    except Exception:  # a header the parser cannot read: still kept, under a content id
+        return f"{content_hash(raw)[:40]}@pledgedesk.invalid"
+
+
+def _new_row(*, raw: bytes, message_id: str, digest: str, mailbox: str, now: datetime,
+             recipient: str, claim: bool) -> InboundMessage:
+    row = InboundMessage(message_id=message_id, sha256=digest, raw=raw, mailbox=mailbox[:255],
+                         received_at=now, recipient=recipient.strip().lower()[:254])
+    if claim:  # ours, token 1, as ``_claim`` would make it (see ``inbound_store_many``)
+        row.state, row.attempts, row.lease_until = State.PROCESSING, 1, now + GRACE
+    return row
+
+
 def inbound_store_many(*, messages: Sequence[tuple[bytes, str]], now: Callable[[], datetime],
-                       recipient: str = "") -> list[tuple[InboundMessage, bool]]:
-    """``inbound_store`` for each ``(raw, mailbox)`` of ``messages``, in one transaction (a
-    savepoint each, so a duplicate is found as ``inbound_store`` finds it): committed, all of
-    them, before any is parsed. ``now()`` stamps each row."""
+                       recipient: str = "", claim: bool = False,
+                       ) -> list[tuple[InboundMessage, bool]]:
+    """``inbound_store`` for each ``(raw, mailbox)`` of ``messages``, in one transaction:
+    committed, all of them, before any is parsed. One SELECT finds the ones already stored
+    and one INSERT stores the rest (a repeat within ``messages`` is a duplicate of its first
+    copy); should another door store one of them meanwhile, the batch is stored again a
+    message at a time, as ``inbound_store`` does. ``now()`` stamps each row.
+
+    ``claim``: the new rows are stored already claimed for the caller, PROCESSING with
+    ``attempts`` 1 and a lease of ``GRACE`` (the time any door that stores a message has to
+    process it before others may): pass their keys to ``inbound_process_many`` as
+    ``claimed``, which saves each its claim UPDATE. A door killed before processing
+    them leaves them to ``inbound_recover`` once the lease runs out, as a RECEIVED row is."""
     with transaction.atomic(durable=True):
-        return [_store(raw=raw, mailbox=mailbox, now=now(), recipient=recipient)
-                for raw, mailbox in messages]
+        try:
+            with transaction.atomic():
+                return _store_batch(messages, now, recipient, claim)
+        except IntegrityError:  # stored meanwhile by another door: one by one, as alone
+            return [_store(raw=raw, mailbox=mailbox, now=now(), recipient=recipient,
+                           claim=claim) for raw, mailbox in messages]
 
 
-def inbound_process_many(*, rows: Sequence[InboundMessage],
-                         now: Callable[[], datetime]) -> list[Outcome]:
+def _store_batch(messages: Sequence[tuple[bytes, str]], now: Callable[[], datetime],
+                 recipient: str, claim: bool) -> list[tuple[InboundMessage, bool]]:
+    keyed = [(_message_id_or_content(raw), content_hash(raw), raw, mailbox)
+             for raw, mailbox in messages]
+    stored = {(row.message_id, row.sha256): row
+              for row in selectors.inbound_by_message_ids({key[0] for key in keyed})}
+    fresh: dict[tuple[str, str], InboundMessage] = {}
+    out = []
+    for message_id, digest, raw, mailbox in keyed:
+        row = stored.get((message_id, digest)) or fresh.get((message_id, digest))
+        if row is None:
+            row = fresh[message_id, digest] = _new_row(
+                raw=raw, message_id=message_id, digest=digest, mailbox=mailbox, now=now(),
+                recipient=recipient, claim=claim)
+            out.append((row, True))
+        else:
+            out.append((row, False))
+    rows_insert(list(fresh.values()))
+    return out
+
+
+def inbound_process_many(*, rows: Sequence[InboundMessage], now: Callable[[], datetime],
+                         claimed: Collection[int] = ()) -> list[Outcome]:
     """``inbound_process`` for each of ``rows`` (stored and committed), in one transaction
     with a savepoint a message: a batch commits once, not two or three times a message.
     Every message keeps its own outcome: one that fails is quarantined alone (its savepoint
     rolled back, the others kept), exactly as on its own. One that meets a passing database
     error (a deadlock with another processor, a lock timeout), or a batch whose commit fails,
-    is processed again on its own afterwards, from the row as stored."""
+    is processed again on its own afterwards, from the row as stored.
+    ``claimed``: the keys of the rows this caller's ``inbound_store_many(claim=True)`` just
+    stored (``created``): they are the caller's already, with the token stored on them, and
+    are not claimed again. Any other row is claimed as usual."""
+    tokens = {row.pk: row.attempts for row in rows if row.pk in claimed}
     outcomes: dict[int, Outcome] = {}
     again: list[int] = []
-    contacts = _batch_contacts.set({})
+    batch = _Batch()
+    entered = _batch.set(batch)
     try:
         with intake_batch():
+            _prepare(batch, rows)
             for row in rows:
                 try:
                     with transaction.atomic():
                         outcomes[row.pk] = inbound_process(message_id=row.pk, now=now(),
-                                                           row=row)
+                                                           row=row, token=tokens.get(row.pk))
                 except (_Again, DatabaseError):
                     again.append(row.pk)
-    except DatabaseError:  # the batch did not commit: nothing of it happened
+                else:
+                    _kept(batch, outcomes[row.pk])
+                finally:
+                    batch.pending = batch.finishing = None
+            _finish_all(batch.finished)
+    except (DatabaseError, _ClaimLost):  # the batch did not commit: nothing of it happened
         log.warning("a batch of %s inbound messages did not commit; each is processed alone",
                     len(rows), exc_info=True)
         outcomes, again = {}, [row.pk for row in rows]
     finally:
-        _batch_contacts.reset(contacts)
+        _batch.reset(entered)
     for pk in again:
-        outcomes[pk] = inbound_process(message_id=pk, now=now())
+        outcomes[pk] = inbound_process(message_id=pk, now=now(), token=tokens.get(pk))
     return [outcomes[row.pk] for row in rows]
 
 
-def inbound_process(*, message_id: int, now: datetime,
-                    row: InboundMessage | None = None) -> Outcome:
+def _kept(batch: _Batch, outcome: Outcome) -> None:
+    """A message's savepoint holds: its outcome is written with the batch's, and a later
+    reply of the batch may thread on the ticket it wrote (unless that ticket was rolled back
+    and the message quarantined after all)."""
+    if batch.finishing is not None:
+        batch.finished.append(batch.finishing)
+    if batch.pending is not None and batch.pending[2].number == outcome.ticket:
+        batch.index.add(*batch.pending)
+
+
+def _prepare(batch: _Batch, rows: Sequence[InboundMessage]) -> None:
+    """Parse the batch's rows, then look up, in one query each, the contacts of every address
+    they name and the tickets every In-Reply-To and References names. A row that does not
+    parse is left to ``_intake``, which quarantines it with the reason."""
+    limit = _max_bytes()
+    for row in rows:
+        if len(row.raw) <= limit:
+            batch.mails[row.pk] = _parsed_or_none(row)
+    batch.mails = {pk: mail for pk, mail in batch.mails.items() if mail is not None}
+    mails = batch.mails.values()
+    _contacts([a for mail in mails for a in (mail.sender, *mail.to, *mail.cc)])
+    batch.index = threads.index_for(mails)
+
+
+def _parsed_or_none(row: InboundMessage) -> ParsedMail | None:
+    try:
+        return parse_mail(bytes(row.raw))
+    except Exception:  # ``_intake`` parses it again, and quarantines it with the reason
+        return None
+
+
+def inbound_process(*, message_id: int, now: datetime, row: InboundMessage | None = None,
+                    token: int | None = None) -> Outcome:
     """Intake for stored row ``message_id``: once. A row already processed (or being processed
     by someone else within their lease) is returned as it stands. ``row``: that row as the
     caller read or stored it, which saves reading it again (the claim compares its state
-    and attempts with the database's, so a stale copy only loses the claim)."""
+    and attempts with the database's, so a stale copy only loses the claim). ``token``: the
+    claim the caller holds already (``inbound_store_many(claim=True)``); the outcome is still
+    written only while it holds."""
     if row is None or row.pk != message_id:
         row = InboundMessage.objects.filter(pk=message_id).first()
-    token = _claim(row, now) if row is not None else None
+    if token is None and row is not None:
+        token = _claim(row, now)
     if token is not None:
         written: list[_Decision] = []  # what a ticket's transaction wrote, once it committed
         try:
@@ -237,13 +346,41 @@ def _claim(row: InboundMessage, now: datetime) -> int | None:
 
 def _finish(pk: int, token: int, decision: _Decision, now: datetime) -> None:
     """Write the outcome, if our claim still holds; raises _ClaimLost when it does not (inside
-    a ticket's transaction, that rolls the ticket back)."""
+    a ticket's transaction, that rolls the ticket back). In a batch the outcome is written at
+    its end, with every other (``_finish_all``): the latest one a message decides is kept."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.finishing = (pk, token, decision, now)
+        return
     done = InboundMessage.objects.filter(pk=pk, state=State.PROCESSING, attempts=token).update(
         state=decision.state, reason=decision.reason[:REASON_LENGTH], ticket=decision.ticket,
         ticket_message=decision.message, sender=decision.sender[:254],
         subject=decision.subject[:255], processed_at=now, lease_until=None)
     if not done:
         raise _ClaimLost(pk)
+
+
+def _finish_all(finished: list[tuple[int, int, _Decision, datetime]]) -> None:
+    """The outcomes of a batch, in one UPDATE (a few on SQLite, whose statements take fewer
+    values) for each claim token (usually one: 1, claimed as stored), where every claim
+    still holds; raises _ClaimLost when one does not (another processor took a row over): the
+    whole batch is rolled back then, and each message processed alone."""
+    by_token: dict[int, list[InboundMessage]] = {}
+    for pk, token, decision, now in finished:
+        by_token.setdefault(token, []).append(InboundMessage(
+            pk=pk, state=decision.state, reason=decision.reason[:REASON_LENGTH],
+            ticket=decision.ticket, ticket_message=decision.message,
+            sender=decision.sender[:254], subject=decision.subject[:255], processed_at=now,
+            lease_until=None))
+    for token, rows in by_token.items():
+        done = InboundMessage.objects.filter(state=State.PROCESSING, attempts=token).bulk_update(
+            rows, _OUTCOME_FIELDS)
+        if done != len(rows):
+            raise _ClaimLost(token)
+
+
+_OUTCOME_FIELDS = ("state", "reason", "ticket", "ticket_message", "sender", "subject",
+                   "processed_at", "lease_until")
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -273,14 +410,17 @@ def _decide(row: InboundMessage, token: int, now: datetime,
 
 def _intake(row: InboundMessage, token: int, now: datetime,
             written: list[_Decision]) -> _Decision | None:
-    limit = int(getattr(settings, "PLEDGEDESK_MAX_INBOUND_BYTES", DEFAULT_MAX_INBOUND_BYTES))
+    limit = _max_bytes()
     if len(row.raw) > limit:
         return _Decision(State.QUARANTINED, f"message is {len(row.raw)} bytes; the limit is "
                                             f"{limit} (PLEDGEDESK_MAX_INBOUND_BYTES)")
-    try:
-        mail = parse_mail(bytes(row.raw))
-    except ValueError as exc:
-        return _Decision(State.QUARANTINED, f"unreadable message: {exc}")
+    batch = _batch.get()
+    mail = batch.mails.get(row.pk) if batch is not None else None
+    if mail is None:
+        try:
+            mail = parse_mail(bytes(row.raw))
+        except ValueError as exc:
+            return _Decision(State.QUARANTINED, f"unreadable message: {exc}")
     row.sender, row.subject = mail.sender, mail.subject
     who = _who(row)
     if mail.bounce:  # recorded on the outbound mail it is about, and so on its ticket
@@ -295,22 +435,28 @@ def _intake(row: InboundMessage, token: int, now: datetime,
     if contact is None:
         return _Decision(State.HELD, f"unknown sender: {mail.sender}{route.note()}", **who)
     note = route.note_for(contact.organisation)
-    ticket = threads.thread_for(mail, contact)
+    ticket = threads.thread_for(mail, contact, batch.index if batch is not None else None)
     if ticket is not None:
         ticket_customer_reply(
             ticket=ticket, actor=Actor(channel=CHANNEL, contact=contact),
             body=mail.display_text, files=_files(mail), now=now,
-            record=_recorder(row.pk, token, _Decision(State.APPENDED, note, **who), now,
+            record=_recorder(row, token, _Decision(State.APPENDED, note, **who), now,
                              written))
         return None
     ticket_create(new=_new_ticket(mail, contact, people), files=_files(mail), now=now,
-                  record=_recorder(row.pk, token, _Decision(State.CREATED, note, **who), now,
+                  record=_recorder(row, token, _Decision(State.CREATED, note, **who), now,
                                    written))
     return None
 
 
-def _recorder(pk: int, token: int, decision: _Decision, now: datetime,
+def _max_bytes() -> int:
+    return int(getattr(settings, "PLEDGEDESK_MAX_INBOUND_BYTES", DEFAULT_MAX_INBOUND_BYTES))
+
+
+def _recorder(row: InboundMessage, token: int, decision: _Decision, now: datetime,
               written: list[_Decision]):
+    pk = row.pk
+
     def record(ticket: Ticket, message: Message | None) -> None:
         held = HOLD_REASONS.get(ticket.hold) if decision.state == State.CREATED else None
         outcome = replace(decision, ticket=ticket, message=message)
@@ -319,6 +465,9 @@ def _recorder(pk: int, token: int, decision: _Decision, now: datetime,
                               reason="; ".join(r for r in (held, decision.reason) if r))
         _finish(pk, token, outcome, now)
         written.append(outcome)
+        batch = _batch.get()
+        if batch is not None:
+            batch.pending = (row.message_id, (row.received_at, pk), ticket)
     return record
 
 
@@ -327,9 +476,10 @@ def _contacts(addresses) -> dict:
     the batch looked up (found or not: the support address in To is never a contact) is not
     looked up again. A batch is one transaction of a second or so: a contact added or banned
     meanwhile is as if it was a moment after the batch was read, and the next batch sees it."""
-    known = _batch_contacts.get()
-    if known is None:
+    batch = _batch.get()
+    if batch is None:
         return selectors.contacts_by_address(addresses)
+    known = batch.contacts
     keys = {_address_key(a) for a in addresses if a}
     missing = keys - known.keys()
     if missing:

@@ -91,14 +91,14 @@ def test_a_message_that_could_not_be_stored_stays_unseen_and_is_fetched_next_tim
     sender = contact(org).emails.first().address
     _deliver(imap_server, folder, *[mail(sender=sender, message_id=f"<n{i}@x>",
                                          subject=f"Request {i}") for i in range(3)])
-    real_store, calls = inbound_services._store, itertools.count()
+    real_store, calls = inbound_services._new_row, itertools.count()
 
     def store_fails_on_the_second(**kwargs):
         if next(calls) == 1:
             raise ConnectionError("database went away")
         return real_store(**kwargs)
 
-    monkeypatch.setattr(inbound_services, "_store", store_fails_on_the_second)
+    monkeypatch.setattr(inbound_services, "_new_row", store_fails_on_the_second)
     with pytest.raises(ConnectionError):
         mailbox_fetch(imap=_config(imap_server, folder), now=_clock())
     # The batch is stored in one transaction: it failed before it was marked, so nothing is

@@ -108,3 +108,57 @@ def test_a_batch_commits_once_to_store_and_once_to_process(tmp_path, sender, mon
     assert [o["outcome"] for o in outcomes] == ["created"] * 5
     assert Ticket.objects.count() == 5
     assert len(commits) == 2  # message by message, it was two a message
+
+
+def test_a_reply_does_not_thread_on_a_ticket_its_batch_rolled_back(tmp_path, sender,
+                                                                   monkeypatch):
+    real = inbound.ticket_create
+
+    def create(*, new, record, **kwargs):
+        def record_then_fail(ticket, message):  # inside the ticket's own transaction
+            record(ticket, message)
+            if new.subject == "Ghost":
+                raise RuntimeError("a bug after the outcome was recorded")
+        return real(new=new, record=record_then_fail, **kwargs)
+
+    monkeypatch.setattr(inbound, "ticket_create", create)
+    outcomes = _ingest(tmp_path, [
+        mail(sender=sender, message_id="<g@x>", subject="Ghost"),
+        reply_to("<g@x>", sender=sender, message_id="<g2@x>", subject="Re: Still there"),
+    ])
+
+    # The request's ticket was rolled back with its savepoint: the reply opens its own.
+    assert [o["outcome"] for o in outcomes] == ["quarantined", "created"]
+    assert list(Ticket.objects.values_list("number", flat=True)) == [outcomes[1]["ticket"]]
+    assert InboundMessage.objects.get(message_id="g@x").ticket is None
+
+
+def test_a_claim_lost_before_the_batch_writes_its_outcomes_redoes_each_alone(
+        tmp_path, sender, monkeypatch):
+    real, lost = inbound._finish_all, []
+
+    def taken_over_once(finished):
+        if not lost:  # another processor took the first row over (its lease ran out)
+            lost.append(finished[0][0])
+            InboundMessage.objects.filter(pk=finished[0][0]).update(attempts=2)
+        return real(finished)
+
+    monkeypatch.setattr(inbound, "_finish_all", taken_over_once)
+    outcomes = _ingest(tmp_path, [mail(sender=sender, message_id=f"<t{i}@x>",
+                                       subject=f"Taken {i}") for i in range(3)])
+
+    # The whole batch rolled back (the takeover with it, here), then each message alone:
+    # nothing lost, nothing twice.
+    assert [o["outcome"] for o in outcomes] == ["created"] * 3
+    assert Ticket.objects.count() == 3
+    assert set(InboundMessage.objects.values_list("state", flat=True)) == {"created"}
+
+
+def test_the_same_bytes_twice_in_one_batch_are_one_row(tmp_path, sender):
+    raw = mail(sender=sender, message_id="<twice@x>", subject="Twice")
+    outcomes = _ingest(tmp_path, [raw, raw])
+
+    assert [o["outcome"] for o in outcomes] == ["created", "duplicate"]
+    assert outcomes[1]["ticket"] == outcomes[0]["ticket"]
+    assert InboundMessage.objects.count() == 1
+    assert Ticket.objects.count() == 1
