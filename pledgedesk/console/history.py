@@ -3,8 +3,11 @@ conversation items as HTML."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import NamedTuple
+
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -57,18 +60,19 @@ def _priority(policy: Policy, key) -> str:
 
 
 def history_item_html(event, text: str, zone: str) -> SafeString:
-    """One ``<li>`` of the history panel: built here, not in ``_history.html`` (issue 20: a
-    page of events cost ~20 template nodes each). Every value is escaped."""
+    """One ``<li>`` of the history panel from a ``ticket_reads.EventRow``: built here, not in
+    ``_history.html`` (issue 20: a page of events cost ~20 template nodes each). Every value is
+    escaped."""
     merged = ""
-    if getattr(event, "merged_from", None):
+    if event.merged_from:
         number = event.merged_from
         url = escape(reverse("console:ticket", args=[number]))
         merged = f'<a class="merged-from" href="{url}">#{escape(number)}</a> (merged here): '
     who = ""
-    if event.actor_agent:
-        who = f" \u2014 {escape(event.actor_agent.name)}"
-    elif event.actor_contact:
-        who = f" \u2014 {escape(event.actor_contact.name)}"
+    if event.actor_agent_id:
+        who = f" \u2014 {escape(event.agent_name)}"
+    elif event.actor_contact_id:
+        who = f" \u2014 {escape(event.contact_name)}"
     at = event.at
     return mark_safe(  # noqa: S308 (every value is escaped)
         f'<li><time datetime="{escape(at.isoformat() if at is not None else "")}">'
@@ -76,11 +80,66 @@ def history_item_html(event, text: str, zone: str) -> SafeString:
         f'<small class="muted">({escape(event.channel)})</small></li>')
 
 
-def message_item_html(message, ticket, zone: str) -> SafeString:
-    """One ``<li>`` of the conversation (``_messages.html``), built here for the same reason
-    as ``history_item_html``: the body is ``present.message_body`` (Markdown or sanitised
-    HTML, as before); every other value is escaped."""
-    m = message
+_SENTINEL = 2_147_483_647
+# The ticket page's own addresses, each taking the ticket's number (issue 20: ``{% url %}``
+# reversed each of them on every render).
+TICKET_URLS = ("ticket", "assign_me", "next", "compose", "update", "exclusion", "timers",
+               "macro_picker", "identify_requester", "verify_identity", "set_topic", "set_cc",
+               "presence", "side_panel", "conversation_earlier", "history_earlier")
+_PATTERNS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _pattern(name: str) -> tuple[str, str]:
+    """``console:<name>`` with a number as its last argument, as (before it, after it):
+    reversed once per process and script prefix."""
+    key = (get_script_prefix(), name)
+    found = _PATTERNS.get(key)
+    if found is None:
+        args = [_SENTINEL, _SENTINEL] if name == "download" else [_SENTINEL]
+        head, tail = reverse(f"console:{name}", args=args).rsplit(str(_SENTINEL), 1)
+        found = _PATTERNS[key] = (head, tail)
+    return found
+
+
+def ticket_urls(number: int) -> dict[str, str]:
+    """``reverse("console:<name>", args=[number])`` for each of ``TICKET_URLS``."""
+    return {name: f"{head}{int(number)}{tail}"
+            for name, (head, tail) in ((n, _pattern(n)) for n in TICKET_URLS)}
+
+
+def download_url(number: int):
+    """A function giving the console's download address of a file of ticket ``number``."""
+    head, tail = _pattern("download")
+    head = head.replace(str(_SENTINEL), str(int(number)), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+class _Body(NamedTuple):
+    author_agent_id: int | None
+    body: str
+
+
+# A message's text never changes once written: its HTML (Markdown rendered and cleaned, or
+# cleaned) is worked out once per process for the recent ones, not on every page view.
+_CACHED_BODY_CHARS = 8_000
+
+
+@lru_cache(maxsize=512)
+def _cached_body(markdown: bool, body: str) -> SafeString:
+    return message_body(_Body(1 if markdown else None, body))
+
+
+def _body_html(m) -> SafeString:
+    if len(m.body) > _CACHED_BODY_CHARS:
+        return message_body(m)
+    return _cached_body(bool(m.author_agent_id), m.body)
+
+
+def message_item_html(m, caller_number: str, zone: str, download) -> SafeString:
+    """One ``<li>`` of the conversation (``_messages.html``) from a ``ticket_reads.MessageRow``,
+    built here for the same reason as ``history_item_html``: the body is
+    ``present.message_body`` (Markdown or sanitised HTML, as before); every other value is
+    escaped. ``download`` is ``download_url`` of the ticket."""
     internal = m.visibility == "internal"
     css = "internal" if internal else "from-agent" if m.author_agent_id else "from-customer"
     if internal:
@@ -88,18 +147,17 @@ def message_item_html(message, ticket, zone: str) -> SafeString:
     else:
         heading = "Public reply" if m.author_agent_id else "Customer"
     if m.author_agent_id:
-        who = m.author_agent.name
-    elif m.author_contact:
-        who = m.author_contact.name
+        who = m.agent_name
+    elif m.author_contact_id:
+        who = m.contact_name
     else:
-        who = ticket.caller_number or "Unknown"
-    files = list(m.attachments.all())
+        who = caller_number or "Unknown"
     listed = ""
-    if files:
+    if m.files:
         listed = '<ul class="attachments">' + "".join(
-            f'<li><a href="{escape(reverse("console:download", args=[ticket.number, a.pk]))}"'
+            f'<li><a href="{escape(download(a.pk))}"'
             f' download>{escape(a.filename)}</a> <small>({escape(filesizeformat(a.size))})'
-            f'</small></li>' for a in files) + "</ul>"
+            f'</small></li>' for a in m.files) + "</ul>"
     at = m.created_at
     return mark_safe(  # noqa: S308 (escaped, and the body is message_body's nh3 output)
         f'<li class="message {css}">\n  <header>\n'
@@ -107,5 +165,5 @@ def message_item_html(message, ticket, zone: str) -> SafeString:
         f'    <strong>{escape(who)}</strong></span>\n'
         f'    <time datetime="{escape(at.isoformat() if at is not None else "")}">'
         f'{escape(instant(at, zone))}</time>\n  </header>\n'
-        f'  <div class="body">{conditional_escape(message_body(m))}</div>\n'
+        f'  <div class="body">{conditional_escape(_body_html(m))}</div>\n'
         f'  {listed}\n</li>')

@@ -22,8 +22,14 @@ from pledgedesk.accounts.authorization import principal_for, ticket_for
 from pledgedesk.accounts.models import Agent
 from pledgedesk.channels.calls_selectors import calls_on_ticket
 from pledgedesk.channels.outbound_selectors import ticket_mail
-from pledgedesk.console import forms, selectors
-from pledgedesk.console.history import describe, history_item_html, message_item_html
+from pledgedesk.console import forms, selectors, ticket_reads
+from pledgedesk.console.history import (
+    describe,
+    download_url,
+    history_item_html,
+    message_item_html,
+    ticket_urls,
+)
 from pledgedesk.console.models import AgentPreference
 from pledgedesk.console.rows import filter_menus_html, queue_rows_html
 from pledgedesk.errors import DeskError, InvalidInput, NotFound
@@ -31,12 +37,10 @@ from pledgedesk.tickets import selectors as ticket_selectors
 from pledgedesk.tickets import services as ticket_services
 from pledgedesk.tickets.abilities import ticket_abilities
 from pledgedesk.tickets.attachments import MAX_FILES, attachment_for
-from pledgedesk.tickets.merge import ticket_history_merged
 from pledgedesk.tickets.models import Ticket
 from pledgedesk.tickets.selectors import (
     QueueFilter,
     queue_cursor,
-    ticket_messages,
     ticket_queue,
 )
 from pledgedesk.tickets.services import (
@@ -246,8 +250,8 @@ def _timers(found: Ticket, policy, now):
 
 def _ticket_context(request, found: Ticket, **forms_given) -> dict:
     policy = policy_for(found.policy_version)
-    agents, groups = selectors.assignable()
-    names = {a.pk: a.name for a in agents}
+    agents, groups = ticket_reads.assignable()
+    names = dict(agents)
     conversation, loose, newest = _conversation(request, found)
     history = _history(request, found, policy, names)
     org = found.organisation
@@ -274,10 +278,9 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         policy=policy, draft_url=_draft_url(found))
     update = forms_given.get("update") or forms.UpdateForm(
         initial=initial, policy=policy, agents=agents, groups=groups, form_id="compose")
-    requester = found.requester
     return _base(
         request, ticket=found, policy=policy, conversation=conversation,
-        loose=loose,
+        loose=loose, urls=ticket_urls(found.number),
         timers=_timers(found, policy, request.now), history=history,
         priority=policy.priority(found.priority), status=policy.status(found.status),
         compose=compose, update=update, closed=found.status_category == "closed", draft=draft,
@@ -291,31 +294,35 @@ def _ticket_context(request, found: Ticket, **forms_given) -> dict:
         else found.plan,
         primary=org_people.get(org.primary_contact_id) if org else None,
         administrator=org_people.get(org.administrator_id) if org else None,
-        requester_emails=list(requester.emails.all()) if requester else [],
-        requester_phones=list(requester.phones.all()) if requester else [],
+        **dict(zip(("requester_emails", "requester_phones"),
+                   ticket_reads.requester_reach(found.requester_id), strict=True)),
         **_account_panels(request, found, policy, forms_given, listed),
-        calls=calls_on_ticket(found),
-        mail=ticket_mail(found),
+        **_calls_and_mail(found),
         section="queue")
 
 
+def _calls_and_mail(found: Ticket) -> dict:
+    """The voicemails and the mail of the ticket, read only when it has any."""
+    has_calls, has_mail = ticket_reads.calls_or_mail(found.pk)
+    return {"calls": calls_on_ticket(found) if has_calls else [],
+            "mail": ticket_mail(found) if has_mail else []}
+
+
 def _conversation(request, found: Ticket, before: int | None = None):
-    """A page of the conversation, newest first (``selectors.newest_first``), each message as
-    its ``<li>`` with its files; the ticket's files outside any message (one query for both);
-    and the id of the newest message shown (0 for none)."""
-    page = selectors.newest_first(ticket_messages(principal=request.principal, ticket=found),
-                                  time_field="created_at", before=before)
-    loose = selectors.ticket_files(found, page.items)
+    """A page of the conversation, newest first (``ticket_reads.conversation_page``), each
+    message as its ``<li>`` with its files; the ticket's files outside any message; and the
+    id of the newest message shown (0 for none)."""
+    page, loose = ticket_reads.conversation_page(principal=request.principal,
+                                                 ticket_id=found.pk, before=before)
     newest = max((m.pk for m in page.items), default=0)
-    return replace(page, items=[message_item_html(m, found, request.zone)
-                                for m in page.items]), loose, newest
+    download = download_url(found.number)
+    return replace(page, items=[message_item_html(m, found.caller_number, request.zone,
+                                                  download) for m in page.items]), loose, newest
 
 
 def _history(request, found: Ticket, policy, names: dict, before: int | None = None):
     """A page of the history, newest first, each event as its ``<li>`` with its sentence."""
-    page = selectors.newest_first(ticket_history_merged(principal=request.principal,
-                                                        ticket=found),
-                                  time_field="at", before=before)
+    page = ticket_reads.history_page(principal=request.principal, ticket=found, before=before)
     return replace(page, items=[history_item_html(e, describe(e, policy, names), request.zone)
                                 for e in page.items])
 
@@ -331,7 +338,8 @@ def _earlier(request, number: int, template: str, page_of):
         page = page_of(found, parsed.values.before)
     except NotFound as exc:
         raise Http404(exc.message) from None
-    return render(request, template, _base(request, ticket=found, page=page))
+    return render(request, template, _base(request, ticket=found, page=page,
+                                           urls=ticket_urls(found.number)))
 
 
 @require_safe
@@ -345,7 +353,7 @@ def conversation_earlier(request, number: int):
 @agent_required
 def history_earlier(request, number: int):
     def page_of(found, before):
-        names = {a.pk: a.name for a in selectors.assignable()[0]}
+        names = dict(ticket_reads.assignable()[0])
         return _history(request, found, policy_for(found.policy_version), names, before)
 
     return _earlier(request, number, "console/_history.html", page_of)

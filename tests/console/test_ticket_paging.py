@@ -7,9 +7,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pledgedesk.console.selectors import TICKET_PAGE_SIZE
-from pledgedesk.tickets.services import ticket_note
+from pledgedesk.tickets.services import Actor, ticket_customer_reply, ticket_note
 from tests.pages import NOW, RK, as_agent, open_ticket, organisation, person, staff
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,27 @@ def test_queue_rows_escape_what_they_show(client, at_now):
         assert "<script>alert" not in page and "<i>Ann" not in page and "<b>" not in page
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
         assert "&lt;i&gt;Ann&lt;/i&gt;" in page and "Acme &lt;b&gt;&quot;&amp;" in page
+
+
+def test_the_ticket_page_escapes_names_and_file_names_it_builds_in_python(client, at_now):
+    org = organisation(RK, timezone="America/Chicago", country="US")
+    maria = staff(name="<i>Ann</i>")
+    bob = person(org, role="administrator", name='<b>Bob</b> "&')
+    ticket = open_ticket(org, bob)
+    ticket_note(ticket=ticket, actor=as_agent(maria), body="Looking.", expected_version=None,
+                now=NOW + timedelta(minutes=1))
+    ticket_customer_reply(ticket=ticket, actor=Actor(channel="portal", contact=bob),
+                          body="More.", now=NOW + timedelta(minutes=2),
+                          files=[SimpleUploadedFile('<u x="1">log&.txt', b"trace")])
+    client.force_login(maria.user)
+
+    page = client.get(f"/console/tickets/{ticket.number}/").content.decode()
+
+    assert "<i>Ann" not in page and "<b>Bob" not in page and "<u x" not in page
+    assert page.count("&lt;i&gt;Ann&lt;/i&gt;") >= 2  # the note's author, the history's actor
+    assert "&lt;b&gt;Bob&lt;/b&gt; &quot;&amp;" in page
+    file = ticket.attachments.get()
+    link = f'<a href="/console/tickets/{ticket.number}/attachments/{file.pk}/" download>'
+    assert f"{link}&lt;u x=&quot;1&quot;&gt;log&amp;.txt</a>" in page
+    assert client.get(f"/console/tickets/{ticket.number}/attachments/{file.pk}/")\
+        .status_code == 200
