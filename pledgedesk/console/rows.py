@@ -8,18 +8,22 @@ one ``_queue_rows.html`` had; every value from the database or a policy file is 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from pledgedesk.tickets.models import Ticket
 from pledgedesk.web.present import Row, TimerView, instant_short
 
 EMPTY = '<tr><td colspan="8">No tickets match these filters.</td></tr>\n'
+_HOLDS = dict(Ticket.Hold.choices)  # what ``Ticket.get_hold_display`` says
 
 
 def queue_rows_html(rows: list[Row], zone: str) -> SafeString:
-    """The ``<tr>`` of each row (``present.rows``), instants in the agent's ``zone``."""
+    """The ``<tr>`` of each row (``present.rows`` of ``tickets.selectors.QueueRow`` values),
+    instants in the agent's ``zone``."""
     if not rows:
         return mark_safe(EMPTY)  # noqa: S308 (a constant)
     head, tail = reverse("console:ticket", args=[0]).rsplit("/0/", 1)
@@ -32,17 +36,18 @@ def _e(value) -> str:
 
 
 def _row(row: Row, zone: str, url: str) -> str:
-    t = row.ticket
+    t = row.ticket  # a ``tickets.selectors.QueueRow``
     n = t.number
     badges = ""
     if t.hold:
-        badges += f' <span class="badge hold">{_e(t.get_hold_display())}</span>'
+        badges += f' <span class="badge hold">{_e(_HOLDS.get(t.hold, t.hold))}</span>'
     if t.escalation_requested_at:
         badges += ' <span class="badge hold">Escalation requested</span>'
-    who = (t.requester.name if t.requester else "") or t.caller_number
-    org = (t.organisation.name if t.organisation else "") or "no organisation"
-    assignee = (t.assignee.name if t.assignee else "") or "—"
-    group = f'<br><small class="muted">{_e(t.group.name)}</small>' if t.group else ""
+    who = t.requester_name or t.caller_number
+    org = t.organisation_name or "no organisation"
+    assignee = t.assignee_name or "—"
+    group = (f'<br><small class="muted">{_e(t.group_name)}</small>'
+             if t.group_id is not None else "")
     return (
         f'<tr data-href="{url}" data-number="{n}">\n'
         f'  <td><input type="checkbox" id="pick-{n}" hx-preserve="true" form="bulk-form" '
@@ -50,7 +55,7 @@ def _row(row: Row, zone: str, url: str) -> str:
         f'  <td class="num"><a href="{url}" tabindex="-1">#{n}</a></td>\n'
         f'  <td class="subject"><a href="{url}">{_e(t.subject)}</a>{badges}<br>'
         f'<small class="muted">{_e(who)} · {_e(org)}</small></td>\n'
-        f'  <td><span class="badge prio prio-{_e(t.policy_version.key)}-{_e(t.priority)}">'
+        f'  <td><span class="badge prio prio-{_e(t.policy_key)}-{_e(t.priority)}">'
         f'{_e(row.priority)}</span></td>\n'
         f'  <td><span class="badge status-{_e(t.status_category)}">{_e(row.status)}</span>'
         f'</td>\n'
@@ -72,11 +77,17 @@ def _promise(promise: TimerView | None, zone: str) -> str:
 
 def _options(pairs, chosen: str, first: tuple[str, str] | None = None) -> str:
     out = [f'<option value="">{_e(first[1])}</option>'] if first else []
-    for key, label in pairs:
-        value = _e(key)
-        picked = " selected" if chosen == str(key) else ""
-        out.append(f'<option value="{value}"{picked}>{_e(label)}</option>')
+    for key, value, label in _escaped(tuple(pairs)):
+        picked = " selected" if chosen == key else ""
+        out.append(f'<option value="{value}"{picked}>{label}</option>')
     return "".join(out)
+
+
+@lru_cache(maxsize=32)
+def _escaped(pairs: tuple) -> tuple[tuple[str, str, str], ...]:
+    """Each (key, label) as (key, key escaped, label escaped): the same up to 300
+    organisations on every full page, escaped once while they stay the same."""
+    return tuple((str(key), _e(key), _e(label)) for key, label in pairs)
 
 
 def filter_menus_html(views, choices: dict, chosen: dict) -> SafeString:

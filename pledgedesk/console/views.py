@@ -184,13 +184,12 @@ def queue(request):
     if parsed.problems:  # shown, and the page answers 400: never a 500 from the database
         messages.error(request, f"Some filters were ignored: {parsed.describe()}.")
     try:
-        page = ticket_queue(principal=request.principal, filters=filters, cursor=cursor,
-                            limit=PAGE_SIZE, now=request.now,
-                            columns=ticket_selectors.QUEUE_COLUMNS)
+        page = ticket_selectors.ticket_queue_rows(
+            principal=request.principal, filters=filters, cursor=cursor, limit=PAGE_SIZE,
+            now=request.now)
     except DeskError:
         raise Http404("no such page") from None
-    timers = ticket_selectors.with_list_facts(page.tickets)
-    rows_html = queue_rows_html(present.rows(page.tickets, request.now, timers=timers),
+    rows_html = queue_rows_html(present.rows(page.rows, request.now, timers=page.timers),
                                 request.zone)
     query = {k: v for k, v in chosen.items() if v and not (k == "view" and v == "all")}
     context = _base(request, rows_html=rows_html, page=page, chosen=chosen,

@@ -12,9 +12,12 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
+from pledgedesk import rowsql
 from pledgedesk.accounts.authorization import Principal, sees_internal_notes, visible_tickets
 from pledgedesk.accounts.models import Agent, AgentGroup, Organisation
 from pledgedesk.errors import InvalidInput
@@ -96,17 +99,8 @@ def ticket_queue(
     ``"organisation__name"``), joining exactly the relations they name: for a page that
     shows a few columns of each row (the console's queue), so that 50 rows do not build and
     decode every column of five tables. The queue order's columns are always read."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-    tickets = visible_tickets(principal, Ticket.objects.all())
-    tickets = _filtered(tickets, principal, filters, now)
-    if cursor:
-        rank, received, pk = _decode(cursor)
-        tickets = tickets.filter(
-            Q(priority_rank__gt=rank)
-            | Q(priority_rank=rank, received_at__gt=received)
-            | Q(priority_rank=rank, received_at=received, id__gt=pk)
-        )
+    tickets = _queue_from(principal=principal, filters=filters, cursor=cursor, limit=limit,
+                          now=now)
     if columns is None:
         tickets = (tickets.select_related(*QUEUE_RELATED)
                    .defer("description"))  # up to 200,000 characters a row, no list shows it
@@ -114,10 +108,31 @@ def ticket_queue(
         joined = dict.fromkeys(c.split("__")[0] for c in columns if "__" in c)
         tickets = tickets.select_related(*joined).only(
             "number", "priority_rank", "received_at", *columns)
-    rows = list(tickets.order_by("priority_rank", "received_at", "id")[: limit + 1])
+    rows = list(tickets.order_by(*_QUEUE_ORDER)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(tickets=rows, next_cursor=_encode(rows[-1]) if more else None)
+
+
+_QUEUE_ORDER = ("priority_rank", "received_at", "id")
+
+
+def _queue_from(*, principal: Principal, filters: QueueFilter, cursor: str | None, limit: int,
+                now: datetime) -> QuerySet:
+    """The tickets of a queue page and those after it: what ``principal`` may see, kept by
+    ``filters``, after ``cursor`` (unordered, unsliced)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    tickets = _filtered(visible_tickets(principal, Ticket.objects.all()), principal, filters,
+                        now)
+    if cursor:
+        rank, received, pk = _decode(cursor)
+        tickets = tickets.filter(
+            Q(priority_rank__gt=rank)
+            | Q(priority_rank=rank, received_at__gt=received)
+            | Q(priority_rank=rank, received_at=received, id__gt=pk)
+        )
+    return tickets
 
 
 # (policy key, digest) -> that version's row with its text, read once per process: what
@@ -138,23 +153,20 @@ def policy_version_digests() -> list[tuple[str, str]]:
     """Every recorded version's (key, digest), oldest first (``policy_versions_all``'s order),
     without the texts: with ``policy_version_of``, what a page reads to list every version's
     labels."""
-    return list(PolicyVersion.objects.order_by("loaded_at", "id").values_list("key", "digest"))
-
-
-# What a queue row reads of its ticket (``ticket_queue(columns=...)``, ``console.rows``).
-QUEUE_COLUMNS = (
-    "version", "subject", "hold", "escalation_requested_at", "caller_number", "plan",
-    "priority", "status", "status_category", "policy_version__key",
-    "policy_version__digest", "requester__name", "organisation__name", "assignee__name",
-    "group__name")
+    sql = rowsql.statement(("tickets.policy_version_digests",), lambda q: (
+        f"SELECT {q.col(PolicyVersion, 'key')}, {q.col(PolicyVersion, 'digest')} "  # noqa: S608
+        f"FROM {q.table(PolicyVersion)} "
+        f"ORDER BY {q.col(PolicyVersion, 'loaded_at')} ASC, {q.col(PolicyVersion, 'id')} ASC"))
+    return rowsql.fetch(sql, [])  # built once: the queue's full page reads it every time
 
 
 def with_list_facts(tickets: list[Ticket]) -> dict[int, list[SlaTimer]]:
     """What ``present.rows`` needs of each ticket of a list: its timers (returned as ticket
     id -> timers, each knowing its ticket) in one query, and its policy version with its text
     from this process's cache (``policy_version_of``) instead of the 10-15 kB text of each
-    version on every page. Tickets read with ``QUEUE_COLUMNS`` carry their version's key and
-    digest; for others one more query reads them (no texts)."""
+    version on every page. Tickets read with ``ticket_queue(columns=...)`` naming
+    ``policy_version__key`` and ``policy_version__digest`` carry them; for others one more
+    query reads them (no texts)."""
     by_ticket: dict[int, list[SlaTimer]] = {t.pk: [] for t in tickets}
     for timer in SlaTimer.objects.filter(ticket_id__in=list(by_ticket)).order_by(
             "ticket_id", "metric"):
@@ -173,6 +185,162 @@ def with_list_facts(tickets: list[Ticket]) -> dict[int, list[SlaTimer]]:
             key, digest = ticket.policy_version.key, ticket.policy_version.digest
         version_field.set_cached_value(ticket, policy_version_of(key, digest))
     return by_ticket
+
+
+class QueueRow(NamedTuple):
+    """A ticket of a queue page as plain values (``ticket_queue_rows``), not a model: 50
+    tickets built as instances with their five related rows cost more CPU than the query
+    (issue 20). Named as ``present.rows`` reads a ticket (``pk``, ``status``, ``priority``,
+    ``policy_version``); of the related rows only their names."""
+
+    id: int
+    number: int
+    priority_rank: int
+    received_at: datetime
+    version: int
+    subject: str
+    hold: str
+    escalation_requested_at: datetime | None
+    caller_number: str
+    plan: str
+    priority: str
+    status: str
+    status_category: str
+    policy_version_id: int
+    policy_key: str
+    policy_digest: str
+    requester_name: str | None
+    organisation_name: str | None
+    assignee_name: str | None
+    group_id: int | None
+    group_name: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def policy_version(self) -> PolicyVersion:
+        """The recorded version with its text, from this process's cache."""
+        return policy_version_of(self.policy_key, self.policy_digest)
+
+
+# ``QueueRow``'s fields as ``values_list`` names, in its order.
+_QUEUE_ROW_VALUES = (
+    "id", "number", "priority_rank", "received_at", "version", "subject", "hold",
+    "escalation_requested_at", "caller_number", "plan", "priority", "status", "status_category",
+    "policy_version_id", "policy_version__key", "policy_version__digest", "requester__name",
+    "organisation__name", "assignee__name", "group_id", "group__name")
+
+
+class TimerRow(NamedTuple):
+    """A timer as plain values: what ``present.timer_view`` reads of it. No ``ticket``, so
+    its ``reason`` is the engine's note (a list does not show it)."""
+
+    ticket_id: int
+    metric: str
+    state: str
+    due_at: datetime | None
+    late_at: datetime | None
+    goal_at: datetime | None
+    warn_at: datetime | None
+    met_at: datetime | None
+    paused_seconds: int
+    used_seconds: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """A queue page as plain rows, with each row's timers (ticket id -> its timers, by
+    metric)."""
+
+    rows: list[QueueRow]
+    next_cursor: str | None
+    timers: dict[int, list[TimerRow]]
+
+
+def ticket_queue_rows(*, principal: Principal, filters: QueueFilter, cursor: str | None,
+                      limit: int, now: datetime) -> RowsPage:
+    """``ticket_queue``'s page (the same tickets, order and cursors) as ``QueueRow`` values,
+    with their timers: two queries, and no model instances (the console's queue, polled by
+    every agent's open page)."""
+    sql, params, converters = _queue_rows_statement(
+        principal=principal, filters=filters, cursor=cursor, limit=limit, now=now)
+    rows = []
+    for raw in rowsql.fetch(sql, params):
+        row = list(raw)
+        for pos, functions, expression in converters:
+            for function in functions:
+                row[pos] = function(row[pos], expression, connection)
+        rows.append(QueueRow._make(row))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return RowsPage(rows=rows, next_cursor=_encode(rows[-1]) if more else None,
+                    timers=_timer_rows([row.id for row in rows]))
+
+
+# (database alias, filters, cursor, limit, agent id) -> the queue page's (SQL, parameters,
+# converters), as the ORM compiled them: compiling the page's query cost more CPU than running
+# it (issue 20), and agents' pages poll the same few pages all day. Only for pages whose SQL
+# depends on nothing else: ``visible_tickets`` narrowing nothing (its rule is applied anew on
+# every call, so a change to it is never cached past) and no filter on timers at ``now``.
+_QUEUE_SQL: dict[tuple, tuple[str, tuple, list]] = {}
+_QUEUE_SQL_KEPT = 512
+
+
+def _queue_rows_statement(*, principal: Principal, filters: QueueFilter, cursor: str | None,
+                          limit: int, now: datetime) -> tuple[str, tuple, list]:
+    """The page's query (``_queue_from`` in queue order, ``QueueRow``'s columns) as the ORM
+    compiles it, with the converters the ORM would apply to each column: kept in
+    ``_QUEUE_SQL`` where it may be."""
+    everything = Ticket.objects.all()
+    key = None
+    if (visible_tickets(principal, everything) is everything and filters.sla_state is None
+            and filters.breaching_within is None):
+        agent = principal.agent.pk if principal.agent is not None else None
+        key = (connection.alias, filters, cursor, limit, agent)
+        found = _QUEUE_SQL.get(key)
+        if found is not None:
+            return found
+    page = (_queue_from(principal=principal, filters=filters, cursor=cursor, limit=limit,
+                        now=now).order_by(*_QUEUE_ORDER)
+            .values_list(*_QUEUE_ROW_VALUES)[: limit + 1])
+    compiler = page.query.get_compiler(connection.alias)
+    sql, params = compiler.as_sql()
+    columns = [selected[0] for selected in compiler.select[:compiler.col_count]]
+    converters = [(pos, tuple(functions), expression) for pos, (functions, expression)
+                  in compiler.get_converters(columns).items()]
+    found = (sql, tuple(params), converters)
+    if key is not None:
+        if len(_QUEUE_SQL) >= _QUEUE_SQL_KEPT:
+            _QUEUE_SQL.clear()
+        _QUEUE_SQL[key] = found
+    return found
+
+
+def _timer_rows(ids: list[int]) -> dict[int, list[TimerRow]]:
+    """The timers of tickets ``ids`` by metric, by a statement built once per process and
+    page size (the ORM compiled it again on every poll)."""
+    by_ticket: dict[int, list[TimerRow]] = {pk: [] for pk in ids}
+    if not ids:
+        return by_ticket
+    sql = rowsql.statement(("tickets.timer_rows", len(ids)), lambda q: (
+        f"SELECT {', '.join(q.col(SlaTimer, f) for f in _TIMER_COLUMNS)} "  # noqa: S608
+        f"FROM {q.table(SlaTimer)} WHERE {q.col(SlaTimer, 'ticket')} IN "
+        f"({rowsql.holes(len(ids))}) "
+        f"ORDER BY {q.col(SlaTimer, 'ticket')} ASC, {q.col(SlaTimer, 'metric')} ASC"))
+    convert = [(i, rowsql.converter(SlaTimer, name)) for i, name in enumerate(_TIMER_COLUMNS)
+               if name.endswith("_at")]
+    for raw in rowsql.fetch(sql, [rowsql.prepared(SlaTimer, "ticket", pk) for pk in ids]):
+        row = list(raw)
+        for i, function in convert:
+            row[i] = function(row[i])
+        by_ticket[row[0]].append(TimerRow._make(row))
+    return by_ticket
+
+
+_TIMER_COLUMNS = ("ticket", *TimerRow._fields[1:])
 
 
 def queue_tickets(*, principal: Principal, filters: QueueFilter, now: datetime) -> QuerySet:

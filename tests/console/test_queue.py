@@ -252,3 +252,83 @@ def test_a_forged_cursor_in_the_address_is_a_client_error_not_a_500(client, desk
     response = client.get("/console/", {"cursor": cursor})
 
     assert 400 <= response.status_code < 500
+
+
+def test_a_row_escapes_every_value_from_the_database(client, at_now):
+    from pledgedesk.accounts.models import AgentGroup
+    from pledgedesk.tickets.models import Ticket
+
+    org = organisation(RK, timezone="America/Chicago", country="US", name="Smith & <Sons>")
+    paula = person(org, role="administrator", name='Paula "P" <O\'Hara>')
+    maria = staff(name="<b>Maria</b>", groups=("support",))
+    AgentGroup.objects.filter(key="support").update(name="Tier 1 & <2>")
+    ticket = open_ticket(org, paula, subject='<img src=x onerror="alert(1)">')
+    ticket_update(ticket=ticket, actor=as_agent(maria), expected_version=None, now=NOW,
+                  change=Change(assignee=maria, group=AgentGroup.objects.get(key="support")))
+    Ticket.objects.filter(pk=ticket.pk).update(hold=Ticket.Hold.NEEDS_ACCOUNT_LOOKUP)
+    client.force_login(maria.user)
+
+    page = client.get("/console/", headers={"HX-Request": "true"}).content.decode()
+
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "Paula &quot;P&quot; &lt;O&#x27;Hara&gt; · Smith &amp; &lt;Sons&gt;" in page
+    assert "&lt;b&gt;Maria&lt;/b&gt;" in page and "Tier 1 &amp; &lt;2&gt;" in page
+    assert "<img" not in page and "<b>" not in page and "<Sons>" not in page
+    held = Ticket.objects.get(pk=ticket.pk).get_hold_display()
+    assert f'<span class="badge hold">{held}</span>' in page
+
+
+def test_a_row_without_requester_organisation_or_assignee_says_so(client, desk, at_now):
+    from pledgedesk.tickets.models import Ticket
+
+    org, admin, maria = desk
+    ticket = open_ticket(org, admin)
+    Ticket.objects.filter(pk=ticket.pk).update(requester=None, organisation=None,
+                                               caller_number="+15550100")
+    client.force_login(maria.user)
+
+    page = client.get("/console/", headers={"HX-Request": "true"}).content.decode()
+
+    assert '<small class="muted">+15550100 · no organisation</small>' in page
+    assert "<td>—</td>" in page
+
+
+def test_each_agents_own_tickets_under_mine_on_the_same_page(client, desk, at_now):
+    """The page's compiled query is kept per filters, page and agent: "Mine" is each agent's."""
+    org, admin, maria = desk
+    other = staff(groups=("support",))
+    hers = open_ticket(org, admin)
+    his = open_ticket(org, admin)
+    for ticket, who in ((hers, maria), (his, other)):
+        ticket_update(ticket=ticket, actor=as_agent(who), change=Change(assignee=who),
+                      expected_version=None, now=NOW)
+
+    client.force_login(maria.user)
+    first = numbers(client.get("/console/?view=mine").content.decode())
+    client.force_login(other.user)
+    second = numbers(client.get("/console/?view=mine").content.decode())
+
+    assert (first, second) == ([hers.number], [his.number])
+
+
+def test_the_queue_rows_are_the_queue_selectors_page(client, desk, at_now):
+    """``ticket_queue_rows`` (the console's plain rows) pages as ``ticket_queue`` does."""
+    from pledgedesk.accounts.authorization import principal_for
+    from pledgedesk.tickets.selectors import QueueFilter, ticket_queue, ticket_queue_rows
+
+    org, admin, maria = desk
+    for n in range(7):
+        open_ticket(org, admin, priority=("red", "blue")[n % 2], at=NOW - timedelta(minutes=n))
+    principal = principal_for(maria.user)
+
+    def pages(read, items):
+        cursor, seen = None, []
+        while True:
+            page = read(principal=principal, filters=QueueFilter(), cursor=cursor, limit=3,
+                        now=NOW)
+            seen.append(([t.number for t in items(page)], page.next_cursor))
+            if page.next_cursor is None:
+                return seen
+            cursor = page.next_cursor
+
+    assert pages(ticket_queue_rows, lambda p: p.rows) == pages(ticket_queue, lambda p: p.tickets)
