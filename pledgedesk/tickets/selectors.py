@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
@@ -265,8 +266,11 @@ def ticket_queue_rows(*, principal: Principal, filters: QueueFilter, cursor: str
     """``ticket_queue``'s page (the same tickets, order and cursors) as ``QueueRow`` values,
     with their timers: two queries, and no model instances (the console's queue, polled by
     every agent's open page)."""
-    sql, params, converters = _queue_rows_statement(
-        principal=principal, filters=filters, cursor=cursor, limit=limit, now=now)
+    try:
+        sql, params, converters = _queue_rows_statement(
+            principal=principal, filters=filters, cursor=cursor, limit=limit, now=now)
+    except EmptyResultSet:  # a filter no row can match (an empty IN): the ORM's empty page
+        return RowsPage(rows=[], next_cursor=None, timers={})
     rows = []
     for raw in rowsql.fetch(sql, params):
         row = list(raw)

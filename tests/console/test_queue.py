@@ -139,6 +139,20 @@ def test_filter_my_groups(client, desk, at_now):
     assert numbers(client.get("/console/?view=groups").content.decode()) == [ours.number]
 
 
+def test_my_groups_for_an_agent_in_no_group_is_an_empty_page_not_a_500(client, desk, at_now):
+    """No group makes the filter an empty IN, which the ORM never compiles: the rows
+    selector answers the empty page as the ORM would (found by tests/web/test_query.py)."""
+    org, admin, _maria = desk
+    open_ticket(org, admin)
+    loner = staff(name="Lone Agent")  # in no group
+    client.force_login(loner.user)
+
+    response = client.get("/console/?view=groups")
+
+    assert response.status_code == 200
+    assert numbers(response.content.decode()) == []
+
+
 def test_filters_status_priority_and_organisation(client, desk, at_now):
     org, admin, maria = desk
     red = open_ticket(org, admin, priority="red")
